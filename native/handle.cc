@@ -1,0 +1,201 @@
+#include "handle.h"
+
+#include <unistd.h>
+
+#include "errno.h"
+
+namespace sss {
+
+namespace {
+
+// Tags every SocketHandle so a foreign object is a TypeError, not a bad cast.
+const napi_type_tag kHandleTag = {0x5e0c4e75e2a84a1bULL, 0x9d2f6a0c3b7e1d45ULL};
+
+// Memory of a libuv handle outlives the SocketHandle: uv_close is async.
+struct UvBox {
+  union {
+    uv_handle_t handle;
+    uv_poll_t poll;
+    uv_async_t async;
+  };
+  std::shared_ptr<Registry> registry;
+  SocketHandle* owner = nullptr;  // cleared before uv_close
+};
+
+void OnUvClosed(uv_handle_t* handle) {
+  auto* box = static_cast<UvBox*>(handle->data);
+  std::shared_ptr<Registry> registry = std::move(box->registry);
+  delete box;
+  if (--registry->closing == 0 && registry->cleanup != nullptr) {
+    napi_remove_async_cleanup_hook(registry->cleanup);
+    registry->cleanup = nullptr;
+  }
+}
+
+template <typename T>
+T* NewUvHandle(const std::shared_ptr<Registry>& registry, SocketHandle* owner) {
+  auto* box = new UvBox();
+  box->registry = registry;
+  box->owner = owner;
+  box->handle.data = box;
+  return reinterpret_cast<T*>(&box->handle);
+}
+
+template <typename T>
+void CloseUvHandle(T** slot) {
+  if (*slot == nullptr) return;
+  auto* handle = reinterpret_cast<uv_handle_t*>(*slot);
+  *slot = nullptr;
+  auto* box = static_cast<UvBox*>(handle->data);
+  box->owner = nullptr;
+  box->registry->closing++;
+  uv_close(handle, OnUvClosed);
+}
+
+void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg) {
+  auto registry = static_cast<AddonData*>(arg)->registry;
+  // Close() erases from `live`, so iterate over a copy.
+  auto live = registry->live;
+  for (SocketHandle* handle : live) handle->Close();
+  if (registry->closing == 0) {
+    napi_remove_async_cleanup_hook(hook);
+  } else {
+    registry->cleanup = hook;  // removed by the last OnUvClosed
+  }
+}
+
+}  // namespace
+
+Napi::Function SocketHandle::DefineClass(Napi::Env env) {
+  return ObjectWrap<SocketHandle>::DefineClass(env, "SocketHandle", {});
+}
+
+SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : ObjectWrap<SocketHandle>(info) {
+  napi_type_tag_object(info.Env(), info.This(), &kHandleTag);
+}
+
+SocketHandle::~SocketHandle() {
+  Close();
+  if (registry_) registry_->live.erase(this);
+}
+
+Napi::Value SocketHandle::Wrap(Napi::Env env, AddonData* data, int fd) {
+  Napi::Object obj = data->handle_constructor.New({});
+  if (env.IsExceptionPending()) {
+    ::close(fd);
+    return Napi::Value();
+  }
+  Unwrap(obj)->Attach(data, fd);
+  return obj;
+}
+
+void SocketHandle::Attach(AddonData* data, int fd) {
+  fd_ = fd;
+  registry_ = data->registry;
+  registry_->live.insert(this);
+  napi_get_uv_event_loop(Env(), &loop_);
+}
+
+SocketHandle* SocketHandle::From(const Napi::CallbackInfo& info, size_t index, bool require_open) {
+  Napi::Env env = info.Env();
+  Napi::Value value = info[index];
+  bool tagged = false;
+  if (value.IsObject()) napi_check_object_type_tag(env, value, &kHandleTag, &tagged);
+  if (!tagged) {
+    Napi::TypeError::New(env, "argument must be a SocketHandle").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  SocketHandle* handle = Unwrap(value.As<Napi::Object>());
+  if (require_open && !handle->is_open()) {
+    ThrowErrno(env, EBADF, "handle");
+    return nullptr;
+  }
+  return handle;
+}
+
+void SocketHandle::StopPolling() {
+  if (poll_ != nullptr) uv_poll_stop(poll_);
+  on_readable_.Reset();
+}
+
+void SocketHandle::Close() {
+  // Stop watching before the fd number can be reused by someone else.
+  StopPolling();
+  int fd = Release();
+  if (fd >= 0) ::close(fd);
+}
+
+int SocketHandle::Release() {
+  StopPolling();
+  CloseUvHandle(&poll_);
+  CloseUvHandle(&keep_alive_);
+  int fd = fd_;
+  fd_ = -1;
+  if (registry_) registry_->live.erase(this);
+  return fd;
+}
+
+int SocketHandle::StartWait(Napi::Function callback) {
+  if (poll_ == nullptr) {
+    auto* poll = NewUvHandle<uv_poll_t>(registry_, this);
+    int err = uv_poll_init_socket(loop_, poll, fd_);
+    if (err != 0) {
+      delete static_cast<UvBox*>(poll->data);  // never initialised: no uv_close
+      return err;
+    }
+    // Whether the process stays alive is the keep-alive's decision alone.
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll));
+    poll_ = poll;
+  }
+  int err = uv_poll_start(poll_, UV_READABLE, OnPoll);
+  if (err == 0) on_readable_ = Napi::Persistent(callback);
+  return err;
+}
+
+void SocketHandle::CancelWait() { StopPolling(); }
+
+void SocketHandle::OnPoll(uv_poll_t* poll, int status, int /*events*/) {
+  // One-shot: stop first, so a consumer that does not come back costs nothing
+  // and a level-triggered condition (EMFILE) cannot spin.
+  uv_poll_stop(poll);
+  SocketHandle* self = static_cast<UvBox*>(poll->data)->owner;
+  if (self == nullptr || self->on_readable_.IsEmpty()) return;
+  Napi::Env env = self->Env();
+  Napi::HandleScope scope(env);
+  Napi::Function callback = self->on_readable_.Value();
+  self->on_readable_.Reset();
+  int err = status < 0 ? -status : 0;
+  // MakeCallback (not Call) so that promises resolved here run their
+  // continuations now instead of at the next unrelated I/O event.
+  napi_value argv[] = {Napi::Number::New(env, err)};
+  napi_value result;
+  if (napi_make_callback(env, nullptr, env.Global(), callback, 1, argv, &result) ==
+      napi_pending_exception) {
+    // Nobody up the stack could catch it: report it as uncaught, like Node does.
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+}
+
+void SocketHandle::SetKeepAlive(bool on) {
+  if (!on) {
+    CloseUvHandle(&keep_alive_);
+    return;
+  }
+  if (keep_alive_ != nullptr || !is_open()) return;
+  // An async handle that is never sent: active and referenced from init on,
+  // so it holds the loop open exactly like a listening net.Server.
+  auto* async = NewUvHandle<uv_async_t>(registry_, this);
+  if (uv_async_init(loop_, async, nullptr) != 0) {
+    delete static_cast<UvBox*>(async->data);
+    return;
+  }
+  keep_alive_ = async;
+}
+
+void InstallCleanupHook(Napi::Env env, AddonData* data) {
+  napi_add_async_cleanup_hook(env, OnEnvCleanup, data, nullptr);
+}
+
+}  // namespace sss

@@ -1,0 +1,68 @@
+// SocketHandle: the JS object that owns one socket fd, plus the two small
+// libuv handles that serve it (a readiness poll and a keep-alive).
+// Close order is fixed here: stop poll -> close fd -> uv_close(handles).
+#pragma once
+#include <napi.h>
+#include <uv.h>
+
+#include <memory>
+#include <unordered_set>
+
+namespace sss {
+
+class SocketHandle;
+
+// Per-environment bookkeeping, shared (by shared_ptr) with every handle and
+// every libuv handle still closing, so that teardown order does not matter.
+struct Registry {
+  std::unordered_set<SocketHandle*> live;
+  int closing = 0;  // uv_close() calls whose callback has not run yet
+  napi_async_cleanup_hook_handle cleanup = nullptr;  // set while the env tears down
+};
+
+struct AddonData {
+  Napi::FunctionReference handle_constructor;
+  std::shared_ptr<Registry> registry = std::make_shared<Registry>();
+};
+
+class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
+ public:
+  static Napi::Function DefineClass(Napi::Env env);
+  // A new JS handle that owns `fd` (ownership moves in even on failure).
+  static Napi::Value Wrap(Napi::Env env, AddonData* data, int fd);
+  // The handle in info[index], type-checked; throws TypeError and returns
+  // nullptr for anything else. With require_open, a closed handle is EBADF.
+  static SocketHandle* From(const Napi::CallbackInfo& info, size_t index, bool require_open = true);
+
+  explicit SocketHandle(const Napi::CallbackInfo& info);
+  ~SocketHandle() override;
+
+  int fd() const { return fd_; }
+  bool is_open() const { return fd_ >= 0; }
+  void Close();
+  int Release();  // gives the fd to the caller; the handle becomes closed
+
+  // Readiness: one-shot wait for readability; the callback gets
+  // (errno) -> 0 when readable, a positive errno on a poll error.
+  int StartWait(Napi::Function callback);
+  void CancelWait();
+  void SetKeepAlive(bool on);
+
+ private:
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  void StopPolling();
+  void Attach(AddonData* data, int fd);
+
+  int fd_ = -1;
+  uv_loop_t* loop_ = nullptr;
+  uv_poll_t* poll_ = nullptr;
+  uv_async_t* keep_alive_ = nullptr;
+  Napi::FunctionReference on_readable_;
+  std::shared_ptr<Registry> registry_;
+};
+
+// Registers the async cleanup hook that closes every live handle when the
+// environment (main thread or worker) shuts down.
+void InstallCleanupHook(Napi::Env env, AddonData* data);
+
+}  // namespace sss

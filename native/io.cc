@@ -1,0 +1,124 @@
+#include "io.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "args.h"
+#include "errno.h"
+#include "handle.h"
+#include "sockaddr.h"
+
+namespace sss {
+
+namespace {
+
+constexpr int32_t kMaxBatch = 1024;
+
+// accept(2): Linux passes pending network errors of the new connection to
+// accept(); that connection is gone, the listener is fine: try the next one.
+bool IsConnectionError(int err) {
+  switch (err) {
+    case ECONNABORTED:
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+#ifdef ENONET
+    case ENONET:
+#endif
+      return true;
+    default:
+      return false;
+  }
+}
+
+int AcceptOne(int listen_fd, SockAddr* peer) {
+  socklen_t* length = nullptr;
+  if (peer != nullptr) {
+    peer->length = sizeof(peer->storage);
+    length = &peer->length;
+  }
+  sockaddr* addr = peer != nullptr ? peer->get() : nullptr;
+#ifdef SOCK_CLOEXEC
+  return ::accept4(listen_fd, addr, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+  int fd = ::accept(listen_fd, addr, length);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+#endif
+}
+
+}  // namespace
+
+// Returns up to `max` accepted fds: plain numbers, or { fd, peer } objects
+// when withPeers is true. An empty array means the queue is empty (EAGAIN).
+// A hard error (EMFILE, EINVAL...) throws only when nothing was accepted yet;
+// otherwise the batch is returned and the error surfaces on the next call.
+Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketHandle* h = SocketHandle::From(info, 0);
+  int32_t max = 0;
+  bool with_peers = false;
+  if (h == nullptr || !ReadInt32(info, 1, "max", 1, kMaxBatch, &max) ||
+      !ReadBool(info, 2, "withPeers", &with_peers)) {
+    return Napi::Value();
+  }
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t count = 0;
+  SockAddr peer;
+  // Skipped dead connections count against the budget so this cannot spin.
+  for (int32_t attempts = 0; attempts < 2 * max && count < static_cast<uint32_t>(max);) {
+    int fd = AcceptOne(h->fd(), with_peers ? &peer : nullptr);
+    if (fd == -1) {
+      int err = errno;
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) break;
+      attempts++;
+      if (IsConnectionError(err)) continue;
+      if (count == 0) return ThrowErrno(env, err, "accept4");
+      break;
+    }
+    attempts++;
+    if (with_peers) {
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("fd", Napi::Number::New(env, fd));
+      entry.Set("peer", SockAddrToEndpoint(env, peer));
+      out.Set(count++, entry);
+    } else {
+      out.Set(count++, Napi::Number::New(env, fd));
+    }
+  }
+  return out;
+}
+
+Napi::Value SendRaw(const Napi::CallbackInfo& info) {
+  int32_t fd = -1;
+  Napi::Buffer<uint8_t> data;
+  if (!ReadInt32(info, 0, "fd", 0, INT_MAX, &fd) || !ReadBuffer(info, 1, "data", &data)) {
+    return Napi::Value();
+  }
+  ssize_t n;
+  do {
+    // MSG_NOSIGNAL: a peer that left is EPIPE, never a process-killing SIGPIPE.
+    n = ::send(fd, data.Data(), data.Length(), MSG_NOSIGNAL);
+  } while (n == -1 && errno == EINTR);
+  if (n == -1) return ThrowErrno(info.Env(), errno, "send");
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+
+Napi::Value CloseRaw(const Napi::CallbackInfo& info) {
+  int32_t fd = -1;
+  if (!ReadInt32(info, 0, "fd", 0, INT_MAX, &fd)) return Napi::Value();
+  // Never retried: on Linux the fd is released even when close fails.
+  if (::close(fd) == -1 && errno != EINTR) return ThrowErrno(info.Env(), errno, "close");
+  return info.Env().Undefined();
+}
+
+}  // namespace sss

@@ -1,0 +1,22 @@
+// JS entry points that each wrap one socket syscall (named after it, so the
+// name becomes error.syscall). Failures throw the errno error shape.
+#pragma once
+#include <napi.h>
+
+namespace sss {
+
+Napi::Value Socket(const Napi::CallbackInfo& info);       // (family, type, protocol) -> handle
+Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h, level, name, int)
+Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h, level, name) -> int
+Napi::Value Bind(const Napi::CallbackInfo& info);         // (h, endpoint)
+Napi::Value Listen(const Napi::CallbackInfo& info);       // (h, backlog)
+Napi::Value Getsockname(const Napi::CallbackInfo& info);  // (h) -> endpoint
+Napi::Value Getpeername(const Napi::CallbackInfo& info);  // (h) -> endpoint
+Napi::Value Shutdown(const Napi::CallbackInfo& info);     // (h, how)
+Napi::Value TcpInfo(const Napi::CallbackInfo& info);      // (h) -> { state, unacked, sacked }
+Napi::Value Getaddrinfo(const Napi::CallbackInfo& info);  // (host, family, socktype, numericOnly)
+Napi::Value Close(const Napi::CallbackInfo& info);        // (h), idempotent
+Napi::Value Release(const Napi::CallbackInfo& info);      // (h) -> fd, ownership moves out
+Napi::Value Fd(const Napi::CallbackInfo& info);           // (h) -> fd or -1
+
+}  // namespace sss
