@@ -1,0 +1,116 @@
+// Loads the addon once and declares its typed surface. The addon mirrors
+// POSIX calls one to one; every policy lives in the TypeScript around it.
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Opaque owner of one socket fd (a type-tagged native object). */
+export interface NativeHandle {
+  readonly __brand: 'SocketHandle';
+}
+
+export interface NativeInetEndpoint {
+  family: number; // AF_INET or AF_INET6
+  address: string;
+  port: number;
+  scopeId?: number;
+}
+
+export interface NativeUnixEndpoint {
+  family: number; // AF_UNIX
+  path: Buffer;
+}
+
+export type NativeEndpoint = NativeInetEndpoint | NativeUnixEndpoint;
+
+export interface AcceptedPeer {
+  fd: number;
+  peer: NativeEndpoint;
+}
+
+/** The error shape every failing syscall throws. */
+export interface NativeErrnoError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+  reason: string;
+}
+
+export interface Addon {
+  socket(family: number, type: number, protocol: number): NativeHandle;
+  setsockopt(h: NativeHandle, level: number, name: number, value: number): void;
+  getsockopt(h: NativeHandle, level: number, name: number): number;
+  bind(h: NativeHandle, endpoint: NativeEndpoint): void;
+  listen(h: NativeHandle, backlog: number): void;
+  getsockname(h: NativeHandle): NativeEndpoint;
+  getpeername(h: NativeHandle): NativeEndpoint;
+  shutdown(h: NativeHandle, how: number): void;
+  /** On a listener: unacked = accept-queue length, sacked = its limit. */
+  tcpInfo(h: NativeHandle): { state: number; unacked: number; sacked: number };
+  getaddrinfo(host: string, family: number, socktype: number, numericOnly: boolean): NativeInetEndpoint[];
+  close(h: NativeHandle): void;
+  release(h: NativeHandle): number;
+  fd(h: NativeHandle): number;
+  acceptBatch(h: NativeHandle, max: number, withPeers: false): number[];
+  acceptBatch(h: NativeHandle, max: number, withPeers: true): AcceptedPeer[];
+  sendRaw(fd: number, data: Buffer): number;
+  closeRaw(fd: number): void;
+  /** One-shot: calls back with 0 once readable, or a positive errno. */
+  waitReadable(h: NativeHandle, callback: (errno: number) => void): void;
+  cancelWait(h: NativeHandle): void;
+  setKeepAlive(h: NativeHandle, on: boolean): void;
+  constants: Readonly<Record<string, number | undefined>> & {
+    AF_INET: number;
+    AF_INET6: number;
+    AF_UNIX: number;
+    AF_UNSPEC: number;
+    SOCK_STREAM: number;
+    SOCK_DGRAM: number;
+    SOL_SOCKET: number;
+    IPPROTO_IPV6: number;
+    IPPROTO_TCP: number;
+    SO_REUSEADDR: number;
+    IPV6_V6ONLY: number;
+  };
+}
+
+const ADDON_FILE = 'stream_socket_server.node';
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('stream-socket-server: cannot find its package.json');
+    dir = parent;
+  }
+  return dir;
+}
+
+function candidates(root: string): string[] {
+  const found = [join(root, 'build', 'Release', ADDON_FILE), join(root, 'build', 'Debug', ADDON_FILE)];
+  // node-gyp-build's layout, without the dependency.
+  const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (existsSync(prebuilds)) {
+    for (const file of readdirSync(prebuilds)) {
+      if (file.endsWith('.node')) found.push(join(prebuilds, file));
+    }
+  }
+  return found;
+}
+
+function load(): Addon {
+  const root = packageRoot();
+  const tried = candidates(root);
+  const require = createRequire(import.meta.url);
+  for (const file of tried) {
+    if (existsSync(file)) return require(file) as Addon;
+  }
+  throw new Error(
+    `stream-socket-server: native addon not found. Looked in:\n  ${tried.join('\n  ')}\n` +
+      `Build it with \`npm run build:native\` (node-gyp) in ${root}.`,
+  );
+}
+
+export const native: Addon = load();
+export const C = native.constants;

@@ -1,0 +1,253 @@
+// StreamServer: a listening (or bound) stream socket that hands out
+// connections as net.Sockets, pulled one by one from the kernel's queue.
+import net from 'node:net';
+import { isIP } from 'node:net';
+import { constants } from 'node:os';
+import { Acceptor } from './acceptor.js';
+import { argumentError, call, formatHostPort, SocketError } from './errors.js';
+import { C, native, type NativeHandle, type NativeInetEndpoint } from './native.js';
+import { planServer, validateBacklog, type ServerOptions, type ServerPlan } from './options.js';
+import { parseServerUrl } from './url.js';
+
+export interface AddressInfo {
+  family: 'IPv4' | 'IPv6';
+  address: string;
+  port: number;
+}
+
+export interface AcceptOptions {
+  /** Abort the wait; the promise rejects with signal.reason. */
+  signal?: AbortSignal;
+  /** Milliseconds to wait; then the promise rejects with an ETIMEDOUT SocketError. */
+  timeout?: number;
+}
+
+export interface AcceptQueue {
+  /** Connections completed by the kernel and waiting for accept(). */
+  length: number;
+  /** The limit the kernel applies: the backlog, clamped to net.core.somaxconn (0 when not listening). */
+  limit: number;
+}
+
+const { errno } = constants;
+const CREATE = Symbol('StreamServer.create');
+
+function toAddressInfo(endpoint: NativeInetEndpoint): AddressInfo {
+  const family = endpoint.family === C.AF_INET6 ? 'IPv6' : 'IPv4';
+  return { family, address: endpoint.address, port: endpoint.port };
+}
+
+export class StreamServer implements AsyncIterable<net.Socket> {
+  #handle: NativeHandle;
+  readonly #acceptor: Acceptor;
+  readonly #address: AddressInfo;
+  #backlog: number | undefined;
+  #closed = false;
+  #refed = true;
+
+  /** @internal Use openServer(). */
+  constructor(token: typeof CREATE, handle: NativeHandle, backlog: number | undefined) {
+    if (token !== CREATE) throw new TypeError('StreamServer is created by openServer()');
+    this.#handle = handle;
+    this.#backlog = backlog;
+    this.#address = toAddressInfo(native.getsockname(handle) as NativeInetEndpoint);
+    this.#acceptor = new Acceptor(handle, () => this.#address);
+    native.setKeepAlive(handle, true);
+  }
+
+  /** @internal */
+  static [CREATE](handle: NativeHandle, backlog: number | undefined): StreamServer {
+    return new StreamServer(CREATE, handle, backlog);
+  }
+
+  /** The local address as PHP's stream_socket_get_name() prints it: `127.0.0.1:8000`, `[::1]:8000`. */
+  get name(): string {
+    return formatHostPort(this.#address.address, this.#address.port);
+  }
+
+  get address(): AddressInfo {
+    return { ...this.#address };
+  }
+
+  /** The listening fd, or -1 once closed. */
+  get fd(): number {
+    return native.fd(this.#handle);
+  }
+
+  /** The backlog last passed to listen(), as requested; queue().limit is what the kernel applies. */
+  get backlog(): number | undefined {
+    return this.#backlog;
+  }
+
+  get listening(): boolean {
+    return this.#backlog !== undefined && !this.#closed;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * listen(2): starts listening on a bound-only server, or changes the
+   * backlog of a listening one at run time (queued connections stay).
+   */
+  listen(backlog: number = this.#backlog ?? 511): this {
+    validateBacklog(backlog);
+    this.#call(() => native.listen(this.#handle, backlog));
+    this.#backlog = backlog;
+    return this;
+  }
+
+  /** The accept queue as the kernel sees it (TCP_INFO). */
+  queue(): AcceptQueue {
+    const info = this.#call(() => native.tcpInfo(this.#handle));
+    if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
+    return { length: info.unacked, limit: info.sacked };
+  }
+
+  /** Takes one connection from the queue, waiting if it is empty. */
+  async accept(options: AcceptOptions = {}): Promise<net.Socket> {
+    const signal = acceptSignal(options);
+    const fd = await this.#acceptor.next(signal);
+    if (fd === null) {
+      throw new SocketError({ errno: errno.EBADF, code: 'EBADF', syscall: 'accept4', reason: 'the server was closed', ...this.#where() });
+    }
+    return wrapAccepted(fd);
+  }
+
+  /** Takes one connection and returns its raw fd: the caller owns (and must close) it. */
+  async acceptFd(options: AcceptOptions = {}): Promise<number | null> {
+    return this.#acceptor.next(acceptSignal(options));
+  }
+
+  /** Yields connections until the server is closed; `break` leaves the server open. */
+  [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
+    const acceptor = this.#acceptor;
+    return {
+      async next(): Promise<IteratorResult<net.Socket>> {
+        const fd = await acceptor.next();
+        return fd === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fd) };
+      },
+      async return(): Promise<IteratorResult<net.Socket>> {
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** Closes the listening fd now. Pending accept() calls reject with EBADF; iterators end. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#acceptor.close();
+    native.close(this.#handle);
+  }
+
+  /** Keep the process alive while the server is open (the default, as net.Server). */
+  ref(): this {
+    this.#refed = true;
+    if (!this.#closed) native.setKeepAlive(this.#handle, true);
+    return this;
+  }
+
+  /** Let the process exit even though the server is open (and even with accept() pending). */
+  unref(): this {
+    this.#refed = false;
+    native.setKeepAlive(this.#handle, false);
+    return this;
+  }
+
+  get refed(): boolean {
+    return this.#refed;
+  }
+
+  #where(): { address: string; port: number } {
+    return { address: this.#address.address, port: this.#address.port };
+  }
+
+  #call<T>(fn: () => T): T {
+    return call(fn, this.#address.address, this.#address.port);
+  }
+}
+
+function acceptSignal(options: AcceptOptions): AbortSignal | undefined {
+  if (typeof options !== 'object' || options === null) {
+    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'accept() options must be an object');
+  }
+  const { signal, timeout } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options.signal must be an AbortSignal');
+  }
+  if (timeout === undefined) return signal;
+  if (typeof timeout !== 'number' || !(timeout >= 0) || timeout > 2 ** 31 - 1) {
+    throw argumentError('range', 'ERR_OUT_OF_RANGE', `options.timeout must be a number of milliseconds in 0..${2 ** 31 - 1}`);
+  }
+  const timer = timeoutSignal(timeout);
+  return signal === undefined ? timer : AbortSignal.any([signal, timer]);
+}
+
+function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  const reason = new SocketError({ errno: errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'accept4', reason: `no connection within ${ms} ms` });
+  setTimeout(() => controller.abort(reason), ms).unref?.();
+  return controller.signal;
+}
+
+/** Ownership of `fd` moves to the returned socket; if that fails, the fd is closed. */
+export function wrapAccepted(fd: number): net.Socket {
+  try {
+    return new net.Socket({ fd, readable: true, writable: true });
+  } catch (error) {
+    native.closeRaw(fd);
+    throw error;
+  }
+}
+
+function resolveHost(host: string): NativeInetEndpoint[] {
+  // Numeric addresses never touch the resolver (AI_NUMERICHOST); names do,
+  // synchronously, because opening a server is synchronous (as in PHP).
+  const numeric = isIP(host.split('%')[0]!) !== 0;
+  return call(() => native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_STREAM, numeric), host);
+}
+
+function openOn(endpoint: NativeInetEndpoint, plan: ServerPlan): StreamServer {
+  const at = (fn: () => void): void => call(fn, endpoint.address, endpoint.port);
+  let handle: NativeHandle | undefined;
+  try {
+    handle = call(() => native.socket(endpoint.family, C.SOCK_STREAM, 0), endpoint.address, endpoint.port);
+    for (const opt of plan.beforeBind) {
+      const level = C[opt.level];
+      const name = C[opt.name];
+      if (level === undefined || name === undefined) {
+        throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'setsockopt', reason: `${opt.name} is not available on ${process.platform}`, address: endpoint.address, port: endpoint.port });
+      }
+      at(() => native.setsockopt(handle!, level, name, opt.value));
+    }
+    at(() => native.bind(handle!, endpoint));
+    if (plan.listen) at(() => native.listen(handle!, plan.backlog));
+    return StreamServer[CREATE](handle, plan.listen ? plan.backlog : undefined);
+  } catch (error) {
+    if (handle !== undefined) native.close(handle);
+    throw error;
+  }
+}
+
+/**
+ * Opens, binds and (unless `listen: false`) listens, synchronously.
+ * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
+ */
+export function openServer(url: string, options?: ServerOptions): StreamServer {
+  const target = parseServerUrl(url);
+  planServer(options, 6); // validate options before any resolver or socket work
+  const endpoints = resolveHost(target.host);
+  let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: target.host });
+  // As PHP does: try each resolved address in order; the first bind wins.
+  for (const endpoint of endpoints) {
+    try {
+      return openOn({ ...endpoint, port: target.port }, planServer(options, endpoint.family === C.AF_INET6 ? 6 : 4));
+    } catch (error) {
+      if (!(error instanceof SocketError)) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}

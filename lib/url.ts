@@ -1,0 +1,86 @@
+// Server URLs ("tcp://[::1]:8000") -> endpoints. Pure: no I/O.
+// Scheme detection follows PHP exactly (it decides which strings are URLs at
+// all); the core parser is strict where PHP silently mangles input.
+import { argumentError } from './errors.js';
+
+export const TRANSPORTS = ['tcp', 'udp', 'unix', 'udg', 'ssl', 'tls', 'tlsv1.0', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export interface SchemeSplit {
+  /** The transport name as written, or null when the string has no scheme (meaning tcp). */
+  scheme: string | null;
+  target: string;
+}
+
+/**
+ * PHP's rule: a run of at least two [A-Za-z0-9+.-] followed by "://" is a
+ * scheme; anything else is a tcp target, whole.
+ */
+export function splitScheme(url: string): SchemeSplit {
+  const match = /^[A-Za-z0-9+.-]{2,}(?=:\/\/)/.exec(url);
+  if (match === null) return { scheme: null, target: url };
+  return { scheme: match[0], target: url.slice(match[0].length + 3) };
+}
+
+export interface InetUrl {
+  transport: Transport;
+  /** Host name or numeric address, without brackets; may carry a %scope. */
+  host: string;
+  port: number;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+function invalid(url: string, why: string): TypeError {
+  return argumentError('type', 'ERR_INVALID_URL', `Invalid server URL ${JSON.stringify(url)}: ${why}`);
+}
+
+function parsePort(text: string, url: string): number {
+  if (text === '') throw invalid(url, 'the port is missing (use :0 for an ephemeral port)');
+  if (!/^[0-9]+$/.test(text)) throw invalid(url, `the port ${JSON.stringify(text)} is not a decimal number`);
+  const port = Number(text);
+  if (port > 65535) {
+    throw argumentError('range', 'ERR_SOCKET_BAD_PORT', `Invalid server URL ${JSON.stringify(url)}: port ${text} is out of range 0..65535`);
+  }
+  return port;
+}
+
+/** Strict `host:port` / `[v6%scope]:port`. */
+export function parseHostPort(target: string, url: string): HostPort {
+  if (target.startsWith('[')) {
+    const close = target.indexOf(']');
+    if (close < 0) throw invalid(url, 'the "[" of an IPv6 address is not closed');
+    const host = target.slice(1, close);
+    if (host === '') throw invalid(url, 'the host between [ and ] is empty');
+    if (target[close + 1] !== ':') throw invalid(url, 'expected ":port" after "]"');
+    return { host, port: parsePort(target.slice(close + 2), url) };
+  }
+  const colon = target.lastIndexOf(':');
+  if (colon < 0) throw invalid(url, 'expected host:port');
+  const host = target.slice(0, colon);
+  if (host === '') throw invalid(url, 'the host is empty (use 0.0.0.0 or [::] for all interfaces)');
+  if (host.includes(':')) throw invalid(url, 'an IPv6 address must be written in brackets, e.g. [::1]:8000');
+  return { host, port: parsePort(target.slice(colon + 1), url) };
+}
+
+function checkTransport(scheme: string, url: string): Transport {
+  if ((TRANSPORTS as readonly string[]).includes(scheme)) return scheme as Transport;
+  throw invalid(url, `unknown transport "${scheme}" (known: ${TRANSPORTS.join(', ')}; names are case-sensitive)`);
+}
+
+/** Parses a URL for the core API: tcp://host:port, or host:port with no scheme. */
+export function parseServerUrl(url: unknown): InetUrl {
+  if (typeof url !== 'string') {
+    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `The server URL must be a string, got ${typeof url}`);
+  }
+  if (url.includes('\0')) throw invalid(url, 'it contains a NUL byte');
+  const { scheme, target } = splitScheme(url);
+  const transport = scheme === null ? 'tcp' : checkTransport(scheme, url);
+  if (transport !== 'tcp') {
+    throw argumentError('type', 'ERR_UNSUPPORTED_TRANSPORT', `openServer() does not support ${transport}:// yet (only tcp://)`);
+  }
+  return { transport, ...parseHostPort(target, url) };
+}
