@@ -1,0 +1,151 @@
+import http from 'node:http';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { openServer, SocketError } from '../lib/index.js';
+import { checkSocketLeaks } from './helpers/leaks.js';
+import { connectOnly, fetchLine, sleep } from './helpers/peers.js';
+
+checkSocketLeaks();
+
+describe('accept', () => {
+  it('answers 1,000 connections in a row through the async iterator', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    let served = 0;
+    const loop = (async () => {
+      for await (const conn of server) {
+        expect(conn).toBeInstanceOf(net.Socket);
+        conn.end(`hello ${served++}\n`);
+      }
+    })();
+    for (let i = 0; i < 1000; i++) {
+      expect(await fetchLine(server.address.port)).toBe(`hello ${i}\n`);
+    }
+    server.close();
+    await loop;
+    expect(served).toBe(1000);
+  });
+
+  it('is pull-based: unrequested connections stay in the kernel queue', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const clients = await Promise.all([1, 2, 3].map(() => connectOnly(server.address.port)));
+    await sleep(50);
+    expect(server.queue().length).toBe(3);
+    const conn = await server.accept();
+    expect(server.queue().length).toBe(2);
+    expect(conn.remotePort).toBe(clients[0]!.localPort);
+    conn.destroy();
+    for (const c of clients) c.destroy();
+    server.close();
+  });
+
+  it('serves concurrent accept() calls in order, each with its own connection', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const pending = [0, 1, 2, 3].map(() => server.accept());
+    const clients: net.Socket[] = [];
+    for (let i = 0; i < 4; i++) {
+      clients.push(await connectOnly(server.address.port));
+      await sleep(5);
+    }
+    const conns = await Promise.all(pending);
+    expect(conns.map((c) => c.remotePort)).toEqual(clients.map((c) => c.localPort));
+    for (const s of [...conns, ...clients]) s.destroy();
+    server.close();
+  });
+
+  it('accept({ timeout }) rejects with ETIMEDOUT and leaves the server usable', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const started = Date.now();
+    const error = await server.accept({ timeout: 100 }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(error).toBeInstanceOf(SocketError);
+    expect(error).toMatchObject({ errno: 110, code: 'ETIMEDOUT' });
+    const client = await connectOnly(server.address.port);
+    const conn = await server.accept({ timeout: 2000 });
+    expect(conn.remotePort).toBe(client.localPort);
+    conn.destroy();
+    client.destroy();
+    server.close();
+  });
+
+  it('accept({ signal }) rejects with the abort reason', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const controller = new AbortController();
+    const pending = server.accept({ signal: controller.signal });
+    controller.abort(new Error('stop'));
+    await expect(pending).rejects.toThrow('stop');
+    await expect(server.accept({ signal: AbortSignal.abort(new Error('already')) })).rejects.toThrow('already');
+    server.close();
+  });
+
+  it('close() ends a pending for-await and rejects pending accept() with EBADF', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const yielded: net.Socket[] = [];
+    const loop = (async () => {
+      for await (const conn of server) yielded.push(conn);
+      return 'ended';
+    })();
+    const pending = server.accept();
+    await sleep(30);
+    server.close();
+    server.close(); // idempotent
+    expect(await loop).toBe('ended');
+    await expect(pending).rejects.toMatchObject({ code: 'EBADF', syscall: 'accept4' });
+    expect(yielded).toEqual([]);
+    expect(server.closed).toBe(true);
+    expect(server.fd).toBe(-1);
+    await expect(server.accept()).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(connectOnly(server.address.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('break leaves the server open for the next consumer', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const first = connectOnly(server.address.port);
+    for await (const conn of server) {
+      conn.destroy();
+      break;
+    }
+    (await first).destroy();
+    const client = await connectOnly(server.address.port);
+    const conn = await server.accept({ timeout: 2000 });
+    conn.destroy();
+    client.destroy();
+    server.close();
+  });
+
+  it('accepted sockets work with http.Server through its connection event', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const web = http.createServer((req, res) => res.end(`you asked for ${req.url}`));
+    const loop = (async () => {
+      for await (const conn of server) web.emit('connection', conn);
+    })();
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: server.address.port, path: '/hello', agent: false }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    expect(body).toBe('you asked for /hello');
+    server.close();
+    await loop;
+    web.close();
+    web.closeAllConnections();
+  });
+
+  it('accepted fds are non-blocking and close-on-exec', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const client = await connectOnly(server.address.port);
+    const fd = await server.acceptFd();
+    expect(fd).toBeGreaterThan(2);
+    const { readFileSync } = await import('node:fs');
+    const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+    expect(flags & 0o4000).toBe(0o4000); // O_NONBLOCK
+    expect(flags & 0o2000000).toBe(0o2000000); // O_CLOEXEC
+    const conn = new net.Socket({ fd: fd!, readable: true, writable: true });
+    conn.destroy();
+    client.destroy();
+    server.close();
+  });
+});

@@ -1,0 +1,104 @@
+// The backlog you set is what the kernel applies (ss Send-Q), what
+// queue().limit reports, and how many connections complete unaccepted.
+import { readFileSync } from 'node:fs';
+import type net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openServer, type StreamServer } from '../lib/index.js';
+import { checkSocketLeaks } from './helpers/leaks.js';
+import { connectOnly, sleep, ssListen, waitFor } from './helpers/peers.js';
+import netModule from 'node:net';
+
+checkSocketLeaks();
+
+const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+const open: { servers: StreamServer[]; clients: net.Socket[] } = { servers: [], clients: [] };
+
+afterEach(() => {
+  for (const client of open.clients.splice(0)) client.destroy();
+  for (const server of open.servers.splice(0)) server.close();
+});
+
+function listen(url: string, backlog?: number): StreamServer {
+  const server = openServer(url, backlog === undefined ? {} : { backlog });
+  open.servers.push(server);
+  return server;
+}
+
+/** Starts `count` connects without waiting; counts the ones the kernel completes. */
+function flood(port: number, count: number): { completed: () => number } {
+  let completed = 0;
+  for (let i = 0; i < count; i++) {
+    const client = netModule.connect({ port, host: '127.0.0.1' }, () => completed++);
+    client.on('error', () => {});
+    open.clients.push(client);
+  }
+  return { completed: () => completed };
+}
+
+describe('backlog', () => {
+  it('defaults to 511, as node:net', () => {
+    const server = listen('tcp://127.0.0.1:0');
+    expect(server.backlog).toBe(511);
+    expect(server.queue().limit).toBe(511);
+    expect(ssListen(server.address.port)?.sendQ).toBe(511);
+  });
+
+  it.each([0, 1, 8, 128, 4096])('backlog %d: ss Send-Q and queue().limit agree', (backlog) => {
+    const server = listen('tcp://127.0.0.1:0', backlog);
+    const expected = Math.min(backlog, somaxconn);
+    expect(server.queue()).toEqual({ length: 0, limit: expected });
+    expect(ssListen(server.address.port)).toEqual({ recvQ: 0, sendQ: expected });
+  });
+
+  it('a backlog above net.core.somaxconn is clamped by the kernel, and queue().limit says so', () => {
+    const server = listen('tcp://127.0.0.1:0', somaxconn + 1000);
+    expect(server.backlog).toBe(somaxconn + 1000);
+    expect(server.queue().limit).toBe(somaxconn);
+    expect(ssListen(server.address.port)?.sendQ).toBe(somaxconn);
+  });
+
+  it.each([0, 1, 3])('with nobody accepting, backlog %d holds backlog+1 connections and stays there', async (backlog) => {
+    const server = listen('tcp://127.0.0.1:0', backlog);
+    const clients = flood(server.address.port, backlog + 4);
+    expect(await waitFor(() => server.queue().length === backlog + 1)).toBe(true);
+    await sleep(300);
+    expect(server.queue()).toEqual({ length: backlog + 1, limit: backlog });
+    expect(clients.completed()).toBe(backlog + 1);
+    expect(ssListen(server.address.port)).toEqual({ recvQ: backlog + 1, sendQ: backlog });
+  });
+
+  it('listen() again changes the limit at run time and keeps the queued connections', async () => {
+    const server = listen('tcp://127.0.0.1:0', 2);
+    const clients = flood(server.address.port, 6);
+    expect(await waitFor(() => server.queue().length === 3)).toBe(true);
+    server.listen(16);
+    expect(server.backlog).toBe(16);
+    expect(server.queue()).toEqual({ length: 3, limit: 16 });
+    expect(ssListen(server.address.port)?.sendQ).toBe(16);
+    // The dropped SYNs are retransmitted (after ~1 s) and now fit.
+    expect(await waitFor(() => server.queue().length === 6, 5000)).toBe(true);
+    expect(clients.completed()).toBe(6);
+    // The queued connections are real: accept them all.
+    for (let i = 0; i < 6; i++) (await server.accept({ timeout: 2000 })).destroy();
+    expect(server.queue().length).toBe(0);
+  });
+
+  it('listen: false binds without listening; listen() later serves', async () => {
+    const server = listen('tcp://127.0.0.1:0');
+    server.close();
+    const bound = openServer('tcp://127.0.0.1:0', { listen: false, backlog: 5 });
+    open.servers.push(bound);
+    expect(bound.listening).toBe(false);
+    expect(bound.backlog).toBeUndefined();
+    expect(bound.queue()).toEqual({ length: 0, limit: 0 });
+    expect(ssListen(bound.address.port)).toBeUndefined();
+    await expect(connectOnly(bound.address.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(bound.accept()).rejects.toMatchObject({ errno: 22, code: 'EINVAL', syscall: 'accept4' });
+    bound.listen(5);
+    expect(bound.listening).toBe(true);
+    expect(bound.queue().limit).toBe(5);
+    const client = await connectOnly(bound.address.port);
+    open.clients.push(client);
+    (await bound.accept({ timeout: 2000 })).destroy();
+  });
+});
