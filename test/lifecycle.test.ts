@@ -1,0 +1,54 @@
+// Process-level behaviour, each in a fresh child node with its own fd table:
+// GC of unclosed servers, worker exit, keep-alive semantics, native argument checks.
+import { describe, expect, it } from 'vitest';
+import { runFixture } from './helpers/peers.js';
+
+function json(stdout: string): Record<string, unknown> {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+describe('lifecycle', () => {
+  it('a server that was never closed is closed when garbage-collected', async () => {
+    const { code, stdout, stderr } = await runFixture('gc-unclosed.mjs', [], ['--expose-gc'], 15_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0); // and it exited by itself
+    const r = json(stdout);
+    expect(r.during).toBe((r.before as number) + 20);
+    expect(r.after).toBe(r.before);
+  });
+
+  it.each(['terminate', 'exit'])('a worker with open servers (%s) cleans up without aborting', async (mode) => {
+    const { code, signal, stdout, stderr } = await runFixture('worker-exit.mjs', [mode], ['--expose-gc'], 15_000);
+    expect(signal).toBeNull();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const r = json(stdout);
+    expect(r.during).toBe((r.before as number) + 2);
+    expect(r.after).toBe(r.before);
+  });
+
+  it.each([
+    ['ref', true],
+    ['reref', true],
+    ['unref', false],
+    ['unref-accepting', false],
+    ['closed', false],
+  ])('keep-alive: a %s server keeps the process alive: %s', async (mode, alive) => {
+    const { code, stdout } = await runFixture('keep-alive.mjs', [mode as string], [], 10_000);
+    expect(code).toBe(0);
+    expect(stdout.includes('still alive')).toBe(alive);
+  });
+
+  it('every native export rejects wrong arguments with TypeError/RangeError, never a crash', async () => {
+    const { code, signal, stdout, stderr } = await runFixture('native-args.mjs');
+    expect(signal).toBeNull();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const r = json(stdout) as { results: Record<string, string[]>; closedResult: unknown; exported: string[]; tested: string[] };
+    expect(r.tested).toEqual(r.exported); // no export left untested
+    for (const [name, outcomes] of Object.entries(r.results)) {
+      for (const outcome of outcomes) expect([name, outcome]).toEqual([name, expect.stringMatching(/^(TypeError|RangeError)$/)]);
+    }
+    expect(r.closedResult).toEqual({ code: 'EBADF', errno: 9, syscall: 'handle' });
+  });
+});
