@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { url: { type: 'string' } } });
   const url = values.url ?? process.env.TIME_SERVER_URL ?? 'tcp://127.0.0.1:8000';
   const server = openServer(url);
-  console.log(`time server listening on ${server.name}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close());
+  console.log(`time server listening on ${server.name}`);
 
   for await (const conn of server) {
     conn.on('error', () => conn.destroy()); // a client that resets early is not our problem
