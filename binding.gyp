@@ -32,6 +32,18 @@
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
         "OTHER_CPLUSPLUSFLAGS": ["-Wall", "-Wextra", "-Werror"]
       }
+    },
+    {
+      "target_name": "loadgen",
+      "type": "executable",
+      "sources": ["bench/loadgen.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
+    },
+    {
+      "target_name": "c_server",
+      "type": "executable",
+      "sources": ["bench/c-server.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
     }
   ]
 }

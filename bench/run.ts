@@ -1,0 +1,181 @@
+// npm run bench: new-connection throughput of four servers, interleaved
+// A B C D A B C D in one run, each server pinned to CPU 1 and the load
+// generator to CPU 0. Main figure: the server's CPU time per 1,000
+// connections, read from /proc (all threads), as ratios against node:net
+// and the C baseline.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RELEASE = join(ROOT, 'build', 'Release');
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '64' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+  },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONCURRENCY = Number(values.concurrency);
+
+interface Contender {
+  key: string;
+  label: string;
+  command: string[];
+  child?: ChildProcess;
+  port?: number;
+  cpuNs: number;
+  connections: number;
+  rates: number[];
+  p50us: number[];
+  p99us: number[];
+  p50SerialUs?: number;
+  p99SerialUs?: number;
+  peakRssKiB?: number;
+}
+
+interface LoadResult {
+  connections: number;
+  seconds: number;
+  connPerSec: number;
+  p50us: number;
+  p99us: number;
+  connectErrors: number;
+  ioErrors: number;
+}
+
+const pin = availableParallelism() >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
+const onCpu = (cpu: number, command: string[]): string[] => (pin ? ['taskset', '-c', String(cpu), ...command] : command);
+const node = process.execPath;
+const servers = join(ROOT, 'dist', 'bench', 'servers.js');
+
+const contenders: Contender[] = [
+  { key: 'iterator', label: '(a) StreamServer iterator → net.Socket', command: [node, servers, 'iterator'] },
+  { key: 'raw', label: '(b) StreamServer raw-fd loop', command: [node, servers, 'raw'] },
+  { key: 'net', label: '(c) node:net server', command: [node, servers, 'net'] },
+  { key: 'c', label: '(d) C epoll + accept4', command: [join(RELEASE, 'c_server')] },
+].map((c) => ({ ...c, cpuNs: 0, connections: 0, rates: [], p50us: [], p99us: [] }));
+
+/** CPU time of every thread of `pid`, in ns (first field of schedstat). */
+function cpuNs(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that just ended
+    }
+  }
+  return total;
+}
+
+function peakRssKiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+function start(c: Contender): Promise<void> {
+  const [cmd, ...args] = onCpu(1, c.command);
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  c.child = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /port (\d+)/.exec(out);
+      if (m && c.port === undefined) {
+        c.port = Number(m[1]);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${c.label} exited early (${code})`)));
+  });
+}
+
+function load(port: number, concurrency: number, seconds: number): LoadResult {
+  const [cmd, ...args] = onCpu(0, [join(RELEASE, 'loadgen'), '-p', String(port), '-c', String(concurrency), '-d', String(seconds)]);
+  const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`loadgen failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as LoadResult;
+}
+
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+const ratio = (x: number, y: number): string => (y > 0 ? `${(x / y).toFixed(2)}×` : 'n/a');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  for (const c of contenders) await start(c);
+  // Warm-up: JIT and page cache, not counted.
+  for (const c of contenders) load(c.port!, CONCURRENCY, 0.5);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of contenders) {
+      progress(`round ${round}/${ROUNDS}: ${c.label}`);
+      const before = cpuNs(c.child!.pid!);
+      const r = load(c.port!, CONCURRENCY, SECONDS);
+      c.cpuNs += cpuNs(c.child!.pid!) - before;
+      c.connections += r.connections;
+      c.rates.push(r.connPerSec);
+      c.p50us.push(r.p50us);
+      c.p99us.push(r.p99us);
+      if (r.ioErrors + r.connectErrors > 0) console.error(`\n${c.label}: ${r.ioErrors} io / ${r.connectErrors} connect errors`);
+    }
+  }
+  for (const c of contenders) {
+    progress(`1 in flight: ${c.label}`);
+    const r = load(c.port!, 1, Math.min(SECONDS, 1));
+    c.p50SerialUs = r.p50us;
+    c.p99SerialUs = r.p99us;
+    c.peakRssKiB = peakRssKiB(c.child!.pid!);
+    c.child!.kill('SIGTERM');
+  }
+  progress('');
+  report();
+}
+
+function report(): void {
+  const perK = (c: Contender): number => c.cpuNs / 1e6 / (c.connections / 1000);
+  const [, , netC, cC] = contenders as [Contender, Contender, Contender, Contender];
+  const rows = contenders.map((c) => ({
+    server: c.label,
+    cpuMsPer1k: perK(c),
+    vsNet: ratio(perK(c), perK(netC)),
+    vsC: ratio(perK(c), perK(cC)),
+    connPerSec: median(c.rates),
+    p50us: median(c.p50us),
+    p99us: median(c.p99us),
+    p50SerialUs: c.p50SerialUs!,
+    p99SerialUs: c.p99SerialUs!,
+    peakRssMiB: c.peakRssKiB! / 1024,
+  }));
+  const header = `| server | CPU ms / 1k conn | vs node:net | vs C | conn/s | p50 µs | p99 µs | p50 µs (1 in flight) | p99 µs (1 in flight) | peak RSS MiB |`;
+  const lines = [
+    `New TCP connections (connect, read one line, close), ${CONCURRENCY} in flight, ${ROUNDS} × ${SECONDS} s per server, interleaved;`,
+    `Node ${process.version}, ${pin ? 'servers on CPU 1, load generator on CPU 0' : 'no CPU pinning (taskset or a 2nd CPU missing)'}; ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    header,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) =>
+      `| ${r.server} | ${r.cpuMsPer1k.toFixed(1)} | ${r.vsNet} | ${r.vsC} | ${Math.round(r.connPerSec)} | ${r.p50us} | ${r.p99us} | ${r.p50SerialUs} | ${r.p99SerialUs} | ${r.peakRssMiB.toFixed(1)} |`,
+    ),
+  ];
+  console.log(lines.join('\n'));
+  mkdirSync(values.out!, { recursive: true });
+  writeFileSync(join(values.out!, 'tcp-accept.md'), `${lines.join('\n')}\n`);
+  writeFileSync(join(values.out!, 'tcp-accept.json'), `${JSON.stringify({ node: process.version, concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS, pinned: pin, rows }, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  for (const c of contenders) c.child?.kill('SIGKILL');
+  console.error(error);
+  process.exitCode = 1;
+});
