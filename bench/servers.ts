@@ -1,6 +1,6 @@
 // The Node servers the benchmark compares, one per process:
 //   iterator  our StreamServer: for await (const conn of server) conn.end(line)
-//   raw       our accept loop without net.Socket: acceptFd, send, close
+//   raw       our accept loop without net.Socket: acceptFds (batches), send, close
 //   net       a plain node:net server doing the same work
 // Each prints "port N" once listening and exits on SIGTERM.
 import net from 'node:net';
@@ -31,14 +31,16 @@ async function raw(): Promise<void> {
   process.once('SIGTERM', () => server.close());
   ready(server.address.port);
   for (;;) {
-    const fd = await server.acceptFd();
-    if (fd === null) return;
-    try {
-      native.sendRaw(fd, LINE_BUFFER);
-    } catch {
-      // the client left first: nothing to answer
+    const fds = await server.acceptFds(64);
+    if (fds === null) return;
+    for (const fd of fds) {
+      try {
+        native.sendRaw(fd, LINE_BUFFER);
+      } catch {
+        // the client left first: nothing to answer
+      }
+      native.closeRaw(fd);
     }
-    native.closeRaw(fd);
   }
 }
 

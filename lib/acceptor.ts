@@ -1,17 +1,20 @@
 // Pull-based accept: connections leave the kernel's queue only when someone
-// asked for one. Waiters are served in order; when the queue is empty the
-// listener is watched (one-shot) until it is readable, and only while
-// someone still waits.
+// asked for them. Waiters are served in order. While someone waits and the
+// queue is empty, the listener is watched for readability; the watch is
+// dropped lazily (at the first wake-up that finds nobody waiting), so a busy
+// server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from './native.js';
 import { fromNative, SocketError } from './errors.js';
 
 interface Waiter {
-  resolve(fd: number | null): void;
+  /** How many fds this waiter takes at most. */
+  max: number;
+  resolve(fds: number[] | null): void;
   reject(error: unknown): void;
 }
 
 /** Most fds taken from the kernel in one native call (the rest stay queued). */
-const MAX_BATCH = 64;
+export const MAX_BATCH = 64;
 
 export class Acceptor {
   readonly #handle: NativeHandle;
@@ -20,11 +23,11 @@ export class Acceptor {
   #watching = false;
   #closed = false;
   readonly #onReadable = (errno: number): void => {
-    this.#watching = false;
+    if (this.#waiters.length === 0) return this.#stopWatching();
     if (errno !== 0) {
       const { address, port } = this.#where();
       const error = new SocketError({ errno, code: 'EPOLL', syscall: 'poll', reason: `poll failed with errno ${errno}`, address, port });
-      this.#waiters.shift()?.reject(error);
+      this.#waiters.shift()!.reject(error);
     }
     this.#drain();
   };
@@ -34,21 +37,24 @@ export class Acceptor {
     this.#where = where;
   }
 
-  /** Resolves to an accepted fd (owned by the caller), or null once closed. */
-  next(signal?: AbortSignal): Promise<number | null> {
+  /**
+   * Resolves to between 1 and `max` accepted fds (owned by the caller),
+   * as many as the kernel has queued; or null once closed.
+   */
+  take(max: number, signal?: AbortSignal): Promise<number[] | null> {
     if (this.#closed) return Promise.resolve(null);
     signal?.throwIfAborted();
-    return new Promise<number | null>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+    return new Promise<number[] | null>((resolve, reject) => {
+      const waiter: Waiter = { max, resolve, reject };
       if (signal !== undefined) {
         const onAbort = (): void => {
           this.#remove(waiter);
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
-        waiter.resolve = (fd) => {
+        waiter.resolve = (fds) => {
           signal.removeEventListener('abort', onAbort);
-          resolve(fd);
+          resolve(fds);
         };
         waiter.reject = (error) => {
           signal.removeEventListener('abort', onAbort);
@@ -61,7 +67,7 @@ export class Acceptor {
     });
   }
 
-  /** Ends every pending next() with null and stops watching. Idempotent. */
+  /** Ends every pending take() with null and stops watching. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -71,11 +77,20 @@ export class Acceptor {
     for (const waiter of waiters) waiter.resolve(null);
   }
 
+  #wanted(): number {
+    let wanted = 0;
+    for (const waiter of this.#waiters) {
+      wanted += waiter.max;
+      if (wanted >= MAX_BATCH) return MAX_BATCH;
+    }
+    return wanted;
+  }
+
   #drain(): void {
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
-        fds = native.acceptBatch(this.#handle, Math.min(this.#waiters.length, MAX_BATCH), false);
+        fds = native.acceptBatch(this.#handle, this.#wanted(), false);
       } catch (error) {
         // EMFILE, EINVAL (not listening)…: the head waiter gets the real
         // errno; the others wait for the next readiness, so nothing spins
@@ -85,7 +100,11 @@ export class Acceptor {
         break;
       }
       if (fds.length === 0) break;
-      for (const fd of fds) this.#waiters.shift()!.resolve(fd);
+      for (let i = 0; i < fds.length; ) {
+        const waiter = this.#waiters.shift()!;
+        waiter.resolve(fds.slice(i, i + waiter.max));
+        i += waiter.max;
+      }
     }
     if (this.#waiters.length > 0 && !this.#closed) this.#watch();
   }
@@ -93,18 +112,17 @@ export class Acceptor {
   #watch(): void {
     if (this.#watching) return;
     this.#watching = true;
-    native.waitReadable(this.#handle, this.#onReadable);
+    native.pollStart(this.#handle, this.#onReadable);
   }
 
   #stopWatching(): void {
     if (!this.#watching) return;
     this.#watching = false;
-    native.cancelWait(this.#handle);
+    native.pollStop(this.#handle);
   }
 
   #remove(waiter: Waiter): void {
     const index = this.#waiters.indexOf(waiter);
     if (index >= 0) this.#waiters.splice(index, 1);
-    if (this.#waiters.length === 0) this.#stopWatching();
   }
 }

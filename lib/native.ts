@@ -56,9 +56,9 @@ export interface Addon {
   acceptBatch(h: NativeHandle, max: number, withPeers: true): AcceptedPeer[];
   sendRaw(fd: number, data: Buffer): number;
   closeRaw(fd: number): void;
-  /** One-shot: calls back with 0 once readable, or a positive errno. */
-  waitReadable(h: NativeHandle, callback: (errno: number) => void): void;
-  cancelWait(h: NativeHandle): void;
+  /** Calls back with 0 each time the fd is readable (or a positive errno) until pollStop(). */
+  pollStart(h: NativeHandle, callback: (errno: number) => void): void;
+  pollStop(h: NativeHandle): void;
   setKeepAlive(h: NativeHandle, on: boolean): void;
   constants: Readonly<Record<string, number | undefined>> & {
     AF_INET: number;

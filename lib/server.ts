@@ -3,11 +3,12 @@
 import net from 'node:net';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
-import { Acceptor } from './acceptor.js';
+import { Acceptor, MAX_BATCH } from './acceptor.js';
 import { argumentError, call, formatHostPort, SocketError } from './errors.js';
 import { C, native, type NativeHandle, type NativeInetEndpoint } from './native.js';
 import { planServer, validateBacklog, type ServerOptions, type ServerPlan } from './options.js';
 import { parseServerUrl } from './url.js';
+import { wrapAccepted } from './socket-wrap.js';
 
 export interface AddressInfo {
   family: 'IPv4' | 'IPv6';
@@ -107,17 +108,39 @@ export class StreamServer implements AsyncIterable<net.Socket> {
 
   /** Takes one connection from the queue, waiting if it is empty. */
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
-    const signal = acceptSignal(options);
-    const fd = await this.#acceptor.next(signal);
-    if (fd === null) {
-      throw new SocketError({ errno: errno.EBADF, code: 'EBADF', syscall: 'accept4', reason: 'the server was closed', ...this.#where() });
-    }
-    return wrapAccepted(fd);
+    const fds = await this.#take(1, options);
+    if (fds === null) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
+    return wrapAccepted(fds[0]!);
   }
 
-  /** Takes one connection and returns its raw fd: the caller owns (and must close) it. */
+  /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */
   async acceptFd(options: AcceptOptions = {}): Promise<number | null> {
-    return this.#acceptor.next(acceptSignal(options));
+    const fds = await this.#take(1, options);
+    return fds === null ? null : fds[0]!;
+  }
+
+  /**
+   * Takes up to `max` (1..64) connections already queued, waiting for the
+   * first if none is; returns their raw fds (the caller owns them), or null
+   * once closed. For accept loops that do not need net.Sockets.
+   */
+  async acceptFds(max = MAX_BATCH, options: AcceptOptions = {}): Promise<number[] | null> {
+    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) {
+      throw argumentError('range', 'ERR_OUT_OF_RANGE', `max must be an integer in 1..${MAX_BATCH}, got ${max}`);
+    }
+    return this.#take(max, options);
+  }
+
+  async #take(max: number, options: AcceptOptions): Promise<number[] | null> {
+    const { signal, timer } = acceptSignal(options);
+    try {
+      return await this.#acceptor.take(max, signal);
+    } catch (error) {
+      if (timer?.aborted && error === timer.reason) {
+        throw this.#error(errno.ETIMEDOUT, 'ETIMEDOUT', `no connection within ${options.timeout} ms`);
+      }
+      throw error;
+    }
   }
 
   /** Yields connections until the server is closed; `break` leaves the server open. */
@@ -125,8 +148,8 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     const acceptor = this.#acceptor;
     return {
       async next(): Promise<IteratorResult<net.Socket>> {
-        const fd = await acceptor.next();
-        return fd === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fd) };
+        const fds = await acceptor.take(1);
+        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!) };
       },
       async return(): Promise<IteratorResult<net.Socket>> {
         return { done: true, value: undefined };
@@ -160,8 +183,8 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     return this.#refed;
   }
 
-  #where(): { address: string; port: number } {
-    return { address: this.#address.address, port: this.#address.port };
+  #error(errnoValue: number, code: string, reason: string): SocketError {
+    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, address: this.#address.address, port: this.#address.port });
   }
 
   #call<T>(fn: () => T): T {
@@ -169,7 +192,8 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   }
 }
 
-function acceptSignal(options: AcceptOptions): AbortSignal | undefined {
+/** Validates accept() options into one AbortSignal (or none). */
+function acceptSignal(options: AcceptOptions): { signal: AbortSignal | undefined; timer: AbortSignal | undefined } {
   if (typeof options !== 'object' || options === null) {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'accept() options must be an object');
   }
@@ -177,29 +201,14 @@ function acceptSignal(options: AcceptOptions): AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options.signal must be an AbortSignal');
   }
-  if (timeout === undefined) return signal;
+  if (timeout === undefined) return { signal, timer: undefined };
   if (typeof timeout !== 'number' || !(timeout >= 0) || timeout > 2 ** 31 - 1) {
     throw argumentError('range', 'ERR_OUT_OF_RANGE', `options.timeout must be a number of milliseconds in 0..${2 ** 31 - 1}`);
   }
-  const timer = timeoutSignal(timeout);
-  return signal === undefined ? timer : AbortSignal.any([signal, timer]);
-}
-
-function timeoutSignal(ms: number): AbortSignal {
-  const controller = new AbortController();
-  const reason = new SocketError({ errno: errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'accept4', reason: `no connection within ${ms} ms` });
-  setTimeout(() => controller.abort(reason), ms).unref?.();
-  return controller.signal;
-}
-
-/** Ownership of `fd` moves to the returned socket; if that fails, the fd is closed. */
-export function wrapAccepted(fd: number): net.Socket {
-  try {
-    return new net.Socket({ fd, readable: true, writable: true });
-  } catch (error) {
-    native.closeRaw(fd);
-    throw error;
-  }
+  // AbortSignal.timeout's timer does not hold the process open and is
+  // released with the signal: nothing to clear after an early accept.
+  const timer = AbortSignal.timeout(timeout);
+  return { signal: signal === undefined ? timer : AbortSignal.any([signal, timer]), timer };
 }
 
 function resolveHost(host: string): NativeInetEndpoint[] {

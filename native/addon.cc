@@ -83,8 +83,8 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "acceptBatch", AcceptBatch);
   Export(e, exports_obj, data, "sendRaw", SendRaw);
   Export(e, exports_obj, data, "closeRaw", CloseRaw);
-  Export(e, exports_obj, data, "waitReadable", WaitReadable);
-  Export(e, exports_obj, data, "cancelWait", CancelWait);
+  Export(e, exports_obj, data, "pollStart", PollStart);
+  Export(e, exports_obj, data, "pollStop", PollStop);
   Export(e, exports_obj, data, "setKeepAlive", SetKeepAlive);
   exports_obj.Set("constants", Constants(e));
   return exports;

@@ -135,7 +135,7 @@ int SocketHandle::Release() {
   return fd;
 }
 
-int SocketHandle::StartWait(Napi::Function callback) {
+int SocketHandle::StartPolling(Napi::Function callback) {
   if (poll_ == nullptr) {
     auto* poll = NewUvHandle<uv_poll_t>(registry_, this);
     int err = uv_poll_init_socket(loop_, poll, fd_);
@@ -152,18 +152,15 @@ int SocketHandle::StartWait(Napi::Function callback) {
   return err;
 }
 
-void SocketHandle::CancelWait() { StopPolling(); }
-
 void SocketHandle::OnPoll(uv_poll_t* poll, int status, int /*events*/) {
-  // One-shot: stop first, so a consumer that does not come back costs nothing
-  // and a level-triggered condition (EMFILE) cannot spin.
-  uv_poll_stop(poll);
   SocketHandle* self = static_cast<UvBox*>(poll->data)->owner;
-  if (self == nullptr || self->on_readable_.IsEmpty()) return;
+  if (self == nullptr || self->on_readable_.IsEmpty()) {
+    uv_poll_stop(poll);
+    return;
+  }
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
   Napi::Function callback = self->on_readable_.Value();
-  self->on_readable_.Reset();
   int err = status < 0 ? -status : 0;
   // MakeCallback (not Call) so that promises resolved here run their
   // continuations now instead of at the next unrelated I/O event.

@@ -42,15 +42,16 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   void Close();
   int Release();  // gives the fd to the caller; the handle becomes closed
 
-  // Readiness: one-shot wait for readability; the callback gets
-  // (errno) -> 0 when readable, a positive errno on a poll error.
-  int StartWait(Napi::Function callback);
-  void CancelWait();
+  // Readiness: calls `callback(errno)` each time the fd is readable (errno 0)
+  // or the poll fails (a positive errno), until StopPolling(). Level-triggered:
+  // the caller stops when nobody waits, so a consumer that does not come back
+  // costs one wake-up, and an idle-but-active server costs no syscalls.
+  int StartPolling(Napi::Function callback);
+  void StopPolling();
   void SetKeepAlive(bool on);
 
  private:
   static void OnPoll(uv_poll_t* poll, int status, int events);
-  void StopPolling();
   void Attach(AddonData* data, int fd);
 
   int fd_ = -1;

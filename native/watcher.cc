@@ -6,19 +6,19 @@
 
 namespace sss {
 
-Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
+Napi::Value PollStart(const Napi::CallbackInfo& info) {
   SocketHandle* h = SocketHandle::From(info, 0);
   Napi::Function callback;
   if (h == nullptr || !ReadFunction(info, 1, "callback", &callback)) return Napi::Value();
-  int err = h->StartWait(callback);
+  int err = h->StartPolling(callback);
   // libuv errors on Unix are negated errnos (UV_EEXIST == -EEXIST).
   if (err != 0) return ThrowErrno(info.Env(), -err, "uv_poll_start");
   return info.Env().Undefined();
 }
 
-Napi::Value CancelWait(const Napi::CallbackInfo& info) {
+Napi::Value PollStop(const Napi::CallbackInfo& info) {
   SocketHandle* h = SocketHandle::From(info, 0, false);
-  if (h != nullptr) h->CancelWait();
+  if (h != nullptr) h->StopPolling();
   return info.Env().Undefined();
 }
 

@@ -4,8 +4,8 @@
 
 namespace sss {
 
-Napi::Value WaitReadable(const Napi::CallbackInfo& info);  // (h, cb(errno)) one-shot
-Napi::Value CancelWait(const Napi::CallbackInfo& info);    // (h)
+Napi::Value PollStart(const Napi::CallbackInfo& info);     // (h, cb(errno)) until pollStop
+Napi::Value PollStop(const Napi::CallbackInfo& info);      // (h)
 Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);  // (h, bool)
 
 }  // namespace sss
