@@ -19,7 +19,7 @@ function ready(port: number): void {
 async function iterator(): Promise<void> {
   const server = openServer('tcp://127.0.0.1:0', { backlog });
   process.once('SIGTERM', () => server.close());
-  ready(server.address.port);
+  ready(server.port);
   for await (const conn of server) {
     conn.on('error', () => conn.destroy());
     conn.end(LINE);
@@ -29,7 +29,7 @@ async function iterator(): Promise<void> {
 async function raw(): Promise<void> {
   const server = openServer('tcp://127.0.0.1:0', { backlog });
   process.once('SIGTERM', () => server.close());
-  ready(server.address.port);
+  ready(server.port);
   for (;;) {
     const fds = await server.acceptFds(64);
     if (fds === null) return;

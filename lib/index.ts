@@ -1,6 +1,7 @@
 // Public surface of stream-socket-server.
-export { openServer, StreamServer } from './server.js';
-export type { AcceptOptions, AcceptQueue, AddressInfo } from './server.js';
+export { openServer } from './open.js';
+export { StreamServer } from './server.js';
+export type { AcceptOptions, AcceptQueue, AddressInfo, UnixAddressInfo } from './server.js';
 export type { ServerOptions } from './options.js';
 export { DEFAULT_BACKLOG } from './options.js';
 export { SocketError } from './errors.js';

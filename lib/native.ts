@@ -39,13 +39,13 @@ export interface NativeErrnoError extends Error {
 
 export interface Addon {
   socket(family: number, type: number, protocol: number): NativeHandle;
-  setsockopt(h: NativeHandle, level: number, name: number, value: number): void;
-  getsockopt(h: NativeHandle, level: number, name: number): number;
+  setsockopt(h: NativeHandle | number, level: number, name: number, value: number): void;
+  getsockopt(h: NativeHandle | number, level: number, name: number): number;
   bind(h: NativeHandle, endpoint: NativeEndpoint): void;
   listen(h: NativeHandle, backlog: number): void;
-  getsockname(h: NativeHandle): NativeEndpoint;
-  getpeername(h: NativeHandle): NativeEndpoint;
-  shutdown(h: NativeHandle, how: number): void;
+  getsockname(h: NativeHandle | number): NativeEndpoint;
+  getpeername(h: NativeHandle | number): NativeEndpoint;
+  shutdown(h: NativeHandle | number, how: number): void;
   /** On a listener: unacked = accept-queue length, sacked = its limit. */
   tcpInfo(h: NativeHandle): { state: number; unacked: number; sacked: number };
   getaddrinfo(host: string, family: number, socktype: number, numericOnly: boolean): NativeInetEndpoint[];

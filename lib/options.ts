@@ -20,10 +20,12 @@ export const MAX_BACKLOG = 2 ** 31 - 1;
 
 /** A socket option by name; the number comes from the platform's constants. */
 export interface SockOptPlan {
-  option: keyof ServerOptions;
+  option: string;
   level: 'SOL_SOCKET' | 'IPPROTO_IPV6';
-  name: 'SO_REUSEADDR' | 'SO_REUSEPORT' | 'IPV6_V6ONLY';
+  name: 'SO_REUSEADDR' | 'SO_REUSEPORT' | 'IPV6_V6ONLY' | 'SO_BROADCAST';
   value: number;
+  /** PHP sets some options blindly and ignores the failure (IPV6_V6ONLY on IPv4). */
+  ignoreFailure?: boolean;
 }
 
 export interface ServerPlan {
@@ -54,7 +56,8 @@ function readBool(options: Record<string, unknown>, key: keyof ServerOptions, fa
   return value;
 }
 
-export function planServer(options: unknown, family: 4 | 6): ServerPlan {
+/** Validates `options` and plans the socket for an endpoint of `family`. */
+export function planServer(options: unknown, family: 4 | 6 | 'unix'): ServerPlan {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options must be an object');
@@ -66,6 +69,14 @@ export function planServer(options: unknown, family: 4 | 6): ServerPlan {
     }
   }
   const backlog = opts.backlog === undefined ? DEFAULT_BACKLOG : validateBacklog(opts.backlog, 'options.backlog');
+  const listen = readBool(opts, 'listen', true);
+  if (family === 'unix') {
+    // Address reuse and v6-only mean nothing for unix sockets; say so rather than ignore them.
+    for (const key of ['reuseAddr', 'reusePort', 'ipv6Only'] as const) {
+      if (opts[key] !== undefined) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${key} does not apply to unix sockets`);
+    }
+    return { backlog, listen, beforeBind: [] };
+  }
   const beforeBind: SockOptPlan[] = [
     { option: 'reuseAddr', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: +readBool(opts, 'reuseAddr', true) },
   ];
@@ -76,5 +87,5 @@ export function planServer(options: unknown, family: 4 | 6): ServerPlan {
   if (ipv6Only !== undefined && family === 6) {
     beforeBind.push({ option: 'ipv6Only', level: 'IPPROTO_IPV6', name: 'IPV6_V6ONLY', value: +ipv6Only });
   }
-  return { backlog, listen: readBool(opts, 'listen', true), beforeBind };
+  return { backlog, listen, beforeBind };
 }

@@ -1,20 +1,15 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
-import net from 'node:net';
-import { isIP } from 'node:net';
+import type net from 'node:net';
 import { constants } from 'node:os';
 import { Acceptor, MAX_BATCH } from './acceptor.js';
-import { argumentError, call, formatHostPort, SocketError } from './errors.js';
-import { C, native, type NativeHandle, type NativeInetEndpoint } from './native.js';
-import { planServer, validateBacklog, type ServerOptions, type ServerPlan } from './options.js';
-import { parseServerUrl } from './url.js';
+import { argumentError, call, SocketError } from './errors.js';
+import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
+import { validateBacklog } from './options.js';
 import { wrapAccepted } from './socket-wrap.js';
+import { describeEndpoint, isUnixEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
 
-export interface AddressInfo {
-  family: 'IPv4' | 'IPv6';
-  address: string;
-  port: number;
-}
+export type { AddressInfo, UnixAddressInfo } from './endpoint.js';
 
 export interface AcceptOptions {
   /** Abort the wait; the promise rejects with signal.reason. */
@@ -33,15 +28,11 @@ export interface AcceptQueue {
 const { errno } = constants;
 const CREATE = Symbol('StreamServer.create');
 
-function toAddressInfo(endpoint: NativeInetEndpoint): AddressInfo {
-  const family = endpoint.family === C.AF_INET6 ? 'IPv6' : 'IPv4';
-  return { family, address: endpoint.address, port: endpoint.port };
-}
-
 export class StreamServer implements AsyncIterable<net.Socket> {
   #handle: NativeHandle;
   readonly #acceptor: Acceptor;
-  readonly #address: AddressInfo;
+  readonly #local: NativeEndpoint;
+  readonly #where: { address: string; port: number | undefined };
   #backlog: number | undefined;
   #closed = false;
   #refed = true;
@@ -51,23 +42,43 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     if (token !== CREATE) throw new TypeError('StreamServer is created by openServer()');
     this.#handle = handle;
     this.#backlog = backlog;
-    this.#address = toAddressInfo(native.getsockname(handle) as NativeInetEndpoint);
-    this.#acceptor = new Acceptor(handle, () => this.#address);
+    this.#local = native.getsockname(handle);
+    this.#where = describeEndpoint(this.#local);
+    this.#acceptor = new Acceptor(handle, () => this.#where);
     native.setKeepAlive(handle, true);
   }
 
-  /** @internal */
-  static [CREATE](handle: NativeHandle, backlog: number | undefined): StreamServer {
+  /** @internal Used by the openers (lib/open.ts). */
+  static fromHandle(handle: NativeHandle, backlog: number | undefined): StreamServer {
     return new StreamServer(CREATE, handle, backlog);
   }
 
-  /** The local address as PHP's stream_socket_get_name() prints it: `127.0.0.1:8000`, `[::1]:8000`. */
+  /**
+   * The local address as PHP's stream_socket_get_name() prints it:
+   * `127.0.0.1:8000`, `[::1]:8000`, a unix path; `@name` for an abstract unix name.
+   */
   get name(): string {
-    return formatHostPort(this.#address.address, this.#address.port);
+    return nameOf(this.#local);
   }
 
-  get address(): AddressInfo {
-    return { ...this.#address };
+  /** `{ family: 'IPv4' | 'IPv6', address, port }`, or `{ family: 'unix', path }`. */
+  get address(): AddressInfo | UnixAddressInfo {
+    return describeEndpoint(this.#local).info;
+  }
+
+  /** The bound port (0 for unix sockets). */
+  get port(): number {
+    return this.#where.port ?? 0;
+  }
+
+  /** @internal The bound endpoint as the kernel reports it. */
+  get localEndpoint(): NativeEndpoint {
+    return this.#local;
+  }
+
+  /** @internal For the PHP facade: shutdown(2) on the listener. */
+  shutdown(how: number): void {
+    this.#call(() => native.shutdown(this.#handle, how));
   }
 
   /** The listening fd, or -1 once closed. */
@@ -99,8 +110,11 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     return this;
   }
 
-  /** The accept queue as the kernel sees it (TCP_INFO). */
+  /** The accept queue as the kernel sees it (TCP_INFO; TCP only). */
   queue(): AcceptQueue {
+    if (isUnixEndpoint(this.#local)) {
+      throw new SocketError({ errno: errno.EOPNOTSUPP, code: 'EOPNOTSUPP', syscall: 'getsockopt', reason: 'TCP_INFO reports the accept queue of TCP listeners only', ...this.#where });
+    }
     const info = this.#call(() => native.tcpInfo(this.#handle));
     if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
     return { length: info.unacked, limit: info.sacked };
@@ -110,7 +124,7 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const fds = await this.#take(1, options);
     if (fds === null) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
-    return wrapAccepted(fds[0]!);
+    return wrapAccepted(fds[0]!, this.#kind());
   }
 
   /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */
@@ -146,10 +160,11 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   /** Yields connections until the server is closed; `break` leaves the server open. */
   [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
     const acceptor = this.#acceptor;
+    const kind = this.#kind();
     return {
       async next(): Promise<IteratorResult<net.Socket>> {
         const fds = await acceptor.take(1);
-        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!) };
+        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!, kind) };
       },
       async return(): Promise<IteratorResult<net.Socket>> {
         return { done: true, value: undefined };
@@ -183,12 +198,16 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     return this.#refed;
   }
 
+  #kind(): 'tcp' | 'pipe' {
+    return isUnixEndpoint(this.#local) ? 'pipe' : 'tcp';
+  }
+
   #error(errnoValue: number, code: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, address: this.#address.address, port: this.#address.port });
+    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, ...this.#where });
   }
 
   #call<T>(fn: () => T): T {
-    return call(fn, this.#address.address, this.#address.port);
+    return call(fn, this.#where.address, this.#where.port);
   }
 }
 
@@ -209,54 +228,4 @@ function acceptSignal(options: AcceptOptions): { signal: AbortSignal | undefined
   // released with the signal: nothing to clear after an early accept.
   const timer = AbortSignal.timeout(timeout);
   return { signal: signal === undefined ? timer : AbortSignal.any([signal, timer]), timer };
-}
-
-function resolveHost(host: string): NativeInetEndpoint[] {
-  // Numeric addresses never touch the resolver (AI_NUMERICHOST); names do,
-  // synchronously, because opening a server is synchronous (as in PHP).
-  const numeric = isIP(host.split('%')[0]!) !== 0;
-  return call(() => native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_STREAM, numeric), host);
-}
-
-function openOn(endpoint: NativeInetEndpoint, plan: ServerPlan): StreamServer {
-  const at = (fn: () => void): void => call(fn, endpoint.address, endpoint.port);
-  let handle: NativeHandle | undefined;
-  try {
-    handle = call(() => native.socket(endpoint.family, C.SOCK_STREAM, 0), endpoint.address, endpoint.port);
-    for (const opt of plan.beforeBind) {
-      const level = C[opt.level];
-      const name = C[opt.name];
-      if (level === undefined || name === undefined) {
-        throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'setsockopt', reason: `${opt.name} is not available on ${process.platform}`, address: endpoint.address, port: endpoint.port });
-      }
-      at(() => native.setsockopt(handle!, level, name, opt.value));
-    }
-    at(() => native.bind(handle!, endpoint));
-    if (plan.listen) at(() => native.listen(handle!, plan.backlog));
-    return StreamServer[CREATE](handle, plan.listen ? plan.backlog : undefined);
-  } catch (error) {
-    if (handle !== undefined) native.close(handle);
-    throw error;
-  }
-}
-
-/**
- * Opens, binds and (unless `listen: false`) listens, synchronously.
- * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
- */
-export function openServer(url: string, options?: ServerOptions): StreamServer {
-  const target = parseServerUrl(url);
-  planServer(options, 6); // validate options before any resolver or socket work
-  const endpoints = resolveHost(target.host);
-  let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: target.host });
-  // As PHP does: try each resolved address in order; the first bind wins.
-  for (const endpoint of endpoints) {
-    try {
-      return openOn({ ...endpoint, port: target.port }, planServer(options, endpoint.family === C.AF_INET6 ? 6 : 4));
-    } catch (error) {
-      if (!(error instanceof SocketError)) throw error;
-      lastError = error;
-    }
-  }
-  throw lastError;
 }

@@ -8,45 +8,53 @@
 import net from 'node:net';
 import { native } from './native.js';
 
-interface TcpWrap {
+interface StreamWrap {
   open(fd: number): number;
 }
-type TcpWrapConstructor = new (type: number) => TcpWrap;
+type StreamWrapConstructor = new (type: number) => StreamWrap;
+interface WrapClass {
+  Wrap: StreamWrapConstructor;
+  SOCKET: number;
+}
 
-function loadTcpWrap(): { TCP: TcpWrapConstructor; SOCKET: number } | undefined {
+/** What an accepted fd is: a TCP socket, or a unix stream socket (libuv: a pipe). */
+export type SocketKind = 'tcp' | 'pipe';
+
+function loadWrap(binding: 'tcp_wrap' | 'pipe_wrap', className: 'TCP' | 'Pipe'): WrapClass | undefined {
   // process.binding is deprecated (DEP0111, documentation-only): stay off it
   // where using it would print a warning.
   if (process.execArgv.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1') return undefined;
   try {
-    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding('tcp_wrap');
-    const TCP = binding.TCP as TcpWrapConstructor | undefined;
-    const SOCKET = (binding.constants as { SOCKET?: number } | undefined)?.SOCKET;
-    return typeof TCP === 'function' && typeof SOCKET === 'number' ? { TCP, SOCKET } : undefined;
+    const exports = (process as unknown as { binding(name: string): Record<string, unknown> }).binding(binding);
+    const Wrap = exports[className] as StreamWrapConstructor | undefined;
+    const SOCKET = (exports.constants as { SOCKET?: number } | undefined)?.SOCKET;
+    return typeof Wrap === 'function' && typeof SOCKET === 'number' ? { Wrap, SOCKET } : undefined;
   } catch {
     return undefined;
   }
 }
 
-const tcpWrap = loadTcpWrap();
+const wraps: Record<SocketKind, WrapClass | undefined> = {
+  tcp: loadWrap('tcp_wrap', 'TCP'),
+  pipe: loadWrap('pipe_wrap', 'Pipe'),
+};
 
-/** True when accepted fds are wrapped without uv_guess_handle (see above). */
-export const FAST_WRAP = tcpWrap !== undefined;
-
-function tcpSocket(fd: number): net.Socket {
-  if (tcpWrap === undefined) return new net.Socket({ fd, readable: true, writable: true });
-  const handle = new tcpWrap.TCP(tcpWrap.SOCKET);
+function openSocket(fd: number, kind: SocketKind): net.Socket {
+  const wrap = wraps[kind];
+  if (wrap === undefined) return new net.Socket({ fd, readable: true, writable: true });
+  const handle = new wrap.Wrap(wrap.SOCKET);
   const err = handle.open(fd);
   if (err !== 0) {
     // libuv's negative errno; the fd is still ours to close (below).
-    throw Object.assign(new Error(`open: libuv error ${err}`), { errno: -err, syscall: 'uv_tcp_open' });
+    throw Object.assign(new Error(`open: libuv error ${err}`), { errno: -err, syscall: kind === 'tcp' ? 'uv_tcp_open' : 'uv_pipe_open' });
   }
   return new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
 }
 
 /** Ownership of `fd` moves to the returned socket; if that fails, the fd is closed. */
-export function wrapAccepted(fd: number): net.Socket {
+export function wrapAccepted(fd: number, kind: SocketKind): net.Socket {
   try {
-    return tcpSocket(fd);
+    return openSocket(fd, kind);
   } catch (error) {
     native.closeRaw(fd);
     throw error;

@@ -23,11 +23,20 @@ export function splitScheme(url: string): SchemeSplit {
 }
 
 export interface InetUrl {
-  transport: Transport;
+  transport: 'tcp';
   /** Host name or numeric address, without brackets; may carry a %scope. */
   host: string;
   port: number;
 }
+
+export interface UnixUrl {
+  transport: 'unix';
+  /** The sun_path bytes: a leading NUL for an abstract name. */
+  path: Buffer;
+}
+
+/** sun_path is 108 bytes on Linux; a pathname needs its terminating NUL. */
+export const UNIX_PATH_MAX = 107;
 
 export interface HostPort {
   host: string;
@@ -71,16 +80,28 @@ function checkTransport(scheme: string, url: string): Transport {
   throw invalid(url, `unknown transport "${scheme}" (known: ${TRANSPORTS.join(', ')}; names are case-sensitive)`);
 }
 
-/** Parses a URL for the core API: tcp://host:port, or host:port with no scheme. */
-export function parseServerUrl(url: unknown): InetUrl {
+/** unix:///path, unix://relative/path, unix://@abstract — strict: no silent truncation. */
+export function parseUnixTarget(target: string, url: string): Buffer {
+  if (target === '') throw invalid(url, 'the socket path is empty');
+  const path = target.startsWith('@') ? Buffer.concat([Buffer.from([0]), Buffer.from(target.slice(1))]) : Buffer.from(target);
+  const limit = path[0] === 0 ? UNIX_PATH_MAX + 1 : UNIX_PATH_MAX;
+  if (path.length > limit) {
+    throw argumentError('range', 'ERR_SOCKET_PATH_TOO_LONG', `Invalid server URL ${JSON.stringify(url)}: the socket path is ${path.length} bytes, sun_path holds at most ${limit} (ENAMETOOLONG)`);
+  }
+  return path;
+}
+
+/** Parses a URL for the core API: tcp://host:port, host:port with no scheme, unix://path. */
+export function parseServerUrl(url: unknown): InetUrl | UnixUrl {
   if (typeof url !== 'string') {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `The server URL must be a string, got ${typeof url}`);
   }
   if (url.includes('\0')) throw invalid(url, 'it contains a NUL byte');
   const { scheme, target } = splitScheme(url);
   const transport = scheme === null ? 'tcp' : checkTransport(scheme, url);
+  if (transport === 'unix') return { transport, path: parseUnixTarget(target, url) };
   if (transport !== 'tcp') {
-    throw argumentError('type', 'ERR_UNSUPPORTED_TRANSPORT', `openServer() does not support ${transport}:// yet (only tcp://)`);
+    throw argumentError('type', 'ERR_UNSUPPORTED_TRANSPORT', `openServer() does not support ${transport}:// yet (tcp:// and unix:// only)`);
   }
   return { transport, ...parseHostPort(target, url) };
 }

@@ -37,14 +37,26 @@ int OpenSocket(int family, int type, int protocol) {
 #endif
 }
 
+// The fd to act on: a SocketHandle of ours, or a plain fd number for a
+// socket someone else owns (an accepted net.Socket's fd). Throws and
+// returns -1 otherwise.
+int TargetFd(const Napi::CallbackInfo& info, size_t index) {
+  if (info[index].IsNumber()) {
+    int32_t fd = -1;
+    return ReadInt32(info, index, "fd", 0, INT_MAX, &fd) ? fd : -1;
+  }
+  SocketHandle* h = SocketHandle::From(info, index);
+  return h == nullptr ? -1 : h->fd();
+}
+
 using NameCall = int (*)(int, sockaddr*, socklen_t*);
 
 Napi::Value SocketName(const Napi::CallbackInfo& info, NameCall call, const char* syscall) {
-  SocketHandle* h = SocketHandle::From(info, 0);
-  if (h == nullptr) return Napi::Value();
+  int fd = TargetFd(info, 0);
+  if (fd < 0) return Napi::Value();
   SockAddr addr;
   addr.length = sizeof(addr.storage);
-  if (call(h->fd(), addr.get(), &addr.length) == -1) return ThrowErrno(info.Env(), errno, syscall);
+  if (call(fd, addr.get(), &addr.length) == -1) return ThrowErrno(info.Env(), errno, syscall);
   return SockAddrToEndpoint(info.Env(), addr);
 }
 
@@ -63,30 +75,30 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Setsockopt(const Napi::CallbackInfo& info) {
-  SocketHandle* h = SocketHandle::From(info, 0);
+  int fd = TargetFd(info, 0);
   int32_t level = 0, name = 0, value = 0;
-  if (h == nullptr || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) ||
+  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) ||
       !ReadInt32(info, 2, "name", 0, INT_MAX, &name) ||
       !ReadInt32(info, 3, "value", INT_MIN, INT_MAX, &value)) {
     return Napi::Value();
   }
   int v = value;
-  if (::setsockopt(h->fd(), level, name, &v, sizeof(v)) == -1) {
+  if (::setsockopt(fd, level, name, &v, sizeof(v)) == -1) {
     return ThrowErrno(info.Env(), errno, "setsockopt");
   }
   return info.Env().Undefined();
 }
 
 Napi::Value Getsockopt(const Napi::CallbackInfo& info) {
-  SocketHandle* h = SocketHandle::From(info, 0);
+  int fd = TargetFd(info, 0);
   int32_t level = 0, name = 0;
-  if (h == nullptr || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) ||
+  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) ||
       !ReadInt32(info, 2, "name", 0, INT_MAX, &name)) {
     return Napi::Value();
   }
   int v = 0;
   socklen_t len = sizeof(v);
-  if (::getsockopt(h->fd(), level, name, &v, &len) == -1) {
+  if (::getsockopt(fd, level, name, &v, &len) == -1) {
     return ThrowErrno(info.Env(), errno, "getsockopt");
   }
   return Napi::Number::New(info.Env(), v);
@@ -120,10 +132,10 @@ Napi::Value Getpeername(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
-  SocketHandle* h = SocketHandle::From(info, 0);
+  int fd = TargetFd(info, 0);
   int32_t how = 0;
-  if (h == nullptr || !ReadInt32(info, 1, "how", 0, 2, &how)) return Napi::Value();
-  if (::shutdown(h->fd(), how) == -1) return ThrowErrno(info.Env(), errno, "shutdown");
+  if (fd < 0 || !ReadInt32(info, 1, "how", 0, 2, &how)) return Napi::Value();
+  if (::shutdown(fd, how) == -1) return ThrowErrno(info.Env(), errno, "shutdown");
   return info.Env().Undefined();
 }
 

@@ -1,18 +1,19 @@
 // JS entry points that each wrap one socket syscall (named after it, so the
 // name becomes error.syscall). Failures throw the errno error shape.
+// `h` is a SocketHandle; where marked `h|fd`, a plain fd number also works.
 #pragma once
 #include <napi.h>
 
 namespace sss {
 
 Napi::Value Socket(const Napi::CallbackInfo& info);       // (family, type, protocol) -> handle
-Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h, level, name, int)
-Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h, level, name) -> int
+Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name, int)
+Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name) -> int
 Napi::Value Bind(const Napi::CallbackInfo& info);         // (h, endpoint)
 Napi::Value Listen(const Napi::CallbackInfo& info);       // (h, backlog)
-Napi::Value Getsockname(const Napi::CallbackInfo& info);  // (h) -> endpoint
-Napi::Value Getpeername(const Napi::CallbackInfo& info);  // (h) -> endpoint
-Napi::Value Shutdown(const Napi::CallbackInfo& info);     // (h, how)
+Napi::Value Getsockname(const Napi::CallbackInfo& info);  // (h|fd) -> endpoint
+Napi::Value Getpeername(const Napi::CallbackInfo& info);  // (h|fd) -> endpoint
+Napi::Value Shutdown(const Napi::CallbackInfo& info);     // (h|fd, how)
 Napi::Value TcpInfo(const Napi::CallbackInfo& info);      // (h) -> { state, unacked, sacked }
 Napi::Value Getaddrinfo(const Napi::CallbackInfo& info);  // (host, family, socktype, numericOnly)
 Napi::Value Close(const Napi::CallbackInfo& info);        // (h), idempotent

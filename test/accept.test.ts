@@ -18,7 +18,7 @@ describe('accept', () => {
       }
     })();
     for (let i = 0; i < 1000; i++) {
-      expect(await fetchLine(server.address.port)).toBe(`hello ${i}\n`);
+      expect(await fetchLine(server.port)).toBe(`hello ${i}\n`);
     }
     server.close();
     await loop;
@@ -27,7 +27,7 @@ describe('accept', () => {
 
   it('is pull-based: unrequested connections stay in the kernel queue', async () => {
     const server = openServer('tcp://127.0.0.1:0');
-    const clients = await Promise.all([1, 2, 3].map(() => connectOnly(server.address.port)));
+    const clients = await Promise.all([1, 2, 3].map(() => connectOnly(server.port)));
     await sleep(50);
     expect(server.queue().length).toBe(3);
     const conn = await server.accept();
@@ -43,7 +43,7 @@ describe('accept', () => {
     const pending = [0, 1, 2, 3].map(() => server.accept());
     const clients: net.Socket[] = [];
     for (let i = 0; i < 4; i++) {
-      clients.push(await connectOnly(server.address.port));
+      clients.push(await connectOnly(server.port));
       await sleep(5);
     }
     const conns = await Promise.all(pending);
@@ -59,7 +59,7 @@ describe('accept', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
     expect(error).toBeInstanceOf(SocketError);
     expect(error).toMatchObject({ errno: 110, code: 'ETIMEDOUT' });
-    const client = await connectOnly(server.address.port);
+    const client = await connectOnly(server.port);
     const conn = await server.accept({ timeout: 2000 });
     expect(conn.remotePort).toBe(client.localPort);
     conn.destroy();
@@ -94,18 +94,18 @@ describe('accept', () => {
     expect(server.closed).toBe(true);
     expect(server.fd).toBe(-1);
     await expect(server.accept()).rejects.toMatchObject({ code: 'EBADF' });
-    await expect(connectOnly(server.address.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(connectOnly(server.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('break leaves the server open for the next consumer', async () => {
     const server = openServer('tcp://127.0.0.1:0');
-    const first = connectOnly(server.address.port);
+    const first = connectOnly(server.port);
     for await (const conn of server) {
       conn.destroy();
       break;
     }
     (await first).destroy();
-    const client = await connectOnly(server.address.port);
+    const client = await connectOnly(server.port);
     const conn = await server.accept({ timeout: 2000 });
     conn.destroy();
     client.destroy();
@@ -120,7 +120,7 @@ describe('accept', () => {
     })();
     const body = await new Promise<string>((resolve, reject) => {
       http
-        .get({ host: '127.0.0.1', port: server.address.port, path: '/hello', agent: false }, (res) => {
+        .get({ host: '127.0.0.1', port: server.port, path: '/hello', agent: false }, (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d));
           res.on('end', () => resolve(text));
@@ -136,7 +136,7 @@ describe('accept', () => {
 
   it('accepted fds are non-blocking and close-on-exec', async () => {
     const server = openServer('tcp://127.0.0.1:0');
-    const client = await connectOnly(server.address.port);
+    const client = await connectOnly(server.port);
     const fd = await server.acceptFd();
     expect(fd).toBeGreaterThan(2);
     const { readFileSync } = await import('node:fs');

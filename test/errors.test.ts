@@ -17,7 +17,7 @@ describe('errors', () => {
   it('EADDRINUSE: errno 98, code, syscall bind, address and port, Node-like message', () => {
     const first = openServer('tcp://127.0.0.1:0');
     try {
-      const port = first.address.port;
+      const port = first.port;
       const error = thrown(() => openServer(`tcp://127.0.0.1:${port}`)) as SocketError;
       expect(error).toBeInstanceOf(SocketError);
       expect(error).toMatchObject({ errno: 98, code: 'EADDRINUSE', syscall: 'bind', address: '127.0.0.1', port });

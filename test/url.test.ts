@@ -54,6 +54,20 @@ describe('parseServerUrl (strict core grammar)', () => {
     }
   });
 
+  it.each([
+    ['unix:///tmp/x.sock', Buffer.from('/tmp/x.sock')],
+    ['unix://rel.sock', Buffer.from('rel.sock')],
+    ['unix://@abstract', Buffer.from('\0abstract')],
+    [`unix:///${'x'.repeat(106)}`, Buffer.from(`/${'x'.repeat(106)}`)],
+  ])('%j is a unix path', (url, path) => {
+    expect(parseServerUrl(url)).toEqual({ transport: 'unix', path });
+  });
+
+  it('rejects unix paths that do not fit sun_path instead of truncating them as PHP does', () => {
+    expect(() => parseServerUrl(`unix:///${'x'.repeat(107)}`)).toThrow(/108 bytes, sun_path holds at most 107/);
+    expect(() => parseServerUrl('unix://')).toThrow(/path is empty/);
+  });
+
   it('rejects ports above 65535 with a RangeError instead of wrapping them as PHP does', () => {
     expect(() => parseServerUrl('tcp://127.0.0.1:65536')).toThrow(RangeError);
     expect(() => parseServerUrl('tcp://127.0.0.1:99999')).toThrow(/out of range 0..65535/);
@@ -62,6 +76,6 @@ describe('parseServerUrl (strict core grammar)', () => {
   it('rejects non-strings and transports the core does not serve yet', () => {
     expect(() => parseServerUrl(8000)).toThrow(TypeError);
     expect(() => parseServerUrl('udp://127.0.0.1:0')).toThrow(/does not support udp/);
-    expect(() => parseServerUrl('unix:///tmp/x.sock')).toThrow(/does not support unix/);
+    expect(() => parseServerUrl('tls://127.0.0.1:0')).toThrow(/does not support tls/);
   });
 });
