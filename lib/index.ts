@@ -7,3 +7,4 @@ export { DEFAULT_BACKLOG } from './options.js';
 export { SocketError } from './errors.js';
 export { TRANSPORTS } from './url.js';
 export type { Transport } from './url.js';
+export * from './php/index.js';

@@ -54,6 +54,9 @@ export interface Addon {
   fd(h: NativeHandle): number;
   acceptBatch(h: NativeHandle, max: number, withPeers: false): number[];
   acceptBatch(h: NativeHandle, max: number, withPeers: true): AcceptedPeer[];
+  /** One recvfrom(2); null on EAGAIN. `length` is the real size (above data.length when truncated). */
+  recvfrom(h: NativeHandle | number, max: number, flags: number): { data: Buffer; from: NativeEndpoint | null; length: number } | null;
+  sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
   sendRaw(fd: number, data: Buffer): number;
   closeRaw(fd: number): void;
   /** Calls back with 0 each time the fd is readable (or a positive errno) until pollStop(). */

@@ -26,7 +26,8 @@ Napi::Object Constants(Napi::Env env) {
   SSS_CONST(SO_KEEPALIVE); SSS_CONST(SO_BROADCAST); SSS_CONST(SO_TYPE);
   SSS_CONST(SO_ERROR);     SSS_CONST(SO_ACCEPTCONN); SSS_CONST(IPV6_V6ONLY);
   SSS_CONST(TCP_NODELAY);  SSS_CONST(SHUT_RD);      SSS_CONST(SHUT_WR);
-  SSS_CONST(SHUT_RDWR);
+  SSS_CONST(SHUT_RDWR);    SSS_CONST(MSG_OOB);      SSS_CONST(MSG_PEEK);
+  SSS_CONST(MSG_DONTWAIT);
 #ifdef SO_REUSEPORT
   SSS_CONST(SO_REUSEPORT);
 #endif
@@ -81,6 +82,8 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "release", Release);
   Export(e, exports_obj, data, "fd", Fd);
   Export(e, exports_obj, data, "acceptBatch", AcceptBatch);
+  Export(e, exports_obj, data, "recvfrom", Recvfrom);
+  Export(e, exports_obj, data, "sendto", Sendto);
   Export(e, exports_obj, data, "sendRaw", SendRaw);
   Export(e, exports_obj, data, "closeRaw", CloseRaw);
   Export(e, exports_obj, data, "pollStart", PollStart);

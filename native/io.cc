@@ -11,12 +11,14 @@
 #include "errno.h"
 #include "handle.h"
 #include "sockaddr.h"
+#include "syscalls.h"
 
 namespace sss {
 
 namespace {
 
 constexpr int32_t kMaxBatch = 1024;
+constexpr int32_t kMaxRecv = 1 << 24;  // one receive buffer, 16 MiB at most
 
 // accept(2): Linux passes pending network errors of the new connection to
 // accept(); that connection is gone, the listener is fine: try the next one.
@@ -96,6 +98,60 @@ Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
     }
   }
   return out;
+}
+
+// One recvfrom(2). EAGAIN is a result (null), not an error; MSG_TRUNC makes
+// Linux report a datagram's real length, so truncation is never silent.
+Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = TargetFd(info, 0);
+  int32_t max = 0, flags = 0;
+  if (fd < 0 || !ReadInt32(info, 1, "max", 1, kMaxRecv, &max) ||
+      !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
+    return Napi::Value();
+  }
+  Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(max));
+  SockAddr from;
+  from.length = sizeof(from.storage);
+  ssize_t n;
+  do {
+#ifdef MSG_TRUNC
+    n = ::recvfrom(fd, data.Data(), data.Length(), flags | MSG_TRUNC, from.get(), &from.length);
+#else
+    n = ::recvfrom(fd, data.Data(), data.Length(), flags, from.get(), &from.length);
+#endif
+  } while (n == -1 && errno == EINTR);
+  if (n == -1) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return env.Null();
+    return ThrowErrno(env, errno, "recvfrom");
+  }
+  size_t kept = static_cast<size_t>(n) < data.Length() ? static_cast<size_t>(n) : data.Length();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", Napi::Buffer<uint8_t>::Copy(env, data.Data(), kept));
+  // Connected stream sockets report no sender (length 0).
+  out.Set("from", from.length > 0 ? Napi::Value(SockAddrToEndpoint(env, from)) : env.Null());
+  out.Set("length", Napi::Number::New(env, static_cast<double>(n)));
+  return out;
+}
+
+Napi::Value Sendto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = TargetFd(info, 0);
+  Napi::Buffer<uint8_t> data;
+  int32_t flags = 0;
+  if (fd < 0 || !ReadBuffer(info, 1, "data", &data) || !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
+    return Napi::Value();
+  }
+  SockAddr to;
+  bool has_target = !info[3].IsNull() && !info[3].IsUndefined();
+  if (has_target && !EndpointToSockAddr(env, info[3], &to)) return Napi::Value();
+  ssize_t n;
+  do {
+    n = ::sendto(fd, data.Data(), data.Length(), flags | MSG_NOSIGNAL, has_target ? to.get() : nullptr,
+                 has_target ? to.length : 0);
+  } while (n == -1 && errno == EINTR);
+  if (n == -1) return ThrowErrno(env, errno, "sendto");
+  return Napi::Number::New(env, static_cast<double>(n));
 }
 
 Napi::Value SendRaw(const Napi::CallbackInfo& info) {

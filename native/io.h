@@ -6,6 +6,8 @@
 namespace sss {
 
 Napi::Value AcceptBatch(const Napi::CallbackInfo& info);  // (h, max, withPeers) -> [...]
+Napi::Value Recvfrom(const Napi::CallbackInfo& info);     // (h|fd, max, flags) -> {data, from, truncated} | null
+Napi::Value Sendto(const Napi::CallbackInfo& info);       // (h|fd, Buffer, flags, endpoint|null) -> bytes
 Napi::Value SendRaw(const Napi::CallbackInfo& info);      // (fd, Buffer) -> bytes sent
 Napi::Value CloseRaw(const Napi::CallbackInfo& info);     // (fd)
 

@@ -37,18 +37,6 @@ int OpenSocket(int family, int type, int protocol) {
 #endif
 }
 
-// The fd to act on: a SocketHandle of ours, or a plain fd number for a
-// socket someone else owns (an accepted net.Socket's fd). Throws and
-// returns -1 otherwise.
-int TargetFd(const Napi::CallbackInfo& info, size_t index) {
-  if (info[index].IsNumber()) {
-    int32_t fd = -1;
-    return ReadInt32(info, index, "fd", 0, INT_MAX, &fd) ? fd : -1;
-  }
-  SocketHandle* h = SocketHandle::From(info, index);
-  return h == nullptr ? -1 : h->fd();
-}
-
 using NameCall = int (*)(int, sockaddr*, socklen_t*);
 
 Napi::Value SocketName(const Napi::CallbackInfo& info, NameCall call, const char* syscall) {
@@ -61,6 +49,17 @@ Napi::Value SocketName(const Napi::CallbackInfo& info, NameCall call, const char
 }
 
 }  // namespace
+
+// A SocketHandle of ours, or a plain fd number for a socket someone else
+// owns (an accepted net.Socket's fd).
+int TargetFd(const Napi::CallbackInfo& info, size_t index) {
+  if (info[index].IsNumber()) {
+    int32_t fd = -1;
+    return ReadInt32(info, index, "fd", 0, INT_MAX, &fd) ? fd : -1;
+  }
+  SocketHandle* h = SocketHandle::From(info, index);
+  return h == nullptr ? -1 : h->fd();
+}
 
 Napi::Value Socket(const Napi::CallbackInfo& info) {
   int32_t family = 0, type = 0, protocol = 0;

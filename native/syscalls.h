@@ -6,6 +6,10 @@
 
 namespace sss {
 
+// The fd in info[index]: a SocketHandle's, or a plain fd number. Throws
+// (TypeError/RangeError/EBADF) and returns -1 otherwise.
+int TargetFd(const Napi::CallbackInfo& info, size_t index);
+
 Napi::Value Socket(const Napi::CallbackInfo& info);       // (family, type, protocol) -> handle
 Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name, int)
 Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name) -> int

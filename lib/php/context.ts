@@ -1,0 +1,73 @@
+// Stream contexts: PHP's option bags, two levels deep (wrapper -> option).
+export type ContextOptions = Record<string, Record<string, unknown>>;
+
+export class StreamContext {
+  readonly options: ContextOptions;
+  constructor(options: ContextOptions = {}) {
+    this.options = {};
+    for (const [wrapper, opts] of Object.entries(options)) this.options[wrapper] = { ...opts };
+  }
+
+  /** The option, or undefined when absent (a present `null` stays null). */
+  get(wrapper: string, option: string): unknown {
+    const opts = this.options[wrapper];
+    return opts !== undefined && Object.hasOwn(opts, option) ? opts[option] : undefined;
+  }
+
+  has(wrapper: string, option: string): boolean {
+    const opts = this.options[wrapper];
+    return opts !== undefined && Object.hasOwn(opts, option);
+  }
+}
+
+function checkOptions(fn: string, options: unknown): ContextOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${fn}(): Argument #1 ($options) must be of type ?array, ${typeof options} given`);
+  }
+  for (const [wrapper, opts] of Object.entries(options)) {
+    if (typeof opts !== 'object' || opts === null) {
+      throw new TypeError(`${fn}(): Options should have the form ["wrappername"]["optionname"] = $value (wrapper "${wrapper}")`);
+    }
+  }
+  return options as ContextOptions;
+}
+
+export function stream_context_create(options?: ContextOptions | null): StreamContext {
+  return new StreamContext(checkOptions('stream_context_create', options));
+}
+
+let defaultContext = new StreamContext();
+
+export function stream_context_get_default(options?: ContextOptions | null): StreamContext {
+  if (options) stream_context_set_option(defaultContext, checkOptions('stream_context_get_default', options));
+  return defaultContext;
+}
+
+/** Merges options into the default context, as PHP does, and returns it. */
+export function stream_context_set_default(options: ContextOptions): StreamContext {
+  stream_context_set_option(defaultContext, checkOptions('stream_context_set_default', options));
+  return defaultContext;
+}
+
+/** @internal For tests: forget the default context's options. */
+export function resetDefaultContext(): void {
+  defaultContext = new StreamContext();
+}
+
+export function stream_context_get_options(context: StreamContext): ContextOptions {
+  return JSON.parse(JSON.stringify(context.options)) as ContextOptions;
+}
+
+/** stream_context_set_option(ctx, wrapper, option, value) or (ctx, [wrapper => [option => value]]). */
+export function stream_context_set_option(context: StreamContext, wrapperOrOptions: string | ContextOptions, option?: string, value?: unknown): true {
+  if (typeof wrapperOrOptions === 'string') {
+    if (option === undefined) throw new TypeError('stream_context_set_option(): Argument #3 ($option_name) cannot be null when argument #2 ($wrapper_or_options) is a string');
+    (context.options[wrapperOrOptions] ??= {})[option] = value;
+    return true;
+  }
+  for (const [wrapper, opts] of Object.entries(checkOptions('stream_context_set_option', wrapperOrOptions))) {
+    Object.assign((context.options[wrapper] ??= {}), opts);
+  }
+  return true;
+}

@@ -1,0 +1,37 @@
+// How the facade reports what PHP reports: warnings and notices become
+// process warnings with PHP's exact text; the SocketError PHP would lose
+// stays reachable through lastSocketError().
+import type { SocketError } from '../errors.js';
+
+export type PhpLevel = 'Warning' | 'Notice';
+
+/** Emits PHP's diagnostic `function(): message` as a process warning of type PHPWarning / PHPNotice. */
+export function phpWarning(fn: string, message: string, level: PhpLevel = 'Warning'): void {
+  process.emitWarning(`${fn}(): ${message}`, { type: `PHP${level}` });
+}
+
+let lastError: SocketError | null = null;
+
+/** The SocketError behind the last facade call that failed on a syscall (null if it did not). */
+export function lastSocketError(): SocketError | null {
+  return lastError;
+}
+
+export function recordSocketError(error: SocketError | null): void {
+  lastError = error;
+}
+
+/** PHP's ini settings that the facade reads. */
+const ini: Record<string, string> = { default_socket_timeout: '60' };
+
+export function ini_get(name: string): string | false {
+  return Object.hasOwn(ini, name) ? ini[name]! : false;
+}
+
+/** Sets a supported ini value; returns the old value, or false for a setting the facade does not know. */
+export function ini_set(name: string, value: string | number): string | false {
+  if (!Object.hasOwn(ini, name)) return false;
+  const old = ini[name]!;
+  ini[name] = String(value);
+  return old;
+}

@@ -1,0 +1,25 @@
+// The PHP facade: PHP's names, argument order and results.
+export * from './constants.js';
+export { stream_socket_server, PhpServerStream, ref, PHP_DEFAULT_BACKLOG, type Ref } from './server.js';
+export {
+  stream_socket_accept,
+  stream_socket_get_name,
+  stream_socket_shutdown,
+  stream_socket_recvfrom,
+  stream_socket_sendto,
+  stream_get_transports,
+  stream_set_blocking,
+  fclose,
+  ValueError,
+  type PhpStream,
+} from './streams.js';
+export {
+  StreamContext,
+  stream_context_create,
+  stream_context_get_default,
+  stream_context_set_default,
+  stream_context_get_options,
+  stream_context_set_option,
+  type ContextOptions,
+} from './context.js';
+export { lastSocketError, ini_get, ini_set } from './diagnostics.js';

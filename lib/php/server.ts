@@ -1,0 +1,186 @@
+// stream_socket_server(): PHP's arguments and results around the core opener.
+// All socket work is the core's; this file only decides what PHP would.
+import { SocketError } from '../errors.js';
+import { C, native } from '../native.js';
+import { openStreamSocket, type SocketPlan } from '../open.js';
+import type { SockOptPlan } from '../options.js';
+import type { StreamServer } from '../server.js';
+import type { Transport } from '../url.js';
+import { parsePhpAddress, phpTransport, PhpParseError, PHP_UNIX_PATH_MAX, type PhpTarget } from './address.js';
+import { STREAM_SERVER_BIND, STREAM_SERVER_LISTEN } from './constants.js';
+import { StreamContext, stream_context_get_default } from './context.js';
+import { phpWarning, recordSocketError } from './diagnostics.js';
+import { phpInt, phpTruthy, toCInt } from './values.js';
+
+/** A by-reference argument: PHP's `&$errno` is `ref(0)` here, read back as `.value`. */
+export interface Ref<T> {
+  value: T;
+}
+
+export function ref<T>(value: T): Ref<T> {
+  return { value };
+}
+
+/** PHP_FILE_NO_DEFAULT_CONTEXT: without a context argument, do not use the default context. */
+const NO_DEFAULT_CONTEXT = 16;
+/** PHP's default listen() backlog when the context has none. */
+export const PHP_DEFAULT_BACKLOG = 32;
+
+/** What stream_socket_server() returns: PHP's server stream resource. */
+export class PhpServerStream {
+  blocking = true;
+  constructor(
+    readonly transport: Transport,
+    /** null when the flags had no STREAM_SERVER_BIND: PHP then makes no socket at all. */
+    readonly server: StreamServer | null,
+    readonly context: StreamContext,
+  ) {}
+}
+
+/** A failure whose errstr is PHP's resolver text. */
+class ResolveFailure extends Error {
+  constructor(
+    readonly errstr: string,
+    readonly error: SocketError,
+  ) {
+    super(errstr);
+  }
+}
+
+function backlogOf(context: StreamContext): number {
+  return context.has('socket', 'backlog') ? toCInt(phpInt(context.get('socket', 'backlog'))) : PHP_DEFAULT_BACKLOG;
+}
+
+/** PHP's socket options for IP servers, in PHP's order (spec §4). */
+function inetOptions(context: StreamContext, transport: Transport): SockOptPlan[] {
+  const opts: SockOptPlan[] = [{ option: 'SO_REUSEADDR', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1 }];
+  const v6only = context.get('socket', 'ipv6_v6only');
+  if (v6only !== undefined && v6only !== null) {
+    // Also tried on IPv4 sockets, where it fails; PHP ignores that.
+    opts.push({ option: 'ipv6_v6only', level: 'IPPROTO_IPV6', name: 'IPV6_V6ONLY', value: +phpTruthy(v6only), ignoreFailure: true });
+  }
+  if (phpTruthy(context.get('socket', 'so_reuseport'))) {
+    opts.push({ option: 'so_reuseport', level: 'SOL_SOCKET', name: 'SO_REUSEPORT', value: 1, ignoreFailure: true });
+  }
+  if (transport === 'udp' && phpTruthy(context.get('socket', 'so_broadcast'))) {
+    opts.push({ option: 'so_broadcast', level: 'SOL_SOCKET', name: 'SO_BROADCAST', value: 1, ignoreFailure: true });
+  }
+  return opts;
+}
+
+function resolve(host: string, transport: Transport) {
+  const socktype = transport === 'udp' ? C.SOCK_DGRAM : C.SOCK_STREAM;
+  try {
+    return native.getaddrinfo(host, C.AF_UNSPEC, socktype, false);
+  } catch (error) {
+    const e = error as { errno: number; code: string; reason: string };
+    // PHP prints gai_strerror(), which for EAI_SYSTEM is only "System error".
+    const text = e.code === 'EAI_SYSTEM' ? 'System error' : e.reason;
+    const errstr = `php_network_getaddresses: getaddrinfo for ${host} failed: ${text}`;
+    throw new ResolveFailure(errstr, new SocketError({ errno: e.errno, code: e.code, syscall: 'getaddrinfo', reason: e.reason, address: host }));
+  }
+}
+
+function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, context: StreamContext): StreamServer {
+  const addresses = resolve(target.host, target.transport);
+  const plan: SocketPlan = { beforeBind: inetOptions(context, target.transport), listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
+  let last: SocketError | undefined;
+  // PHP tries each resolved address until one binds (spec §2.2.6).
+  for (const address of addresses) {
+    try {
+      return openStreamSocket({ ...address, port: target.port }, plan);
+    } catch (error) {
+      if (!(error instanceof SocketError)) throw error;
+      last = error;
+      if (error.syscall === 'listen') break; // listen is not retried on the next address
+    }
+  }
+  throw last ?? new PhpParseError(`php_network_getaddresses: getaddrinfo for ${target.host} failed: Name or service not known`);
+}
+
+function openUnix(target: Extract<PhpTarget, { kind: 'unix' }>, flags: number, context: StreamContext): StreamServer {
+  const plan: SocketPlan = { beforeBind: [], listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
+  try {
+    return openStreamSocket({ family: C.AF_UNIX, path: target.path }, plan);
+  } catch (error) {
+    if (error instanceof SocketError && error.syscall === 'socket') {
+      // PHP's own text (sic: "unixdatagram" has no space).
+      const kind = target.transport === 'udg' ? 'unixdatagram' : 'unix';
+      throw Object.assign(error, { phpText: `Failed to create ${kind} socket ${error.reason}` });
+    }
+    throw error;
+  }
+}
+
+function open(address: string, flags: number, context: StreamContext): PhpServerStream {
+  const { transport } = phpTransport(address);
+  // Without the bind bit PHP creates no socket and parses nothing more.
+  if ((flags & STREAM_SERVER_BIND) === 0) return new PhpServerStream(transport, null, context);
+  if (transport !== 'tcp' && transport !== 'unix') {
+    throw new PhpParseError(`the ${transport}:// transport is not available in this version of the facade`);
+  }
+  const target = parsePhpAddress(address);
+  if (target.kind === 'unix' && target.truncated) {
+    phpWarning('stream_socket_server', `socket path exceeded the maximum allowed length of ${PHP_UNIX_PATH_MAX} bytes and was truncated`, 'Notice');
+  }
+  const server = target.kind === 'inet' ? openInet(target, flags, context) : openUnix(target, flags, context);
+  return new PhpServerStream(transport, server, context);
+}
+
+function phpType(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'boolean') return 'bool';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/**
+ * PHP's stream_socket_server(): a server stream, or false with `errorCode` /
+ * `errorMessage` filled and a warning emitted. Differences from PHP 8.2 (on
+ * purpose): errorCode is the real errno of the failing syscall (PHP: always
+ * 0), and where PHP's errstr is "" or "Success" for a system failure it is
+ * the real strerror() text. lastSocketError() holds the full SocketError.
+ */
+export function stream_socket_server(
+  address: string,
+  errorCode?: Ref<number> | null,
+  errorMessage?: Ref<string> | null,
+  flags: number = STREAM_SERVER_BIND | STREAM_SERVER_LISTEN,
+  context?: StreamContext | null,
+): PhpServerStream | false {
+  if (typeof address !== 'string') {
+    throw new TypeError(`stream_socket_server(): Argument #1 ($address) must be of type string, ${phpType(address)} given`);
+  }
+  if (!Number.isInteger(flags)) {
+    throw new TypeError(`stream_socket_server(): Argument #4 ($flags) must be of type int, ${phpType(flags)} given`);
+  }
+  if (context !== undefined && context !== null && !(context instanceof StreamContext)) {
+    throw new TypeError('stream_socket_server(): Argument #5 ($context) must be a stream context (stream_context_create())');
+  }
+  if (errorCode) errorCode.value = 0;
+  if (errorMessage) errorMessage.value = '';
+  recordSocketError(null);
+  const ctx = context ?? ((flags & NO_DEFAULT_CONTEXT) !== 0 ? new StreamContext() : stream_context_get_default());
+  try {
+    return open(address, flags, ctx);
+  } catch (error) {
+    const { errstr, socketError } = describe(error);
+    if (errorCode) errorCode.value = socketError?.errno ?? 0;
+    if (errorMessage) errorMessage.value = errstr;
+    recordSocketError(socketError);
+    if (error instanceof ResolveFailure) phpWarning('stream_socket_server', errstr);
+    phpWarning('stream_socket_server', `Unable to connect to ${address.split('\0')[0]} (${errstr || 'Unknown error'})`);
+    return false;
+  }
+}
+
+function describe(error: unknown): { errstr: string; socketError: SocketError | null } {
+  if (error instanceof ResolveFailure) return { errstr: error.errstr, socketError: error.error };
+  if (error instanceof PhpParseError) return { errstr: error.message, socketError: null };
+  if (error instanceof SocketError) {
+    const phpText = (error as { phpText?: string }).phpText;
+    return { errstr: phpText ?? error.reason, socketError: error };
+  }
+  throw error; // a bug, not a PHP outcome
+}

@@ -1,0 +1,214 @@
+// The rest of PHP's stream_socket_* family, on server streams and on the
+// net.Sockets that stream_socket_accept() hands out.
+import type net from 'node:net';
+import { SocketError } from '../errors.js';
+import { isUnixEndpoint } from '../endpoint.js';
+import { C, native, type NativeEndpoint } from '../native.js';
+import { TRANSPORTS } from '../url.js';
+import { STREAM_OOB, STREAM_PEEK } from './constants.js';
+import { ini_get, phpWarning, recordSocketError } from './diagnostics.js';
+import { PhpServerStream, type Ref } from './server.js';
+import { phpTruthy } from './values.js';
+
+/** PHP's ValueError (a RangeError here, so plain JS code can catch it as one). */
+export class ValueError extends RangeError {
+  override name = 'ValueError';
+}
+
+export type PhpStream = PhpServerStream | net.Socket;
+
+export function stream_get_transports(): string[] {
+  return [...TRANSPORTS];
+}
+
+/** PHP's text for an endpoint: `1.2.3.4:80`, `[::1]:80`, a unix path; false for abstract/unnamed. */
+function phpName(endpoint: NativeEndpoint): string | false {
+  if (isUnixEndpoint(endpoint)) {
+    if (endpoint.path.length === 0 || endpoint.path[0] === 0) return false;
+    return endpoint.path.toString();
+  }
+  return endpoint.family === C.AF_INET6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+/** The fd of a socket Node owns, or -1. */
+function socketFd(socket: net.Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+function targetOf(stream: PhpStream): number | null {
+  if (stream instanceof PhpServerStream) return stream.server === null || stream.server.closed ? null : stream.server.fd;
+  const fd = socketFd(stream);
+  return fd < 0 ? null : fd;
+}
+
+export function stream_socket_get_name(stream: PhpStream, remote: boolean): string | false {
+  const fd = targetOf(stream);
+  if (fd === null) return false;
+  try {
+    return phpName(remote ? native.getpeername(fd) : native.getsockname(fd));
+  } catch {
+    return false; // e.g. ENOTCONN: a listener has no peer
+  }
+}
+
+function timeoutMs(timeout: number | null | undefined): number | undefined {
+  const seconds = timeout ?? Number(ini_get('default_socket_timeout'));
+  if (seconds < 0) return undefined; // negative: wait forever
+  const ms = Math.floor(seconds * 1000);
+  return ms > 2 ** 31 - 1 ? undefined : ms; // absurdly large: forever as well
+}
+
+function acceptFailed(text: string, error: SocketError | null): false {
+  recordSocketError(error);
+  phpWarning('stream_socket_accept', `Accept failed: ${text}`);
+  return false;
+}
+
+/**
+ * PHP's stream_socket_accept(): the next connection as a net.Socket, or
+ * false after PHP's warning. `timeout` in seconds (null: ini
+ * default_socket_timeout, negative: forever); `peerName` is written only on success.
+ */
+export async function stream_socket_accept(stream: PhpServerStream, timeout?: number | null, peerName?: Ref<string | false> | null): Promise<net.Socket | false> {
+  if (!(stream instanceof PhpServerStream)) throw new TypeError('stream_socket_accept(): Argument #1 ($socket) must be a server stream');
+  recordSocketError(null);
+  const ms = timeoutMs(timeout);
+  const server = stream.server;
+  if (server === null) {
+    // A stream without a socket can only time out (forever, with a negative timeout).
+    await new Promise((resolve) => (ms === undefined ? undefined : setTimeout(resolve, ms)));
+    return acceptFailed('Connection timed out', null);
+  }
+  let conn: net.Socket;
+  try {
+    conn = await server.accept(ms === undefined ? {} : { timeout: ms });
+  } catch (error) {
+    if (!(error instanceof SocketError)) throw error;
+    return acceptFailed(error.code === 'ETIMEDOUT' ? 'Connection timed out' : error.reason, error);
+  }
+  if (stream.transport === 'tcp' && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
+  if (peerName) peerName.value = peerText(conn);
+  return conn;
+}
+
+/** The peer name PHP reports at accept: an unbound unix client gives "" (PHP: garbage bytes). */
+function peerText(conn: net.Socket): string | false {
+  const fd = socketFd(conn);
+  try {
+    return phpName(native.getpeername(fd)) || '';
+  } catch {
+    return '';
+  }
+}
+
+export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean {
+  if (mode !== 0 && mode !== 1 && mode !== 2) {
+    throw new ValueError('stream_socket_shutdown(): Argument #2 ($mode) must be one of STREAM_SHUT_RD, STREAM_SHUT_WR, or STREAM_SHUT_RDWR');
+  }
+  const fd = targetOf(stream);
+  if (fd === null) return false;
+  try {
+    native.shutdown(fd, mode);
+    return true;
+  } catch (error) {
+    recordSocketError(error as SocketError);
+    return false;
+  }
+}
+
+function sysFailure(fn: string, error: unknown): -1 {
+  const reason = (error as { reason?: string }).reason ?? String(error);
+  recordSocketError(error instanceof SocketError ? error : null);
+  phpWarning(fn, `${reason}\n`); // sic: PHP's text ends with a newline
+  return -1;
+}
+
+/**
+ * PHP's stream_socket_sendto() on a stream: bytes sent, -1 on a system error
+ * (with PHP's warning). Datagram targets arrive with the datagram issue.
+ */
+export function stream_socket_sendto(stream: PhpStream, data: string | Buffer, flags = 0, address = ''): number | false {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const fd = targetOf(stream);
+  if (fd === null) return sysFailure('stream_socket_sendto', { reason: 'Bad file descriptor' });
+  const sysFlags = flags & STREAM_OOB ? C.MSG_OOB! : 0;
+  if (address !== '') return sysFailure('stream_socket_sendto', { reason: 'Destination addresses are not supported on stream sockets by this facade' });
+  try {
+    return native.sendto(fd, bytes, sysFlags, null);
+  } catch (error) {
+    return sysFailure('stream_socket_sendto', error);
+  }
+}
+
+/**
+ * PHP's stream_socket_recvfrom() on a stream socket: at most `length` bytes,
+ * waiting for data like PHP's blocking recv(); "" at end of stream; false on
+ * an error (silently, as PHP). STREAM_PEEK leaves the data to be read again;
+ * STREAM_OOB reads TCP urgent data.
+ */
+export async function stream_socket_recvfrom(stream: PhpStream, length: number, flags = 0, address?: Ref<string | null> | null): Promise<Buffer | false> {
+  if (!(length > 0)) throw new ValueError('stream_socket_recvfrom(): Argument #2 ($length) must be greater than 0');
+  if (address) address.value = null;
+  const fd = targetOf(stream);
+  if (fd === null || stream instanceof PhpServerStream) return false; // listeners: ENOTCONN
+  try {
+    if (flags & STREAM_OOB) {
+      const got = native.recvfrom(fd, length, C.MSG_OOB! | C.MSG_DONTWAIT!);
+      if (got === null) return false;
+      if (address) address.value = '';
+      return got.data;
+    }
+    const data = await readSome(stream, length, (flags & STREAM_PEEK) !== 0);
+    if (address) address.value = '';
+    return data;
+  } catch (error) {
+    recordSocketError(error instanceof SocketError ? error : null);
+    return false;
+  }
+}
+
+/** One "recv": up to `length` bytes of what Node has buffered, waiting for some. */
+function readSome(socket: net.Socket, length: number, peek: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const attempt = (): boolean => {
+      if (socket.readableLength > 0) {
+        const chunk = socket.read(Math.min(length, socket.readableLength)) as Buffer;
+        if (peek) socket.unshift(chunk);
+        resolve(chunk);
+        return true;
+      }
+      if (socket.readableEnded || socket.destroyed) {
+        resolve(Buffer.alloc(0));
+        return true;
+      }
+      return false;
+    };
+    if (attempt()) return;
+    const retry = (): void => {
+      if (attempt()) cleanup();
+    };
+    const fail = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      socket.off('readable', retry).off('end', retry).off('close', retry).off('error', fail);
+    };
+    socket.on('readable', retry).on('end', retry).on('close', retry).on('error', fail);
+  });
+}
+
+export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean {
+  // Accept and recvfrom are asynchronous here either way; PHP's accept
+  // ignores the flag too. Kept so that ported code runs unchanged.
+  if (stream instanceof PhpServerStream) stream.blocking = enable;
+  return true;
+}
+
+/** fclose(): closes a server stream (the unix socket file stays, as in PHP) or a connection. */
+export function fclose(stream: PhpStream): boolean {
+  if (stream instanceof PhpServerStream) stream.server?.close();
+  else stream.destroy();
+  return true;
+}

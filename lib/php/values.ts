@@ -1,0 +1,59 @@
+// PHP's value conversions, as the facade needs them: (int) casts, truthiness,
+// C atoi(). Each mirrors PHP 8.2 on a 64-bit build.
+
+/** PHP's truthiness: false, 0, 0.0, "", "0", [], null are false. */
+export function phpTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false) return false;
+  if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
+  if (typeof value === 'bigint') return value !== 0n;
+  if (typeof value === 'string') return value !== '' && value !== '0';
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
+}
+
+/** The leading numeric part of a string as PHP reads it: " 12abc" -> 12, "1e3" -> 1000, "abc" -> 0. */
+function leadingNumber(text: string): number {
+  const match = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(text);
+  return match === null ? 0 : Number(match[0].trim());
+}
+
+/** PHP's (int) cast, to a 64-bit integer. */
+export function phpInt(value: unknown): bigint {
+  if (value === null || value === undefined || value === false) return 0n;
+  if (value === true) return 1n;
+  if (typeof value === 'bigint') return BigInt.asIntN(64, value);
+  if (Array.isArray(value)) return value.length > 0 ? 1n : 0n;
+  if (typeof value === 'object') return 1n;
+  const n = typeof value === 'number' ? value : leadingNumber(String(value));
+  if (!Number.isFinite(n)) return 0n; // PHP 8 on 64-bit: NAN and INF cast to 0
+  return BigInt.asIntN(64, BigInt(Math.trunc(n)));
+}
+
+/** A PHP int passed to a C `int` parameter: the low 32 bits, signed. */
+export function toCInt(value: bigint): number {
+  return Number(BigInt.asIntN(32, value));
+}
+
+const C_SPACE = /[ \t\n\v\f\r]/;
+
+/**
+ * C's atoi() as glibc does it (strtol, then a cast to int): leading
+ * whitespace, an optional sign, digits; the rest ignored; no error ever;
+ * out-of-range values saturate to LONG_MIN/LONG_MAX before the cast.
+ */
+export function cAtoi(text: string): number {
+  let i = 0;
+  while (i < text.length && C_SPACE.test(text[i]!)) i++;
+  let negative = false;
+  if (text[i] === '+' || text[i] === '-') negative = text[i++] === '-';
+  let n = 0n;
+  const LONG_MAX = 2n ** 63n - 1n;
+  for (; i < text.length && text[i]! >= '0' && text[i]! <= '9'; i++) {
+    n = n * 10n + BigInt(text.charCodeAt(i) - 48);
+    if (n > LONG_MAX + 1n) n = LONG_MAX + 1n; // saturated; keep it small
+  }
+  let long = negative ? -n : n;
+  if (long > LONG_MAX) long = LONG_MAX;
+  if (long < -LONG_MAX - 1n) long = -LONG_MAX - 1n;
+  return Number(BigInt.asIntN(32, long));
+}

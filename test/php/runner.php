@@ -1,0 +1,878 @@
+<?php
+/*
+ * PHP side of the differential runner (see PROTOCOL.md beside this file).
+ *
+ * Reads one JSON object on stdin: {"case": {...}, "tmp": "/abs/dir", "port": N, "port2": M}
+ * (placeholders already substituted), runs the case against PHP's own
+ * stream_socket_server() family and prints exactly one JSON observation on stdout.
+ * Diagnostics go to stderr. Every wait is bounded and a watchdog ends the process
+ * if something blocks anyway.
+ */
+
+declare(strict_types=0);
+
+error_reporting(E_ALL);
+ini_set('display_errors', 'stderr');
+ini_set('log_errors', '0');
+
+const JSON_OUT_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE;
+const CLIENT_CONNECT_TIMEOUT = 2.0;
+const IO_TIMEOUT = 2;
+const WATCHDOG_SECONDS = 30;
+
+/** Output object being built; the watchdog prints whatever is there. */
+$GLOBALS['OUT'] = [];
+$GLOBALS['EMITTED'] = false;
+/** Current warning collector (array) or null (warnings dropped). */
+$GLOBALS['COLLECT'] = null;
+/** Things kept open for the whole case (occupying sockets, servers, fds). */
+$GLOBALS['KEEP'] = [];
+
+function diag(string $msg): void
+{
+    fwrite(STDERR, "runner.php: $msg\n");
+}
+
+function emit(array $out): void
+{
+    if ($GLOBALS['EMITTED']) {
+        return;
+    }
+    $GLOBALS['EMITTED'] = true;
+    $json = json_encode($out, JSON_OUT_FLAGS);
+    if ($json === false) {
+        $json = json_encode(['ok' => false, 'runner_error' => 'json_encode failed: ' . json_last_error_msg()], JSON_OUT_FLAGS);
+    }
+    fwrite(STDOUT, $json . "\n");
+    fflush(STDOUT);
+}
+
+set_error_handler(function (int $errno, string $errstr, string $file = '', int $line = 0): bool {
+    if ($GLOBALS['COLLECT'] !== null) {
+        $GLOBALS['COLLECT'][] = $errstr;
+    } elseif (error_reporting() & $errno) {
+        diag("unexpected diagnostic (ignored): $errstr at $file:$line");
+    }
+    return true;
+});
+
+/**
+ * Run $fn collecting every warning/notice it raises and any Error/Exception it throws.
+ * Returns [result, warnings, exception-string-or-null].
+ */
+function capture(callable $fn): array
+{
+    $prev = $GLOBALS['COLLECT'];
+    $GLOBALS['COLLECT'] = [];
+    $result = null;
+    $exception = null;
+    try {
+        $result = $fn();
+    } catch (\Throwable $e) {
+        $exception = get_class($e) . ': ' . $e->getMessage();
+    }
+    $warnings = $GLOBALS['COLLECT'];
+    $GLOBALS['COLLECT'] = $prev;
+    return [$result, $warnings, $exception];
+}
+
+/** Run $fn with every diagnostic dropped. */
+function quiet(callable $fn)
+{
+    [$result, , $exception] = capture($fn);
+    if ($exception !== null) {
+        diag("ignored exception: $exception");
+    }
+    return $result;
+}
+
+// ---------------------------------------------------------------- watchdog
+
+if (function_exists('pcntl_async_signals') && function_exists('pcntl_signal') && function_exists('pcntl_alarm')) {
+    pcntl_async_signals(true);
+    pcntl_signal(SIGALRM, function () {
+        diag('watchdog fired after ' . WATCHDOG_SECONDS . ' s');
+        $out = $GLOBALS['OUT'];
+        $out['runner_error'] = 'watchdog timeout';
+        emit($out);
+        exit(3);
+    }, false);
+    pcntl_alarm(WATCHDOG_SECONDS);
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** PHP's own scheme detection (spec 2.1): [A-Za-z0-9+.-]{2,} followed by "://". */
+function split_url(string $url): array
+{
+    $n = strspn($url, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.');
+    if ($n >= 2 && substr($url, $n, 3) === '://') {
+        return [substr($url, 0, $n), substr($url, $n + 3)];
+    }
+    return [null, $url];
+}
+
+function is_unix_transport(?string $scheme): bool
+{
+    return $scheme === 'unix' || $scheme === 'udg';
+}
+
+/** The filesystem path of a unix target: cut at the first NUL and to 107 bytes. */
+function unix_fs_path(string $target): string
+{
+    $nul = strpos($target, "\0");
+    if ($nul !== false) {
+        $target = substr($target, 0, $nul);
+    }
+    return substr($target, 0, 107);
+}
+
+function file_info(string $path): array
+{
+    clearstatcache();
+    $st = @lstat($path);
+    if ($st === false) {
+        return ['exists' => false, 'type' => 'missing'];
+    }
+    $mode = $st['mode'];
+    switch ($mode & 0170000) {
+        case 0140000: $type = 'socket'; break;
+        case 0100000: $type = 'regular'; break;
+        case 0040000: $type = 'directory'; break;
+        case 0120000: $type = 'symlink'; break;
+        case 0010000: $type = 'fifo'; break;
+        case 0020000: $type = 'char'; break;
+        case 0060000: $type = 'block'; break;
+        default: $type = 'other';
+    }
+    return ['exists' => true, 'type' => $type, 'perms' => sprintf('%04o', $mode & 07777)];
+}
+
+function octal_mode($mode, int $default): int
+{
+    if ($mode === null) {
+        return $default;
+    }
+    if (is_int($mode)) {
+        return $mode;
+    }
+    return octdec((string)$mode);
+}
+
+function make_context($arr)
+{
+    if (!is_array($arr)) {
+        $arr = [];
+    }
+    return stream_context_create($arr);
+}
+
+/** Run a shell command with a bounded runtime and return its stdout ('' on failure). */
+function run_cmd(string $cmd, float $timeout = 3.0): string
+{
+    $spec = [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']];
+    $pipes = [];
+    $proc = quiet(function () use ($cmd, $spec, &$pipes) {
+        return proc_open($cmd, $spec, $pipes);
+    });
+    if (!is_resource($proc)) {
+        return '';
+    }
+    stream_set_blocking($pipes[1], false);
+    $out = '';
+    $deadline = microtime(true) + $timeout;
+    while (true) {
+        $r = [$pipes[1]];
+        $w = $e = null;
+        $left = $deadline - microtime(true);
+        if ($left <= 0) {
+            proc_terminate($proc, 9);
+            break;
+        }
+        $n = quiet(fn() => stream_select($r, $w, $e, 0, (int)min(200000, $left * 1e6)));
+        if ($n) {
+            $chunk = fread($pipes[1], 65536);
+            if ($chunk === '' || $chunk === false) {
+                if (feof($pipes[1])) {
+                    break;
+                }
+            } else {
+                $out .= $chunk;
+            }
+        } elseif (feof($pipes[1])) {
+            break;
+        }
+    }
+    fclose($pipes[1]);
+    proc_close($proc);
+    return $out;
+}
+
+/**
+ * The ss row of a listening socket: ['recvq' => int, 'sendq' => int] or null.
+ * Matched by socket inode (fstat of the stream), falling back to the local address.
+ */
+function ss_listener($stream, bool $unix, $name): ?array
+{
+    if (!is_resource($stream)) {
+        return null;
+    }
+    $st = quiet(fn() => fstat($stream));
+    $ino = is_array($st) ? (string)$st['ino'] : null;
+    if ($unix) {
+        $out = run_cmd('ss -Hlxn');
+        foreach (explode("\n", $out) as $line) {
+            // Netid State Recv-Q Send-Q Local(path, may contain spaces) Inode Peer PeerPort
+            if (!preg_match('/^(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(.*?)\s+(\d+)\s+(\S+)\s+(\S+)\s*$/', $line, $m)) {
+                continue;
+            }
+            if ($m[2] !== 'LISTEN') {
+                continue;
+            }
+            if (($ino !== null && $ino !== '0' && $m[6] === $ino)
+                || ($ino === null && is_string($name) && $m[5] === $name)) {
+                return ['recvq' => (int)$m[3], 'sendq' => (int)$m[4]];
+            }
+        }
+        return null;
+    }
+    $out = run_cmd('ss -Hltne');
+    $byAddr = null;
+    foreach (explode("\n", $out) as $line) {
+        // State Recv-Q Send-Q Local Peer ... ino:N ...
+        if (!preg_match('/^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)(.*)$/', $line, $m)) {
+            continue;
+        }
+        if ($m[1] !== 'LISTEN') {
+            continue;
+        }
+        $row = ['recvq' => (int)$m[2], 'sendq' => (int)$m[3]];
+        if ($ino !== null && preg_match('/\bino:(\d+)\b/', $m[6], $im) && $im[1] === $ino) {
+            return $row;
+        }
+        if ($byAddr === null && is_string($name) && $m[4] === $name) {
+            $byAddr = $row;
+        }
+    }
+    return $ino === null ? $byAddr : null;
+}
+
+// ---------------------------------------------------------------- setup steps
+
+function setup_socket(array $s): void
+{
+    if (!function_exists('socket_create')) {
+        diag('ext/sockets missing: cannot run setup socket step');
+        return;
+    }
+    $family = ['inet' => AF_INET, 'inet6' => AF_INET6, 'unix' => AF_UNIX][$s['family'] ?? 'inet'] ?? AF_INET;
+    $type = ($s['type'] ?? 'stream') === 'dgram' ? SOCK_DGRAM : SOCK_STREAM;
+    $sock = quiet(fn() => socket_create($family, $type, 0));
+    if ($sock === false || $sock === null) {
+        diag('setup socket: socket_create failed');
+        return;
+    }
+    if (!empty($s['reuseaddr'])) {
+        quiet(fn() => socket_set_option($sock, SOL_SOCKET, SO_REUSEADDR, 1));
+    }
+    if (!empty($s['reuseport']) && defined('SO_REUSEPORT')) {
+        quiet(fn() => socket_set_option($sock, SOL_SOCKET, SO_REUSEPORT, 1));
+    }
+    if ($family === AF_UNIX) {
+        $ok = quiet(fn() => socket_bind($sock, (string)($s['path'] ?? '')));
+    } else {
+        $ok = quiet(fn() => socket_bind($sock, (string)($s['addr'] ?? ($family === AF_INET6 ? '::1' : '127.0.0.1')), (int)($s['port'] ?? 0)));
+    }
+    if (!$ok) {
+        diag('setup socket: bind failed: ' . socket_strerror(socket_last_error($sock)));
+    }
+    $listen = $s['listen'] ?? ($type === SOCK_STREAM);
+    if ($listen && $type === SOCK_STREAM) {
+        if (!quiet(fn() => socket_listen($sock, 32))) {
+            diag('setup socket: listen failed: ' . socket_strerror(socket_last_error($sock)));
+        }
+    }
+    $GLOBALS['KEEP'][] = $sock;
+}
+
+function setup_stale_socket(string $path): void
+{
+    if (function_exists('socket_create')) {
+        $sock = quiet(fn() => socket_create(AF_UNIX, SOCK_STREAM, 0));
+        if ($sock) {
+            if (!quiet(fn() => socket_bind($sock, $path))) {
+                diag('stale-socket: bind failed');
+            }
+            quiet(fn() => socket_listen($sock, 1));
+            socket_close($sock);
+        }
+        return;
+    }
+    $s = quiet(fn() => stream_socket_server('unix://' . $path));
+    if (is_resource($s)) {
+        fclose($s);
+    }
+}
+
+function setup_server(array $s): void
+{
+    $url = (string)($s['url'] ?? '');
+    $flags = array_key_exists('flags', $s) ? (int)$s['flags'] : (STREAM_SERVER_BIND | STREAM_SERVER_LISTEN);
+    $srv = quiet(function () use ($url, $flags, $s) {
+        if (array_key_exists('context', $s)) {
+            return stream_socket_server($url, $errno, $errstr, $flags, make_context($s['context']));
+        }
+        return stream_socket_server($url, $errno, $errstr, $flags);
+    });
+    if (!is_resource($srv)) {
+        diag("setup server $url failed");
+        return;
+    }
+    $GLOBALS['KEEP'][] = $srv;
+}
+
+/** Opens fds until EMFILE; returns the list of handles and the rlimit to restore. */
+function exhaust_fds(array $s): array
+{
+    $restore = null;
+    $limit = isset($s['limit']) ? (int)$s['limit'] : 0;
+    if ($limit > 0 && function_exists('posix_getrlimit') && function_exists('posix_setrlimit')) {
+        // Lower the soft limit first so that exhausting it is quick (hard limit unchanged).
+        $rl = posix_getrlimit();
+        if (is_array($rl) && isset($rl['soft openfiles'], $rl['hard openfiles'])) {
+            $soft = $rl['soft openfiles'];
+            $hard = $rl['hard openfiles'];
+            if ($soft === 'unlimited' || (int)$soft > $limit) {
+                if (quiet(fn() => posix_setrlimit(POSIX_RLIMIT_NOFILE, $limit, $hard === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$hard))) {
+                    $restore = [$soft === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$soft, $hard === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$hard];
+                }
+            }
+        }
+    }
+    $fds = [];
+    $max = 1 << 20;
+    while (count($fds) < $max) {
+        $f = quiet(fn() => fopen('/dev/null', 'r'));
+        if (!is_resource($f)) {
+            break;
+        }
+        $fds[] = $f;
+    }
+    return [$fds, $restore];
+}
+
+function release_fds(array &$state): void
+{
+    [$fds, $restore] = $state;
+    foreach ($fds as $f) {
+        if (is_resource($f)) {
+            fclose($f);
+        }
+    }
+    if ($restore !== null) {
+        quiet(fn() => posix_setrlimit(POSIX_RLIMIT_NOFILE, $restore[0], $restore[1]));
+    }
+    $state = [[], null];
+}
+
+// ---------------------------------------------------------------- server context
+
+final class Srv
+{
+    /** @var resource|null */
+    public $stream = null;
+    public ?string $scheme = null;   // as written in the URL (null: none → tcp)
+    public string $target = '';
+    public bool $unix = false;
+    /** @var string|false|null */
+    public $name = null;
+    public bool $closed = false;
+    public array $case = [];
+    public $context = null;          // the context resource passed to the call, if any
+
+    public function transport(): string
+    {
+        return $this->scheme ?? 'tcp';
+    }
+
+    /** URL a client uses to reach the server's actual address. */
+    public function clientUrl(): string
+    {
+        $t = $this->transport();
+        if ($this->unix) {
+            $path = is_string($this->name) ? $this->name : $this->target;
+            return $t . '://' . $path;
+        }
+        $addr = is_string($this->name) ? $this->name : $this->target;
+        $cs = ($t === 'udp') ? 'udp' : 'tcp';
+        return $cs . '://' . $addr;
+    }
+
+    /** The server's own name as a URL of its own transport. */
+    public function ownUrl(): string
+    {
+        $addr = is_string($this->name) ? $this->name : $this->target;
+        return $this->transport() . '://' . $addr;
+    }
+}
+
+function connect_client(Srv $srv, ?int &$errno = null, ?string &$errstr = null)
+{
+    $errno = 0;
+    $errstr = '';
+    $url = $srv->clientUrl();
+    $c = quiet(function () use ($url, &$errno, &$errstr) {
+        return stream_socket_client($url, $errno, $errstr, CLIENT_CONNECT_TIMEOUT);
+    });
+    if (is_resource($c)) {
+        stream_set_timeout($c, IO_TIMEOUT);
+        return $c;
+    }
+    return false;
+}
+
+function read_exact($stream, int $len): string
+{
+    $buf = '';
+    $deadline = microtime(true) + IO_TIMEOUT;
+    while (strlen($buf) < $len && microtime(true) < $deadline) {
+        $chunk = quiet(fn() => fread($stream, $len - strlen($buf)));
+        if ($chunk === false) {
+            break;
+        }
+        if ($chunk === '') {
+            $meta = stream_get_meta_data($stream);
+            if ($meta['eof'] || $meta['timed_out']) {
+                break;
+            }
+            usleep(10000);
+            continue;
+        }
+        $buf .= $chunk;
+    }
+    return $buf;
+}
+
+/** Timeout argument handling shared by accept probes: returns [args-after-server, effective-seconds]. */
+function accept_timeout_args(array $p, $default)
+{
+    $t = array_key_exists('timeout', $p) ? $p['timeout'] : $default;
+    $ini = (float)ini_get('default_socket_timeout');
+    if ($t === 'omit') {
+        return [[], isset($p['expect_wait']) ? (float)$p['expect_wait'] : $ini, true];
+    }
+    if ($t === null) {
+        return [[null], isset($p['expect_wait']) ? (float)$p['expect_wait'] : $ini, false];
+    }
+    return [[(float)$t], (float)$t, false];
+}
+
+// ---------------------------------------------------------------- probes
+
+function probe_connect(Srv $srv, array $p): array
+{
+    $c = connect_client($srv, $errno, $errstr);
+    $ok = is_resource($c);
+    if ($ok) {
+        fclose($c);
+    }
+    return ['probe' => 'connect', 'ok' => $ok, 'errno' => (int)$errno];
+}
+
+function probe_accept(Srv $srv, array $p): array
+{
+    $res = ['probe' => 'accept'];
+    if (!empty($p['nonblocking_server'])) {
+        quiet(fn() => stream_set_blocking($srv->stream, false));
+    }
+    $client = null;
+    if (($p['client'] ?? true) !== false) {
+        $client = connect_client($srv);
+        if (is_resource($client)) {
+            quiet(fn() => fwrite($client, 'ping'));
+        } else {
+            diag('accept probe: client could not connect');
+        }
+    }
+    [$targs] = accept_timeout_args($p, 2);
+    $noPeer = !empty($p['no_peer_arg']);
+    $peer = 'unset';
+    $server = $srv->stream;
+    [$conn, $warnings, $exception] = capture(function () use ($server, $targs, $noPeer, &$peer) {
+        if ($noPeer) {
+            return stream_socket_accept($server, ...$targs);
+        }
+        if (count($targs) === 0) {
+            // "omit" cannot be combined with a peer argument; pass the ini default explicitly.
+            return stream_socket_accept($server, null, $peer);
+        }
+        return stream_socket_accept($server, $targs[0], $peer);
+    });
+    $ok = is_resource($conn);
+    $res['ok'] = $ok;
+    $res['warnings'] = $warnings;
+    $res['exception'] = $exception;
+    if ($ok) {
+        stream_set_timeout($conn, IO_TIMEOUT);
+        $local = quiet(fn() => stream_socket_get_name($conn, false));
+        $remote = quiet(fn() => stream_socket_get_name($conn, true));
+        if ($srv->unix && is_string($peer) && $peer !== 'unset'
+            && ($remote === false || $peer === '' || !mb_check_encoding_compat($peer))) {
+            // Unbound unix peer: PHP formats an uninitialised buffer; normalised to "".
+            $peer = '';
+        }
+        $res['peer'] = $peer;
+        $res['accepted'] = ['local' => $local, 'remote' => $remote];
+        $serverRead = read_exact($conn, 4);
+        quiet(fn() => fwrite($conn, 'pong'));
+        $clientRead = is_resource($client) ? read_exact($client, 4) : '';
+        $res['exchange'] = ['server_read' => $serverRead, 'client_read' => $clientRead];
+        fclose($conn);
+    }
+    if (is_resource($client)) {
+        fclose($client);
+    }
+    return $res;
+}
+
+function mb_check_encoding_compat(string $s): bool
+{
+    if (function_exists('mb_check_encoding')) {
+        return mb_check_encoding($s, 'UTF-8');
+    }
+    return preg_match('//u', $s) === 1;
+}
+
+function probe_accept_timing(Srv $srv, array $p): array
+{
+    [$targs, $expect] = accept_timeout_args($p, 2);
+    $server = $srv->stream;
+    $t0 = microtime(true);
+    [$conn, $warnings, $exception] = capture(fn() => stream_socket_accept($server, ...$targs));
+    $elapsed = microtime(true) - $t0;
+    $ok = is_resource($conn);
+    if ($ok) {
+        fclose($conn);
+    }
+    return [
+        'probe' => 'accept-timing',
+        'ok' => $ok,
+        'warnings' => $warnings,
+        'exception' => $exception,
+        'waited_expected' => $elapsed >= 0.8 * $expect,
+    ];
+}
+
+function probe_second_server(Srv $srv, array $p): array
+{
+    $url = $srv->ownUrl();
+    $case = $srv->case;
+    $hasFlags = array_key_exists('flags', $p) || array_key_exists('flags', $case);
+    $flags = array_key_exists('flags', $p) ? (int)$p['flags']
+        : (array_key_exists('flags', $case) ? (int)$case['flags'] : (STREAM_SERVER_BIND | STREAM_SERVER_LISTEN));
+    $ctx = $srv->context;
+    $errno = null;
+    $errstr = null;
+    [$s2, $warnings, $exception] = capture(function () use ($url, $flags, $hasFlags, $ctx, &$errno, &$errstr) {
+        if ($ctx !== null) {
+            return stream_socket_server($url, $errno, $errstr, $flags, $ctx);
+        }
+        if ($hasFlags) {
+            return stream_socket_server($url, $errno, $errstr, $flags);
+        }
+        return stream_socket_server($url, $errno, $errstr);
+    });
+    $ok = is_resource($s2);
+    if ($ok) {
+        fclose($s2);
+    }
+    return [
+        'probe' => 'second-server',
+        'ok' => $ok,
+        'errno' => $errno,
+        'errstr' => $errstr,
+        'warnings' => $warnings,
+        'exception' => $exception,
+    ];
+}
+
+function probe_fill_backlog(Srv $srv, array $p): array
+{
+    $n = (int)($p['clients'] ?? 0);
+    $url = $srv->clientUrl();
+    $clients = [];
+    for ($i = 0; $i < $n; $i++) {
+        $c = quiet(function () use ($url) {
+            return stream_socket_client($url, $errno, $errstr, CLIENT_CONNECT_TIMEOUT,
+                STREAM_CLIENT_CONNECT | STREAM_CLIENT_ASYNC_CONNECT);
+        });
+        if (is_resource($c)) {
+            $clients[] = $c;
+        }
+    }
+    usleep(300000);
+    $row = ss_listener($srv->stream, $srv->unix, $srv->name);
+    $queued = $row === null ? null : $row['recvq'];
+    $accepted = 0;
+    $conns = [];
+    $server = $srv->stream;
+    while ($accepted < $n + 64) {
+        $conn = quiet(fn() => stream_socket_accept($server, 0.2));
+        if (!is_resource($conn)) {
+            break;
+        }
+        $conns[] = $conn;
+        $accepted++;
+    }
+    foreach ($conns as $c) {
+        fclose($c);
+    }
+    foreach ($clients as $c) {
+        fclose($c);
+    }
+    return ['probe' => 'fill-backlog', 'clients' => $n, 'queued_before_accept' => $queued, 'accepted' => $accepted];
+}
+
+function probe_shutdown(Srv $srv, array $p): array
+{
+    $how = $p['how'] ?? STREAM_SHUT_RDWR;
+    $res = ['probe' => 'shutdown'];
+    $target = $srv->stream;
+    $conn = null;
+    $client = null;
+    if (($p['on'] ?? 'server') === 'accepted') {
+        $client = connect_client($srv);
+        $conn = quiet(fn() => stream_socket_accept($srv->stream, 2));
+        if (is_resource($conn)) {
+            $target = $conn;
+        } else {
+            diag('shutdown probe: could not accept a connection to shut down');
+        }
+    }
+    [$r, $warnings, $exception] = capture(fn() => stream_socket_shutdown($target, $how));
+    $res['result'] = $r;
+    $res['warnings'] = $warnings;
+    $res['exception'] = $exception;
+    if (!empty($p['accept_after'])) {
+        $server = $srv->stream;
+        [$c2, $w2] = capture(fn() => stream_socket_accept($server, 0.2));
+        $ok2 = is_resource($c2);
+        if ($ok2) {
+            fclose($c2);
+        }
+        $res['accept_after'] = ['ok' => $ok2, 'warnings' => $w2];
+    }
+    if (is_resource($conn)) {
+        fclose($conn);
+    }
+    if (is_resource($client)) {
+        fclose($client);
+    }
+    return $res;
+}
+
+function probe_close(Srv $srv, array $p): array
+{
+    if (is_resource($srv->stream)) {
+        fclose($srv->stream);
+    }
+    $srv->closed = true;
+    $exists = null;
+    if ($srv->unix) {
+        $path = unix_fs_path($srv->target);
+        if ($path !== '') {
+            clearstatcache();
+            $exists = @lstat($path) !== false;
+        } else {
+            $exists = false;
+        }
+    }
+    return ['probe' => 'close', 'file_exists_after_close' => $exists];
+}
+
+function run_probe(Srv $srv, array $p): array
+{
+    $name = (string)($p['probe'] ?? '');
+    $known = ['connect', 'accept', 'accept-timing', 'second-server', 'fill-backlog', 'shutdown', 'close'];
+    if (!in_array($name, $known, true)) {
+        return ['probe' => $name, 'skipped' => true];
+    }
+    if ($srv->closed || !is_resource($srv->stream)) {
+        return ['probe' => $name, 'skipped' => true, 'reason' => 'server closed'];
+    }
+    switch ($name) {
+        case 'connect': return probe_connect($srv, $p);
+        case 'accept': return probe_accept($srv, $p);
+        case 'accept-timing': return probe_accept_timing($srv, $p);
+        case 'second-server': return probe_second_server($srv, $p);
+        case 'fill-backlog': return probe_fill_backlog($srv, $p);
+        case 'shutdown': return probe_shutdown($srv, $p);
+        case 'close': return probe_close($srv, $p);
+    }
+    return ['probe' => $name, 'skipped' => true];
+}
+
+// ---------------------------------------------------------------- main
+
+function main(): int
+{
+    $raw = stream_get_contents(STDIN);
+    $input = json_decode((string)$raw, true);
+    if (!is_array($input) || !is_array($input['case'] ?? null)) {
+        emit(['ok' => false, 'runner_error' => 'bad input: ' . json_last_error_msg()]);
+        return 2;
+    }
+    $case = $input['case'];
+
+    if (array_key_exists('default_context', $case)) {
+        quiet(fn() => stream_context_set_default(is_array($case['default_context']) ? $case['default_context'] : []));
+    }
+
+    $kind = $case['kind'] ?? null;
+    if ($kind === 'transports') {
+        emit(['transports' => stream_get_transports()]);
+        return 0;
+    }
+    if ($kind === 'constants') {
+        $consts = [];
+        foreach (($case['names'] ?? []) as $n) {
+            if (is_string($n) && strncmp($n, 'STREAM_', 7) === 0 && defined($n)) {
+                $consts[$n] = constant($n);
+            }
+        }
+        emit(['constants' => (object)$consts]);
+        return 0;
+    }
+
+    // Setup steps.
+    $fdState = null;
+    foreach (($case['setup'] ?? []) as $step) {
+        if (!is_array($step)) {
+            continue;
+        }
+        $k = $step['kind'] ?? '';
+        $path = isset($step['path']) ? (string)$step['path'] : '';
+        switch ($k) {
+            case 'mkdir':
+                if (!quiet(fn() => mkdir($path))) {
+                    diag("mkdir $path failed");
+                }
+                quiet(fn() => chmod($path, octal_mode($step['mode'] ?? null, 0755)));
+                break;
+            case 'chmod':
+                quiet(fn() => chmod($path, octal_mode($step['mode'] ?? null, 0755)));
+                break;
+            case 'file':
+                if (quiet(fn() => file_put_contents($path, '')) === false) {
+                    diag("file $path failed");
+                }
+                break;
+            case 'symlink':
+                if (!quiet(fn() => symlink((string)($step['target'] ?? ''), $path))) {
+                    diag("symlink $path failed");
+                }
+                break;
+            case 'chdir':
+                if (!quiet(fn() => chdir($path))) {
+                    diag("chdir $path failed");
+                }
+                break;
+            case 'stale-socket':
+                setup_stale_socket($path);
+                break;
+            case 'socket':
+                setup_socket($step);
+                break;
+            case 'server':
+                setup_server($step);
+                break;
+            case 'exhaust-fds':
+                $fdState = 'pending';
+                $GLOBALS['EXHAUST_STEP'] = $step;
+                break;
+            default:
+                diag("unknown setup step " . json_encode($k));
+        }
+    }
+
+    $url = (string)($case['url'] ?? '');
+    [$scheme, $target] = split_url($url);
+    $srv = new Srv();
+    $srv->scheme = $scheme;
+    $srv->target = $target;
+    $srv->unix = is_unix_transport($scheme);
+    $srv->case = $case;
+
+    $hasFlags = array_key_exists('flags', $case);
+    $hasContext = array_key_exists('context', $case);
+    $flags = $hasFlags ? (int)$case['flags'] : (STREAM_SERVER_BIND | STREAM_SERVER_LISTEN);
+    if ($hasContext) {
+        $srv->context = make_context($case['context']);
+    }
+    $ctx = $srv->context;
+
+    if ($fdState === 'pending') {
+        $fdState = exhaust_fds($GLOBALS['EXHAUST_STEP']);
+    }
+    $errno = null;
+    $errstr = null;
+    [$server, $warnings, $exception] = capture(function () use ($url, $flags, $hasFlags, $hasContext, $ctx, &$errno, &$errstr) {
+        if ($hasContext) {
+            return stream_socket_server($url, $errno, $errstr, $flags, $ctx);
+        }
+        if ($hasFlags) {
+            return stream_socket_server($url, $errno, $errstr, $flags);
+        }
+        return stream_socket_server($url, $errno, $errstr);
+    });
+    if (is_array($fdState)) {
+        release_fds($fdState);
+    }
+
+    $ok = is_resource($server);
+    global $OUT;
+    $OUT = ['ok' => $ok, 'errno' => $errno, 'errstr' => $errstr, 'warnings' => $warnings];
+    $out = &$OUT;
+    if ($exception !== null) {
+        $out['exception'] = $exception;
+    }
+
+    if ($ok) {
+        $srv->stream = $server;
+        $srv->name = quiet(fn() => stream_socket_get_name($server, false));
+        $row = ss_listener($server, $srv->unix, $srv->name);
+        $out['server'] = ['name' => $srv->name, 'backlog' => $row === null ? null : $row['sendq']];
+    }
+
+    if ($srv->unix && $target !== '' && $target[0] !== "\0") {
+        $out['file'] = file_info(unix_fs_path($target));
+    }
+
+    if ($ok && !empty($case['probes']) && is_array($case['probes'])) {
+        $out['probes'] = [];
+        foreach ($case['probes'] as $p) {
+            if (!is_array($p)) {
+                $p = ['probe' => (string)$p];
+            }
+            try {
+                $out['probes'][] = run_probe($srv, $p);
+            } catch (\Throwable $e) {
+                $out['probes'][] = ['probe' => (string)($p['probe'] ?? ''), 'runner_error' => get_class($e) . ': ' . $e->getMessage()];
+            }
+        }
+    }
+
+    emit($out);
+    return 0;
+}
+
+try {
+    $rc = main();
+} catch (\Throwable $e) {
+    diag('fatal: ' . get_class($e) . ': ' . $e->getMessage());
+    $out = $GLOBALS['OUT'];
+    $out['runner_error'] = get_class($e) . ': ' . $e->getMessage();
+    emit($out);
+    $rc = 1;
+}
+exit($rc);
