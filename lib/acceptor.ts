@@ -4,7 +4,10 @@
 // dropped lazily (at the first wake-up that finds nobody waiting), so a busy
 // server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from './native.js';
+import { constants } from 'node:os';
 import { fromNative, SocketError } from './errors.js';
+
+const errnos = constants.errno;
 
 interface Waiter {
   /** How many fds this waiter takes at most. */
@@ -22,14 +25,14 @@ export class Acceptor {
   #waiters: Waiter[] = [];
   #watching = false;
   #closed = false;
-  readonly #onReadable = (errno: number): void => {
+  readonly #onReadable = (errno: number, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#stopWatching();
     if (errno !== 0) {
       const { address, port } = this.#where();
       const error = new SocketError({ errno, code: 'EPOLL', syscall: 'poll', reason: `poll failed with errno ${errno}`, address, port });
       this.#waiters.shift()!.reject(error);
     }
-    this.#drain();
+    this.#drain(hangup);
   };
 
   constructor(handle: NativeHandle, where: () => { address?: string; port?: number }) {
@@ -86,7 +89,14 @@ export class Acceptor {
     return wanted;
   }
 
-  #drain(): void {
+  /**
+   * Serves waiters from the kernel's queue. `hangup`: the poll saw POLLHUP,
+   * i.e. the listener was shut down; if the queue is then empty, no
+   * connection can ever come (Linux's blocking accept says EINVAL, some
+   * kernels' non-blocking one only EAGAIN), so waiters get EINVAL instead
+   * of a level-triggered spin.
+   */
+  #drain(hangup = false): void {
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
@@ -99,7 +109,10 @@ export class Acceptor {
         this.#waiters.shift()!.reject(fromNative(error, address, port));
         break;
       }
-      if (fds.length === 0) break;
+      if (fds.length === 0) {
+        if (hangup) return this.#failAll(new SocketError({ errno: errnos.EINVAL, code: 'EINVAL', syscall: 'accept4', reason: 'Invalid argument', ...this.#where() }));
+        break;
+      }
       for (let i = 0; i < fds.length; ) {
         const waiter = this.#waiters.shift()!;
         waiter.resolve(fds.slice(i, i + waiter.max));
@@ -107,6 +120,11 @@ export class Acceptor {
       }
     }
     if (this.#waiters.length > 0 && !this.#closed) this.#watch();
+  }
+
+  #failAll(error: SocketError): void {
+    this.#stopWatching();
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
   }
 
   #watch(): void {

@@ -59,8 +59,8 @@ export interface Addon {
   sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
   sendRaw(fd: number, data: Buffer): number;
   closeRaw(fd: number): void;
-  /** Calls back with 0 each time the fd is readable (or a positive errno) until pollStop(). */
-  pollStart(h: NativeHandle, callback: (errno: number) => void): void;
+  /** Calls back with 0 each time the fd is readable (or a positive errno) until pollStop(); hangup: POLLHUP seen. */
+  pollStart(h: NativeHandle, callback: (errno: number, hangup: boolean) => void): void;
   pollStop(h: NativeHandle): void;
   setKeepAlive(h: NativeHandle, on: boolean): void;
   constants: Readonly<Record<string, number | undefined>> & {

@@ -147,12 +147,14 @@ int SocketHandle::StartPolling(Napi::Function callback) {
     uv_unref(reinterpret_cast<uv_handle_t*>(poll));
     poll_ = poll;
   }
-  int err = uv_poll_start(poll_, UV_READABLE, OnPoll);
+  // UV_DISCONNECT: a listener that was shut down reports HUP while accept()
+  // keeps saying EAGAIN; JS must learn that, or it would wait in vain.
+  int err = uv_poll_start(poll_, UV_READABLE | UV_DISCONNECT, OnPoll);
   if (err == 0) on_readable_ = Napi::Persistent(callback);
   return err;
 }
 
-void SocketHandle::OnPoll(uv_poll_t* poll, int status, int /*events*/) {
+void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   SocketHandle* self = static_cast<UvBox*>(poll->data)->owner;
   if (self == nullptr || self->on_readable_.IsEmpty()) {
     uv_poll_stop(poll);
@@ -164,9 +166,10 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int /*events*/) {
   int err = status < 0 ? -status : 0;
   // MakeCallback (not Call) so that promises resolved here run their
   // continuations now instead of at the next unrelated I/O event.
-  napi_value argv[] = {Napi::Number::New(env, err)};
+  bool hangup = (events & UV_DISCONNECT) != 0;
+  napi_value argv[] = {Napi::Number::New(env, err), Napi::Boolean::New(env, hangup)};
   napi_value result;
-  if (napi_make_callback(env, nullptr, env.Global(), callback, 1, argv, &result) ==
+  if (napi_make_callback(env, nullptr, env.Global(), callback, 2, argv, &result) ==
       napi_pending_exception) {
     // Nobody up the stack could catch it: report it as uncaught, like Node does.
     napi_value error;

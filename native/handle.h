@@ -42,8 +42,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   void Close();
   int Release();  // gives the fd to the caller; the handle becomes closed
 
-  // Readiness: calls `callback(errno)` each time the fd is readable (errno 0)
-  // or the poll fails (a positive errno), until StopPolling(). Level-triggered:
+  // Readiness: calls `callback(errno, hangup)` each time the fd is readable
+  // (errno 0) or the poll fails (a positive errno), until StopPolling();
+  // hangup is true once the peer or a shutdown() closed the socket. Level-triggered:
   // the caller stops when nobody waits, so a consumer that does not come back
   // costs one wake-up, and an idle-but-active server costs no syscalls.
   int StartPolling(Napi::Function callback);

@@ -175,8 +175,10 @@ Napi::Value Getaddrinfo(const Napi::CallbackInfo& info) {
   hints.ai_flags = numeric_only ? AI_NUMERICHOST : 0;
   addrinfo* list = nullptr;
   // Blocking by design: only called for the synchronous open of a server.
+  errno = 0;
   int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
-  if (rc != 0) return ThrowGaiError(info.Env(), rc, errno);
+  int sys_err = errno;  // meaningful for EAI_SYSTEM only
+  if (rc != 0) return ThrowGaiError(info.Env(), rc, sys_err);
   Napi::Array out = Napi::Array::New(info.Env());
   uint32_t n = 0;
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {

@@ -68,10 +68,24 @@ function inetOptions(context: StreamContext, transport: Transport): SockOptPlan[
   return opts;
 }
 
+/** PHP asks the resolver for IPv4 only if its one-time probe could not make an IPv6 socket. */
+let ipv6Works: boolean | undefined;
+function resolverFamily(): number {
+  if (ipv6Works === undefined) {
+    try {
+      native.close(native.socket(C.AF_INET6, C.SOCK_DGRAM, 0));
+      ipv6Works = true;
+    } catch {
+      ipv6Works = false; // e.g. EMFILE at the first call: PHP remembers that too
+    }
+  }
+  return ipv6Works ? C.AF_UNSPEC : C.AF_INET;
+}
+
 function resolve(host: string, transport: Transport) {
   const socktype = transport === 'udp' ? C.SOCK_DGRAM : C.SOCK_STREAM;
   try {
-    return native.getaddrinfo(host, C.AF_UNSPEC, socktype, false);
+    return native.getaddrinfo(host, resolverFamily(), socktype, false);
   } catch (error) {
     const e = error as { errno: number; code: string; reason: string };
     // PHP prints gai_strerror(), which for EAI_SYSTEM is only "System error".

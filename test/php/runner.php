@@ -18,7 +18,8 @@ ini_set('log_errors', '0');
 const JSON_OUT_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE;
 const CLIENT_CONNECT_TIMEOUT = 2.0;
 const IO_TIMEOUT = 2;
-const WATCHDOG_SECONDS = 30;
+// Last-resort bound on the whole run (seconds); SSS_RUNNER_WATCHDOG overrides it.
+define('WATCHDOG_SECONDS', max(1, (int)(getenv('SSS_RUNNER_WATCHDOG') ?: 30)));
 
 /** Output object being built; the watchdog prints whatever is there. */
 $GLOBALS['OUT'] = [];
@@ -337,15 +338,18 @@ function exhaust_fds(array $s): array
     $restore = null;
     $limit = isset($s['limit']) ? (int)$s['limit'] : 0;
     if ($limit > 0 && function_exists('posix_getrlimit') && function_exists('posix_setrlimit')) {
-        // Lower the soft limit first so that exhausting it is quick (hard limit unchanged).
+        // PROTOCOL: lower RLIMIT_NOFILE (soft and hard) to `limit` when given. The old
+        // values are restored afterwards when allowed (raising the hard limit needs root).
         $rl = posix_getrlimit();
         if (is_array($rl) && isset($rl['soft openfiles'], $rl['hard openfiles'])) {
-            $soft = $rl['soft openfiles'];
-            $hard = $rl['hard openfiles'];
-            if ($soft === 'unlimited' || (int)$soft > $limit) {
-                if (quiet(fn() => posix_setrlimit(POSIX_RLIMIT_NOFILE, $limit, $hard === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$hard))) {
-                    $restore = [$soft === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$soft, $hard === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$hard];
-                }
+            $soft = $rl['soft openfiles'] === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$rl['soft openfiles'];
+            $hard = $rl['hard openfiles'] === 'unlimited' ? POSIX_RLIMIT_INFINITY : (int)$rl['hard openfiles'];
+            $newHard = ($hard === POSIX_RLIMIT_INFINITY || $hard > $limit) ? $limit : $hard;
+            $newSoft = min($limit, $newHard);
+            if (quiet(fn() => posix_setrlimit(POSIX_RLIMIT_NOFILE, $newSoft, $newHard))) {
+                $restore = [$soft, $hard];
+            } else {
+                diag('exhaust-fds: posix_setrlimit failed; exhausting the current limit');
             }
         }
     }

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Generates own.json: our own differential cases, beside PHP's shared ones.
+Each row of the spec gets variants the shared corpus does not have.
+Run: python3 test/php/cases/make-own.py > test/php/cases/own.json"""
+import json
+
+cases = []
+def add(id, **kw):
+    cases.append({"id": f"own-{id}", **kw})
+
+# §2.1 scheme detection
+for i, url in enumerate(["x://127.0.0.1:0", "1tcp://127.0.0.1:0", "tcp:/127.0.0.1:0", "tcp:127.0.0.1:0",
+                         "Unix://{tmp}/s.sock", "sslv3://127.0.0.1:0", "sslv2://127.0.0.1:0", "tcp ://127.0.0.1:0",
+                         "a" * 31 + "://127.0.0.1:0", "b" * 32 + "://127.0.0.1:0", "tcp+x://127.0.0.1:0",
+                         "tcp://tcp://127.0.0.1:0", "://127.0.0.1:0", "tcp:///127.0.0.1:0"]):
+    add(f"scheme-{i}", url=url)
+
+# §2.2 ports through atoi and 16-bit truncation
+for i, port in enumerate(["\t{port}", "  +{port}", "0x1F", "1e3", "+0", "-0", "00000", "4294967296", "131071",
+                          "-65535", "{port}.9", "{port}/", "{port}#x", "{port} ", "--1", "+-1", "9223372036854775807",
+                          "-9223372036854775809", "65535junk"]):
+    # A literal port is the same in both runs: such cases must not overlap in time.
+    add(f"port-{i}", url=f"tcp://127.0.0.1:{port}", **({} if "{port}" in port else {"port_token": False}))
+
+# §2.2 hosts: resolver forms, brackets
+for i, host in enumerate(["127.000.000.001", "0x7f000001", "017700000001", "127.0.1", "LOCALHOST", "localhost.",
+                          "localhost ", "127.0.0.256", "[::ffff:127.0.0.1]", "[0::1]", "[::1]x", "[::1]]", "[[::1]]",
+                          "[]", "[ ::1]", "[127.1]", "::", "[::1%1]", "[::1%999]", "127.0.0.1 ", " 127.0.0.1", "@", "%"]):
+    add(f"host-{i}", url=f"tcp://{host}:0")
+add("host-brackets-empty-port", url="tcp://[127.0.0.1]:")
+add("host-colon-last", url="tcp://localhost:")
+add("host-two-colons", url="tcp://127.0.0.1::0")
+
+# §3 flags
+for flags in [1, 2, 3, 5, 6, 7, 9, 10, 11, 15, 20, 24, 28, 44, 64 | 12, (1 << 30) | 12, -2, -5, -13, -16]:
+    add(f"flags-{flags}", url="tcp://127.0.0.1:0", flags=flags)
+add("flags-bind-only-unix", url="unix://{tmp}/b.sock", flags=4, probes=[{"probe": "connect"}, {"probe": "accept", "client": False, "timeout": 0.2}])
+add("flags-listen-only-unix", url="unix://{tmp}/l.sock", flags=8)
+add("flags-bind-only-second-server", url="tcp://127.0.0.1:0", flags=4, probes=[{"probe": "second-server"}])
+add("flags-0-bad-address", url="tcp://nonsense", flags=0)
+add("flags-0-unknown-transport", url="nope://x:1", flags=0)
+
+# §6 backlog coercion
+for i, b in enumerate([True, False, None, [], [1, 2], "0x10", 5.7, " 7", "7 ", "1e2", -5, 2147483648, 4294967301,
+                       {"a": 1}, "", "-3", 0.9, "12.9", 3]):
+    add(f"backlog-{i}", url="tcp://127.0.0.1:0", context={"socket": {"backlog": b}})
+add("backlog-unix-9", url="unix://{tmp}/b9.sock", context={"socket": {"backlog": 9}})
+add("backlog-bind-only-ignored", url="tcp://127.0.0.1:0", flags=4, context={"socket": {"backlog": 5}})
+add("backlog-fill-2", url="tcp://127.0.0.1:0", context={"socket": {"backlog": 2}}, probes=[{"probe": "fill-backlog", "clients": 6}])
+add("backlog-fill-unix-1", url="unix://{tmp}/fb.sock", context={"socket": {"backlog": 1}}, probes=[{"probe": "fill-backlog", "clients": 4}])
+
+# §7 context options
+for i, v in enumerate(["0", "", 0, 1, "yes", None, [], [0]]):
+    add(f"opt-reuseport-{i}", url="tcp://127.0.0.1:0", context={"socket": {"so_reuseport": v}})
+add("opt-v6only-any-v4-client", url="tcp://[::]:0", context={"socket": {"ipv6_v6only": False}}, probes=[{"probe": "connect"}])
+add("opt-v6only-string-0", url="tcp://[::1]:0", context={"socket": {"ipv6_v6only": "0"}})
+add("opt-nodelay-string-1", url="tcp://127.0.0.1:0", context={"socket": {"tcp_nodelay": "1"}}, probes=[{"probe": "accept"}])
+add("opt-unknown-option", url="tcp://127.0.0.1:0", context={"socket": {"no_such_option": 1}})
+add("opt-ssl-options-on-tcp", url="tcp://127.0.0.1:0", context={"ssl": {"local_cert": "/nonexistent"}})
+add("opt-other-wrapper", url="tcp://127.0.0.1:0", context={"http": {"method": "POST"}})
+add("opt-reuseport-pair-unix", url="unix://{tmp}/rp.sock", context={"socket": {"so_reuseport": True}}, probes=[{"probe": "second-server"}])
+add("opt-default-context-backlog", url="tcp://127.0.0.1:0", default_context={"socket": {"backlog": 3}})
+add("opt-default-and-flags-4", url="tcp://127.0.0.1:0", flags=4, default_context={"socket": {"backlog": 3}})
+add("inuse-reuseport-both-second", url="tcp://127.0.0.1:0", context={"socket": {"so_reuseport": True}}, probes=[{"probe": "second-server"}])
+add("inuse-v4-mapped-vs-v4", url="tcp://[::ffff:127.0.0.1]:{port}", setup=[{"kind": "socket", "family": "inet", "type": "stream", "addr": "127.0.0.1", "port": "{port}", "reuseaddr": True}])
+add("inuse-any-vs-loopback", url="tcp://0.0.0.0:{port}", setup=[{"kind": "socket", "family": "inet", "type": "stream", "addr": "127.0.0.1", "port": "{port}", "reuseaddr": True}])
+add("inuse-unix-live-server", url="unix://{tmp}/live.sock", setup=[{"kind": "server", "url": "unix://{tmp}/live.sock"}])
+
+# §2.3 and §12: unix paths and socket files
+for i, path in enumerate(["{tmp}/with space.sock", "{tmp}/ünï.sock", "{tmp}/a/../b.sock", "{tmp}//double.sock",
+                          "{tmp}/./dot.sock", "{tmp}/{fill:107}", "{tmp}/{fill:108}", "{tmp}/{fill:120}", "{tmp}/ends-with-dot.",
+                          "{tmp}", "{tmp}/missing/deeper/x.sock"]):
+    add(f"unix-path-{i}", url=f"unix://{path}")
+for umask in ["027", "077", "002", "007"]:
+    add(f"unix-umask-{umask}", url="unix://{tmp}/m.sock", umask=umask)
+# (no connect probe: node:net cannot reach abstract names)
+add("unix-abstract-second", url="unix://\u0000sss-own-{pid}", probes=[{"probe": "second-server"}])
+add("unix-autobind", url="unix://", probes=[{"probe": "accept-timing", "timeout": 0.1}])
+add("unix-relative-nested", url="unix://sub/r.sock", setup=[{"kind": "mkdir", "path": "{tmp}/sub"}, {"kind": "chdir", "path": "{tmp}"}], probes=[{"probe": "accept"}])
+add("unix-symlink-to-dir", url="unix://{tmp}/ln/x.sock", setup=[{"kind": "mkdir", "path": "{tmp}/real"}, {"kind": "symlink", "path": "{tmp}/ln", "target": "{tmp}/real"}])
+add("unix-existing-live-socket", url="unix://{tmp}/l.sock", setup=[{"kind": "socket", "family": "unix", "type": "stream", "path": "{tmp}/l.sock"}])
+add("unix-close-keeps-file", url="unix://{tmp}/k.sock", probes=[{"probe": "close"}])
+add("unix-shutdown-wr", url="unix://{tmp}/w.sock", probes=[{"probe": "shutdown", "how": 1, "accept_after": True}])
+
+# §8 accept
+add("accept-timeout-0-pending", url="tcp://127.0.0.1:0", probes=[{"probe": "accept", "timeout": 0}])
+add("accept-timeout-0.1", url="tcp://127.0.0.1:0", probes=[{"probe": "accept-timing", "timeout": 0.1}])
+add("accept-v6", url="tcp://[::1]:0", probes=[{"probe": "accept", "timeout": 1}])
+add("accept-unix-twice", url="unix://{tmp}/t.sock", probes=[{"probe": "accept"}, {"probe": "accept"}])
+add("accept-any-address", url="tcp://0.0.0.0:0", probes=[{"probe": "connect"}])
+add("accept-bind-only-unix", url="unix://{tmp}/bo.sock", flags=4, probes=[{"probe": "accept", "client": False, "timeout": 0.2}])
+add("accept-socketless-unix", url="unix://{tmp}/sl.sock", flags=0, probes=[{"probe": "accept-timing", "timeout": 0.1}])
+
+# §5: no socket could be created (EMFILE)
+add("emfile-tcp-numeric", url="tcp://127.0.0.1:0", setup=[{"kind": "exhaust-fds", "limit": 32}])
+add("emfile-tcp6-numeric", url="tcp://[::1]:0", setup=[{"kind": "exhaust-fds", "limit": 32}])
+add("emfile-unix", url="unix://{tmp}/e.sock", setup=[{"kind": "exhaust-fds", "limit": 32}])
+
+# §5: privileges (run as nobody)
+add("priv-tcp6-port-443", url="tcp://[::1]:443", user="nobody", port_token=False)
+add("priv-unix-ok-in-tmp", url="unix://{tmp}/w/x.sock", user="nobody", setup=[{"kind": "mkdir", "path": "{tmp}/w", "mode": "0777"}])
+
+# §10 shutdown
+for how in [-1, 3]:
+    add(f"shutdown-invalid-{how}", url="tcp://127.0.0.1:0", probes=[{"probe": "shutdown", "how": how}])
+add("shutdown-wr-listener", url="tcp://127.0.0.1:0", probes=[{"probe": "shutdown", "how": 1, "accept_after": True}])
+add("shutdown-bind-only", url="tcp://127.0.0.1:0", flags=4, probes=[{"probe": "shutdown", "how": 2}])
+add("shutdown-rd-v6", url="tcp://[::1]:0", probes=[{"probe": "shutdown", "how": 0, "accept_after": True}])
+
+json.dump(cases, __import__("sys").stdout, indent=1, ensure_ascii=False)
+print()

@@ -1,0 +1,136 @@
+// Runs one conformance case through real PHP and through the facade (two
+// child processes, see PROTOCOL.md) and returns both observations, masked.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Case = Record<string, unknown> & { id: string; url?: string; setup?: Step[]; user?: string; umask?: string; ini?: Record<string, string> };
+type Step = Record<string, unknown> & { kind: string };
+export type Observation = Record<string, unknown>;
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FS_STEPS = new Set(['mkdir', 'chmod', 'file', 'symlink']);
+
+export function phpAvailable(): boolean {
+  return spawnSync('php', ['-v']).status === 0;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Replaces placeholders in every string of the case. */
+function substitute(value: unknown, vars: { tmp: string; port: number; port2: number }): unknown {
+  if (typeof value === 'string') {
+    let s = value.replaceAll('{tmp}', vars.tmp).replaceAll('{port}', String(vars.port)).replaceAll('{port2}', String(vars.port2)).replaceAll('{pid}', String(process.pid));
+    // {fill:N} pads the target (what follows "scheme://") to N bytes.
+    s = s.replace(/\{fill:(\d+)\}/, (_m, n: string, offset: number, whole: string) => {
+      const start = whole.indexOf('://') >= 0 ? whole.indexOf('://') + 3 : 0;
+      const rest = whole.length - offset - _m.length;
+      return 'x'.repeat(Math.max(1, Number(n) - (offset - start) - rest));
+    });
+    return s;
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, vars));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
+  }
+  return value;
+}
+
+function runFsSetup(steps: Step[]): void {
+  for (const step of steps) {
+    const path = step.path as string;
+    if (step.kind === 'mkdir') {
+      mkdirSync(path);
+      chmodSync(path, parseInt((step.mode as string | undefined) ?? '0755', 8));
+    } else if (step.kind === 'chmod') chmodSync(path, parseInt(step.mode as string, 8));
+    else if (step.kind === 'file') writeFileSync(path, '');
+    else if (step.kind === 'symlink') symlinkSync(step.target as string, path);
+  }
+}
+
+function ids(user: string): { uid: number; gid: number } {
+  const uid = Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
+  return { uid, gid };
+}
+
+function runChild(cmd: string, args: string[], input: string, c: Case, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const umask = c.umask ?? '022';
+    const child = spawn('sh', ['-c', `umask ${umask}; exec "$@"`, 'sh', cmd, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(c.user && c.user !== 'root' ? ids(c.user) : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** Masks what differs from run to run: temp dir, ports. */
+function mask(observation: Observation, tmp: string, ports: number[]): Observation {
+  let text = JSON.stringify(observation).replaceAll(tmp, '<tmp>');
+  const server = observation.server as { name?: unknown } | undefined;
+  const serverPort = typeof server?.name === 'string' ? /:(\d+)$/.exec(server.name)?.[1] : undefined;
+  const known = new Set([...ports.map(String), ...(serverPort ? [serverPort] : [])]);
+  for (const port of known) text = text.replace(new RegExp(`:${port}(?=["\\])\\s])`, 'g'), ':<port>');
+  // Whatever port is left in a name is a client's.
+  text = text.replace(/(\d|\]):(\d{2,5})(?=["\s)])/g, '$1:<cport>');
+  return JSON.parse(text) as Observation;
+}
+
+async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Observation> {
+  // Same length on both sides: paths are compared after masking, and a
+  // truncated unix path must keep the same number of bytes of the name.
+  const tmp = join(base, side === 'php' ? 'side-php' : 'side-njs');
+  mkdirSync(tmp);
+  chmodSync(tmp, 0o755);
+  const ports = [await freePort(), await freePort()];
+  const prepared = substitute(c, { tmp, port: ports[0]!, port2: ports[1]! }) as Case;
+  runFsSetup((prepared.setup ?? []).filter((s) => FS_STEPS.has(s.kind)));
+  const runnerCase = { ...prepared, setup: (prepared.setup ?? []).filter((s) => !FS_STEPS.has(s.kind)) };
+  const input = JSON.stringify({ case: runnerCase, tmp, port: ports[0], port2: ports[1] });
+  const ini = Object.entries(c.ini ?? {});
+  const { stdout, stderr, code } =
+    side === 'php'
+      ? await runChild('php', [...ini.flatMap(([k, v]) => ['-d', `${k}=${v}`]), join(ROOT, 'test/php/runner.php')], input, c, process.env)
+      : await runChild(process.execPath, ['--no-warnings', join(ROOT, 'test/php/runner.mjs')], input, c, { ...process.env, SSS_PHP_INI: JSON.stringify(c.ini ?? {}) });
+  const line = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`${side} runner failed (exit ${code}) on ${c.id}:\n${stdout}\n${stderr}`);
+  return mask(JSON.parse(line) as Observation, tmp, ports);
+}
+
+/** Runs the case through PHP, then through the facade, each in its own temp dir. */
+export async function runCase(c: Case): Promise<{ php: Observation; facade: Observation }> {
+  const base = mkdtempSync(join(tmpdir(), 'sss-php-'));
+  chmodSync(base, 0o755);
+  try {
+    const php = await runSide('php', c, base);
+    const facade = await runSide('node', c, base);
+    return { php, facade };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,333 @@
+// Facade side of the differential runner (protocol: PROTOCOL.md).
+// Reads one case on stdin, runs it through the facade, prints one JSON observation.
+import { execFileSync } from 'node:child_process';
+import { closeSync, fstatSync, lstatSync, mkdirSync, chmodSync, openSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import * as php from 'stream-socket-server';
+
+const require = createRequire(import.meta.url);
+const addon = require('../../build/Release/stream_socket_server.node');
+const C = addon.constants;
+
+const input = JSON.parse(await new Promise((resolve) => {
+  let text = '';
+  process.stdin.on('data', (d) => (text += d)).on('end', () => resolve(text));
+}));
+const c = input.case;
+const ini = JSON.parse(process.env.SSS_PHP_INI ?? '{}');
+for (const [k, v] of Object.entries(ini)) php.ini_set(k, v);
+
+const warnings = [];
+process.on('warning', (w) => {
+  if (w.name === 'PHPWarning' || w.name === 'PHPNotice') warnings.push(w.message);
+});
+/** Warnings are emitted on the next tick: let them arrive, then take them. */
+async function takeWarnings() {
+  await new Promise((resolve) => setImmediate(resolve));
+  return warnings.splice(0);
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function exceptionText(error) {
+  return error === null ? null : `${error.name}: ${error.message}`;
+}
+
+// ---- setup ---------------------------------------------------------------
+const keep = [];
+let exhausted = [];
+
+function occupyingSocket(step) {
+  const family = { inet: C.AF_INET, inet6: C.AF_INET6, unix: C.AF_UNIX }[step.family];
+  const type = step.type === 'dgram' ? C.SOCK_DGRAM : C.SOCK_STREAM;
+  const h = addon.socket(family, type, 0);
+  if (step.reuseaddr) addon.setsockopt(h, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+  if (step.reuseport) addon.setsockopt(h, C.SOL_SOCKET, C.SO_REUSEPORT, 1);
+  const endpoint = family === C.AF_UNIX ? { family, path: Buffer.from(step.path) } : { family, address: step.addr, port: Number(step.port) };
+  addon.bind(h, endpoint);
+  if (type === C.SOCK_STREAM && step.listen !== false) addon.listen(h, 16);
+  keep.push(h);
+}
+
+function exhaustFds(step) {
+  if (step.limit) execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${step.limit}:${step.limit}`]);
+  for (;;) {
+    try {
+      exhausted.push(openSync('/dev/null', 'r'));
+    } catch {
+      return;
+    }
+  }
+}
+
+function runSetup(step) {
+  switch (step.kind) {
+    case 'mkdir':
+      mkdirSync(step.path);
+      chmodSync(step.path, parseInt(step.mode ?? '0755', 8));
+      return;
+    case 'chmod':
+      return chmodSync(step.path, parseInt(step.mode, 8));
+    case 'file':
+      return writeFileSync(step.path, '');
+    case 'symlink':
+      return symlinkSync(step.target, step.path);
+    case 'chdir':
+      return process.chdir(step.path);
+    case 'stale-socket': {
+      const h = addon.socket(C.AF_UNIX, C.SOCK_STREAM, 0);
+      addon.bind(h, { family: C.AF_UNIX, path: Buffer.from(step.path) });
+      addon.listen(h, 1);
+      addon.close(h);
+      return;
+    }
+    case 'socket':
+      return occupyingSocket(step);
+    case 'server': {
+      const args = [step.url, null, null];
+      if (step.flags !== undefined || step.context !== undefined) args.push(step.flags ?? 12);
+      if (step.context !== undefined) args.push(php.stream_context_create(step.context));
+      const s = php.stream_socket_server(...args);
+      if (s === false) throw new Error(`setup server failed: ${step.url}`);
+      keep.push(s);
+      return;
+    }
+    case 'exhaust-fds':
+      return exhaustFds(step);
+    default:
+      throw new Error(`unknown setup step ${step.kind}`);
+  }
+}
+
+// ---- observation helpers ---------------------------------------------------
+/** The listener's ss row, matched by socket inode: Recv-Q is the queue, Send-Q the backlog. */
+function ssRow(server, unix) {
+  const fd = server.server && !server.server.closed ? server.server.fd : -1;
+  if (fd < 0) return undefined;
+  const ino = String(fstatSync(fd).ino);
+  const out = execFileSync('ss', unix ? ['-Hlxn'] : ['-Hltne'], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    if (unix) {
+      const m = /^(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(.*?)\s+(\d+)\s+(\S+)\s+(\S+)\s*$/.exec(line);
+      if (m && m[2] === 'LISTEN' && m[6] === ino) return { recvQ: Number(m[3]), sendQ: Number(m[4]) };
+    } else {
+      const m = /^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)(.*)$/.exec(line);
+      if (m && m[1] === 'LISTEN' && new RegExp(`\\bino:${ino}\\b`).test(m[6])) return { recvQ: Number(m[2]), sendQ: Number(m[3]) };
+    }
+  }
+  return undefined;
+}
+
+function fileInfo(target) {
+  let path = Buffer.from(target);
+  const nul = path.indexOf(0);
+  if (nul >= 0) path = path.subarray(0, nul);
+  path = path.subarray(0, 107).toString();
+  try {
+    const st = lstatSync(path);
+    const type = st.isSocket() ? 'socket' : st.isFile() ? 'regular' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other';
+    return { exists: true, type, perms: (st.mode & 0o7777).toString(8).padStart(4, '0') };
+  } catch {
+    return { exists: false, type: 'missing' };
+  }
+}
+
+function unixTarget(url) {
+  const m = /^(unix|udg):\/\//.exec(url);
+  return m ? url.slice(m[0].length) : undefined;
+}
+
+/** The server's name, or the URL's target when the name reads false (abstract names). */
+function nameOrTarget(server) {
+  const name = php.stream_socket_get_name(server, false);
+  if (name !== false) return name;
+  return unixTarget(c.url) ?? c.url.replace(/^[a-z0-9.+-]+:\/\//, '');
+}
+
+function clientTarget(server) {
+  if (server.server === null) return undefined;
+  const name = nameOrTarget(server);
+  if (unixTarget(c.url) !== undefined) return { path: name };
+  const colon = name.lastIndexOf(':');
+  return { host: name.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(name.slice(colon + 1)) };
+}
+
+function connectClient(target, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    if (target === undefined) return resolve({ socket: null, errno: 111 });
+    const socket = net.connect(target);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ socket: null, errno: 110 });
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve({ socket, errno: 0 });
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      resolve({ socket: null, errno: -(error.errno ?? 0) });
+    });
+  });
+}
+
+function readN(socket, n, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    let got = Buffer.alloc(0);
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      resolve(got.toString());
+    };
+    const onData = (d) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= n) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on('data', onData).once('end', done).once('error', done);
+  });
+}
+
+// ---- probes ---------------------------------------------------------------
+async function acceptOnce(server, timeout) {
+  const conn = timeout === 'omit' ? await php.stream_socket_accept(server) : await php.stream_socket_accept(server, timeout);
+  return { conn, warnings: await takeWarnings() };
+}
+
+const probes = {
+  async connect(server) {
+    const { socket, errno } = await connectClient(clientTarget(server));
+    socket?.destroy();
+    return { ok: errno === 0, errno };
+  },
+  async accept(server, p) {
+    if (p.nonblocking_server) php.stream_set_blocking(server, false);
+    let client = null;
+    if (p.client !== false) {
+      client = (await connectClient(clientTarget(server))).socket;
+      client?.write('ping');
+    }
+    const peer = php.ref('unset');
+    const conn = await php.stream_socket_accept(server, p.timeout ?? 2, p.no_peer_arg ? null : peer);
+    const w = await takeWarnings();
+    if (conn === false) {
+      client?.destroy();
+      return { ok: false, warnings: w, exception: null };
+    }
+    const serverRead = String(await php.stream_socket_recvfrom(conn, 4));
+    php.stream_socket_sendto(conn, 'pong');
+    const clientRead = client ? await readN(client, 4) : '';
+    const result = {
+      ok: true,
+      warnings: w,
+      exception: null,
+      peer: peer.value,
+      accepted: { local: php.stream_socket_get_name(conn, false), remote: php.stream_socket_get_name(conn, true) },
+      exchange: { server_read: serverRead, client_read: clientRead },
+    };
+    php.fclose(conn);
+    client?.destroy();
+    return result;
+  },
+  async 'accept-timing'(server, p) {
+    const started = Date.now();
+    const { conn, warnings: w } = await acceptOnce(server, p.timeout === null ? null : p.timeout);
+    const waited = (Date.now() - started) / 1000;
+    if (conn) php.fclose(conn);
+    const expected = p.expect_wait ?? p.timeout;
+    return { ok: conn !== false, warnings: w, exception: null, waited_expected: waited >= 0.8 * expected };
+  },
+  async 'second-server'(server) {
+    const name = nameOrTarget(server);
+    const scheme = unixTarget(c.url) !== undefined ? 'unix' : 'tcp';
+    const e = php.ref(0);
+    const s = php.ref('');
+    const args = [`${scheme}://${name}`, e, s];
+    if (c.flags !== undefined || c.context !== undefined) args.push(c.flags ?? 12);
+    if (c.context !== undefined) args.push(php.stream_context_create(c.context));
+    const second = php.stream_socket_server(...args);
+    const w = await takeWarnings();
+    if (second) php.fclose(second);
+    return { ok: second !== false, errno: e.value, errstr: s.value, warnings: w, exception: null };
+  },
+  async 'fill-backlog'(server, p) {
+    const target = clientTarget(server);
+    const clients = [];
+    for (let i = 0; i < p.clients; i++) {
+      const socket = net.connect(target);
+      socket.on('error', () => {});
+      clients.push(socket);
+    }
+    await sleep(300);
+    const queued = ssRow(server, unixTarget(c.url) !== undefined)?.recvQ ?? null;
+    let accepted = 0;
+    for (;;) {
+      const conn = await php.stream_socket_accept(server, 0.2);
+      await takeWarnings();
+      if (conn === false) break;
+      accepted++;
+      php.fclose(conn);
+    }
+    for (const socket of clients) socket.destroy();
+    return { clients: p.clients, queued_before_accept: queued, accepted };
+  },
+  async shutdown(server, p) {
+    let result = null;
+    let exception = null;
+    try {
+      result = php.stream_socket_shutdown(server, p.how);
+    } catch (error) {
+      exception = exceptionText(error);
+    }
+    const out = { result, warnings: await takeWarnings(), exception };
+    if (p.accept_after) {
+      const { conn, warnings: w } = await acceptOnce(server, 0.2);
+      out.accept_after = { ok: conn !== false, warnings: w };
+    }
+    return out;
+  },
+  async close(server) {
+    php.fclose(server);
+    const target = unixTarget(c.url);
+    return { file_exists_after_close: target !== undefined && existsSync(target.split('\0')[0]) };
+  },
+};
+
+// ---- main -----------------------------------------------------------------
+async function main() {
+  if (c.kind === 'transports') return { transports: php.stream_get_transports() };
+  if (c.kind === 'constants') {
+    const constants = {};
+    for (const name of c.names) if (name.startsWith('STREAM_') && name in php) constants[name] = php[name];
+    return { constants };
+  }
+  if (c.default_context) php.stream_context_set_default(c.default_context);
+  for (const step of c.setup ?? []) runSetup(step);
+
+  const errno = php.ref(null);
+  const errstr = php.ref(null);
+  const args = [c.url, errno, errstr];
+  if (c.flags !== undefined || c.context !== undefined) args.push(c.flags ?? 12);
+  if (c.context !== undefined) args.push(Array.isArray(c.context) ? php.stream_context_create() : php.stream_context_create(c.context));
+  const server = php.stream_socket_server(...args);
+  for (const fd of exhausted) closeSync(fd);
+  exhausted = [];
+  const out = { ok: server !== false, errno: errno.value, errstr: errstr.value, warnings: await takeWarnings() };
+  if (server !== false) {
+    out.server = { name: php.stream_socket_get_name(server, false), backlog: server.server?.listening ? ssRow(server, unixTarget(c.url) !== undefined)?.sendQ ?? null : null };
+  }
+  const target = unixTarget(c.url);
+  if (target !== undefined && target !== '' && !target.startsWith('\0')) out.file = fileInfo(target);
+  if (server !== false && c.probes) {
+    out.probes = [];
+    for (const p of c.probes) {
+      const run = probes[p.probe];
+      out.probes.push(run ? { probe: p.probe, ...(await run(server, p)) } : { probe: p.probe, skipped: true });
+    }
+  }
+  return out;
+}
+
+const result = await main();
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);
