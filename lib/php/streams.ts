@@ -85,7 +85,9 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
     conn = await server.accept(ms === undefined ? {} : { timeout: ms });
   } catch (error) {
     if (!(error instanceof SocketError)) throw error;
-    return acceptFailed(error.code === 'ETIMEDOUT' ? 'Connection timed out' : error.reason, error);
+    // The core's own timeout and closed-server errors carry prose; PHP prints strerror().
+    const text = error.code === 'ETIMEDOUT' ? 'Connection timed out' : error.code === 'EBADF' ? 'Bad file descriptor' : error.reason;
+    return acceptFailed(text, error);
   }
   if (stream.transport === 'tcp' && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
   if (peerName) peerName.value = peerText(conn);

@@ -272,19 +272,83 @@ const probes = {
     return { clients: p.clients, queued_before_accept: queued, accepted };
   },
   async shutdown(server, p) {
+    let target = server;
+    let client = null;
+    if (p.on === 'accepted') {
+      client = (await connectClient(clientTarget(server))).socket;
+      target = await php.stream_socket_accept(server, 2);
+      await takeWarnings();
+    }
     let result = null;
     let exception = null;
     try {
-      result = php.stream_socket_shutdown(server, p.how);
+      result = php.stream_socket_shutdown(target, p.how);
     } catch (error) {
       exception = exceptionText(error);
     }
     const out = { result, warnings: await takeWarnings(), exception };
+    if (client !== null) {
+      out.client_read = await readN(client, 100, 1000);
+      out.client_eof = client.readableEnded;
+      client.destroy();
+      php.fclose(target);
+    }
     if (p.accept_after) {
       const { conn, warnings: w } = await acceptOnce(server, 0.2);
       out.accept_after = { ok: conn !== false, warnings: w };
     }
     return out;
+  },
+  async recvfrom(server, p) {
+    const { socket: client } = await connectClient(clientTarget(server));
+    if (client === null) return { client_ok: false, reads: [] };
+    for (const item of p.send) {
+      if (typeof item === 'string') client.write(item);
+      else addon.sendto(client._handle.fd, Buffer.from(item.data), item.flags & php.STREAM_OOB ? C.MSG_OOB : 0, null);
+    }
+    await sleep(100);
+    const conn = await php.stream_socket_accept(server, 2);
+    await takeWarnings();
+    const reads = [];
+    for (const r of p.reads) {
+      const addr = php.ref('unset');
+      let data = null;
+      let exception = null;
+      try {
+        const got = await php.stream_socket_recvfrom(conn, r.len, r.flags ?? 0, addr);
+        data = got === false ? false : got.toString();
+      } catch (error) {
+        exception = exceptionText(error);
+      }
+      reads.push({ data, addr: addr.value, warnings: await takeWarnings(), exception });
+    }
+    if (conn) php.fclose(conn);
+    client.destroy();
+    return { client_ok: true, reads };
+  },
+  async 'recvfrom-direct'(server, p) {
+    if (p.nonblocking) php.stream_set_blocking(server, false);
+    const addr = php.ref('unset');
+    let data = null;
+    let exception = null;
+    try {
+      const got = await php.stream_socket_recvfrom(server, p.len, p.flags ?? 0, addr);
+      data = got === false ? false : got.toString();
+    } catch (error) {
+      exception = exceptionText(error);
+      addr.value = null;
+    }
+    return { data, addr: addr.value, warnings: await takeWarnings(), exception };
+  },
+  async sendto(server, p) {
+    let result = null;
+    let exception = null;
+    try {
+      result = php.stream_socket_sendto(server, p.data, p.flags ?? 0, p.target ?? '');
+    } catch (error) {
+      exception = exceptionText(error);
+    }
+    return { result, warnings: await takeWarnings(), exception };
   },
   async close(server) {
     php.fclose(server);

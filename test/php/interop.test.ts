@@ -1,0 +1,84 @@
+// PHP's own client against servers made with the facade, and the ported
+// manual example answering PHP and socat.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, type PhpServerStream } from '../../lib/index.js';
+import { checkSocketLeaks } from '../helpers/leaks.js';
+import { hasCommand, run, startChild } from '../helpers/peers.js';
+import { phpAvailable } from './harness.js';
+
+checkSocketLeaks();
+
+const hasPhp = phpAvailable();
+if (!hasPhp && process.env.CI) throw new Error('php is required in CI: .ci/run installs php-cli');
+
+/** A PHP client: connects, sends a line, prints what it reads back until EOF. */
+function phpClient(url: string, send: string) {
+  const code = `
+    $c = stream_socket_client($argv[1], $errno, $errstr, 3);
+    if (!$c) { fwrite(STDERR, "connect failed: $errstr ($errno)\\n"); exit(2); }
+    fwrite($c, $argv[2]);
+    echo stream_get_contents($c);
+    echo "|local=", stream_socket_get_name($c, false), "|remote=", stream_socket_get_name($c, true);`;
+  return run('php', ['-r', code, url, send], { timeoutMs: 10_000 });
+}
+
+/** Serves one connection: reads the client's line, answers, closes. */
+async function serveOnce(server: PhpServerStream): Promise<{ heard: string; peer: string | false }> {
+  const peer = ref<string | false>('');
+  const conn = await stream_socket_accept(server, 5, peer);
+  if (conn === false) throw new Error('accept failed');
+  const heard = String(await stream_socket_recvfrom(conn, 100));
+  expect(stream_socket_sendto(conn, `you said: ${heard}`)).toBe(`you said: ${heard}`.length);
+  conn.end();
+  return { heard, peer: peer.value };
+}
+
+describe.runIf(hasPhp)('interop with PHP', () => {
+  it("PHP's stream_socket_client() talks to a facade tcp server, both ways", async () => {
+    const server = stream_socket_server('tcp://127.0.0.1:0') as PhpServerStream;
+    const name = stream_socket_get_name(server, false) as string;
+    const [served, client] = await Promise.all([serveOnce(server), phpClient(`tcp://${name}`, 'hello from php')]);
+    expect(served.heard).toBe('hello from php');
+    expect(client.stdout).toMatch(new RegExp(`^you said: hello from php\\|local=127\\.0\\.0\\.1:\\d+\\|remote=${name}$`));
+    expect(client.stdout).toContain(`local=${served.peer}`); // PHP's own name for its end = our peer name
+    fclose(server);
+  });
+
+  it("PHP's stream_socket_client() talks to a facade unix server", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sss-interop-'));
+    try {
+      const server = stream_socket_server(`unix://${dir}/s.sock`) as PhpServerStream;
+      const [served, client] = await Promise.all([serveOnce(server), phpClient(`unix://${dir}/s.sock`, 'over unix')]);
+      expect(served.heard).toBe('over unix');
+      expect(served.peer).toBe(''); // an unbound unix client has no name
+      expect(client.stdout).toBe(`you said: over unix|local=|remote=${dir}/s.sock`);
+      fclose(server);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the ported manual Example 1 answers PHP and socat with the date', async () => {
+    const { child, match } = await startChild(process.execPath, ['dist/examples/php-time-server.js', 'tcp://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
+    try {
+      const line = /^The local time is \d{1,2}\/\d{1,2}\/\d{4} \d{1,2}:\d{2} (am|pm)\n/;
+      expect((await phpClient(`tcp://${match[1]}`, '')).stdout).toMatch(line);
+      if (hasCommand('socat')) expect((await run('socat', ['-u', `TCP:${match[1]}`, '-'])).stdout).toMatch(line);
+      else if (process.env.CI) throw new Error('socat is required in CI');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('the ported example prints PHP\'s error line when the port is taken', async () => {
+    const taken = stream_socket_server('tcp://127.0.0.1:0') as PhpServerStream;
+    const { stdout, code } = await run(process.execPath, ['--no-warnings', 'dist/examples/php-time-server.js', `tcp://${stream_socket_get_name(taken, false)}`]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('Address already in use (98)<br />\n'); // PHP would print "(0)": errno is real here
+    fclose(taken);
+  });
+});
