@@ -42,6 +42,8 @@ export interface Addon {
   setsockopt(h: NativeHandle | number, level: number, name: number, value: number): void;
   getsockopt(h: NativeHandle | number, level: number, name: number): number;
   bind(h: NativeHandle, endpoint: NativeEndpoint): void;
+  /** Non-blocking connect(2); throws EINPROGRESS/EAGAIN/ECONNREFUSED… as errors. */
+  connect(h: NativeHandle, endpoint: NativeEndpoint): void;
   listen(h: NativeHandle, backlog: number): void;
   getsockname(h: NativeHandle | number): NativeEndpoint;
   getpeername(h: NativeHandle | number): NativeEndpoint;
@@ -56,6 +58,8 @@ export interface Addon {
   acceptBatch(h: NativeHandle, max: number, withPeers: true): AcceptedPeer[];
   /** One recvfrom(2); null on EAGAIN. `length` is the real size (above data.length when truncated). */
   recvfrom(h: NativeHandle | number, max: number, flags: number): { data: Buffer; from: NativeEndpoint | null; length: number } | null;
+  /** recvmmsg(2): up to maxMessages datagrams; drops = SO_RXQ_OVFL counter (-1 unknown). */
+  recvBatch(h: NativeHandle | number, maxMessages: number, maxLength: number): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
   sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
   sendRaw(fd: number, data: Buffer): number;
   closeRaw(fd: number): void;

@@ -16,6 +16,8 @@ export interface AcceptOptions {
   signal?: AbortSignal;
   /** Milliseconds to wait; then the promise rejects with an ETIMEDOUT SocketError. */
   timeout?: number;
+  /** accept() only: start the socket paused, so nothing is read from the kernel until you read (node:net's pauseOnConnect). */
+  paused?: boolean;
 }
 
 export interface AcceptQueue {
@@ -124,7 +126,7 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const fds = await this.#take(1, options);
     if (fds === null) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
-    return wrapAccepted(fds[0]!, this.#kind());
+    return wrapAccepted(fds[0]!, this.#kind(), options.paused === true);
   }
 
   /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */

@@ -39,22 +39,23 @@ const wraps: Record<SocketKind, WrapClass | undefined> = {
   pipe: loadWrap('pipe_wrap', 'Pipe'),
 };
 
-function openSocket(fd: number, kind: SocketKind): net.Socket {
+function openSocket(fd: number, kind: SocketKind, paused: boolean): net.Socket {
   const wrap = wraps[kind];
-  if (wrap === undefined) return new net.Socket({ fd, readable: true, writable: true });
+  // pauseOnCreate: libuv reads nothing until the user does (node:net's pauseOnConnect).
+  if (wrap === undefined) return new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: paused } as net.SocketConstructorOpts);
   const handle = new wrap.Wrap(wrap.SOCKET);
   const err = handle.open(fd);
   if (err !== 0) {
     // libuv's negative errno; the fd is still ours to close (below).
     throw Object.assign(new Error(`open: libuv error ${err}`), { errno: -err, syscall: kind === 'tcp' ? 'uv_tcp_open' : 'uv_pipe_open' });
   }
-  return new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
+  return new net.Socket({ handle, readable: true, writable: true, pauseOnCreate: paused } as net.SocketConstructorOpts);
 }
 
 /** Ownership of `fd` moves to the returned socket; if that fails, the fd is closed. */
-export function wrapAccepted(fd: number, kind: SocketKind): net.Socket {
+export function wrapAccepted(fd: number, kind: SocketKind, paused = false): net.Socket {
   try {
-    return openSocket(fd, kind);
+    return openSocket(fd, kind, paused);
   } catch (error) {
     native.closeRaw(fd);
     throw error;

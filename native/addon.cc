@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "dgram.h"
 #include "handle.h"
 #include "io.h"
 #include "syscalls.h"
@@ -27,9 +28,12 @@ Napi::Object Constants(Napi::Env env) {
   SSS_CONST(SO_ERROR);     SSS_CONST(SO_ACCEPTCONN); SSS_CONST(IPV6_V6ONLY);
   SSS_CONST(TCP_NODELAY);  SSS_CONST(SHUT_RD);      SSS_CONST(SHUT_WR);
   SSS_CONST(SHUT_RDWR);    SSS_CONST(MSG_OOB);      SSS_CONST(MSG_PEEK);
-  SSS_CONST(MSG_DONTWAIT);
+  SSS_CONST(MSG_DONTWAIT);  SSS_CONST(MSG_TRUNC);
 #ifdef SO_REUSEPORT
   SSS_CONST(SO_REUSEPORT);
+#endif
+#ifdef SO_RXQ_OVFL
+  SSS_CONST(SO_RXQ_OVFL);
 #endif
 #ifdef TCP_DEFER_ACCEPT
   SSS_CONST(TCP_DEFER_ACCEPT);
@@ -72,6 +76,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "setsockopt", Setsockopt);
   Export(e, exports_obj, data, "getsockopt", Getsockopt);
   Export(e, exports_obj, data, "bind", Bind);
+  Export(e, exports_obj, data, "connect", Connect);
   Export(e, exports_obj, data, "listen", Listen);
   Export(e, exports_obj, data, "getsockname", Getsockname);
   Export(e, exports_obj, data, "getpeername", Getpeername);
@@ -83,6 +88,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "fd", Fd);
   Export(e, exports_obj, data, "acceptBatch", AcceptBatch);
   Export(e, exports_obj, data, "recvfrom", Recvfrom);
+  Export(e, exports_obj, data, "recvBatch", RecvBatch);
   Export(e, exports_obj, data, "sendto", Sendto);
   Export(e, exports_obj, data, "sendRaw", SendRaw);
   Export(e, exports_obj, data, "closeRaw", CloseRaw);

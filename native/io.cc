@@ -100,8 +100,8 @@ Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// One recvfrom(2). EAGAIN is a result (null), not an error; MSG_TRUNC makes
-// Linux report a datagram's real length, so truncation is never silent.
+// One recvfrom(2). EAGAIN is a result (null), not an error. For datagrams,
+// pass MSG_TRUNC so that `length` is the real size (on TCP it would discard).
 Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = TargetFd(info, 0);
@@ -115,11 +115,7 @@ Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   from.length = sizeof(from.storage);
   ssize_t n;
   do {
-#ifdef MSG_TRUNC
-    n = ::recvfrom(fd, data.Data(), data.Length(), flags | MSG_TRUNC, from.get(), &from.length);
-#else
     n = ::recvfrom(fd, data.Data(), data.Length(), flags, from.get(), &from.length);
-#endif
   } while (n == -1 && errno == EINTR);
   if (n == -1) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return env.Null();

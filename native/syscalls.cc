@@ -111,6 +111,19 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  SocketHandle* h = SocketHandle::From(info, 0);
+  SockAddr addr;
+  if (h == nullptr || !EndpointToSockAddr(info.Env(), info[1], &addr)) return Napi::Value();
+  int rc;
+  do {
+    rc = ::connect(h->fd(), addr.get(), addr.length);
+  } while (rc == -1 && errno == EINTR);
+  // Non-blocking: EINPROGRESS/EAGAIN are errors here too; the caller decides.
+  if (rc == -1) return ThrowErrno(info.Env(), errno, "connect");
+  return info.Env().Undefined();
+}
+
 Napi::Value Listen(const Napi::CallbackInfo& info) {
   SocketHandle* h = SocketHandle::From(info, 0);
   int32_t backlog = 0;

@@ -14,6 +14,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info);       // (family, type, prot
 Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name, int)
 Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name) -> int
 Napi::Value Bind(const Napi::CallbackInfo& info);         // (h, endpoint)
+Napi::Value Connect(const Napi::CallbackInfo& info);      // (h, endpoint), non-blocking
 Napi::Value Listen(const Napi::CallbackInfo& info);       // (h, backlog)
 Napi::Value Getsockname(const Napi::CallbackInfo& info);  // (h|fd) -> endpoint
 Napi::Value Getpeername(const Napi::CallbackInfo& info);  // (h|fd) -> endpoint

@@ -134,6 +134,20 @@ describe('accept', () => {
     web.closeAllConnections();
   });
 
+  it('accept({ paused: true }) reads nothing from the kernel until asked', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const client = await connectOnly(server.port);
+    client.write('early bytes');
+    const conn = await server.accept({ paused: true });
+    await sleep(50);
+    expect(conn.readableLength).toBe(0); // still in the kernel's receive queue
+    const data = await new Promise<string>((resolve) => conn.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(data).toBe('early bytes');
+    conn.destroy();
+    client.destroy();
+    server.close();
+  });
+
   it('accepted fds are non-blocking and close-on-exec', async () => {
     const server = openServer('tcp://127.0.0.1:0');
     const client = await connectOnly(server.port);

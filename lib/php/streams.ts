@@ -82,7 +82,9 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
   }
   let conn: net.Socket;
   try {
-    conn = await server.accept(ms === undefined ? {} : { timeout: ms });
+    // Paused: like a PHP stream, nothing is read until asked, so STREAM_OOB
+    // and STREAM_PEEK see the kernel's data as PHP's recv() would.
+    conn = await server.accept(ms === undefined ? { paused: true } : { timeout: ms, paused: true });
   } catch (error) {
     if (!(error instanceof SocketError)) throw error;
     // The core's own timeout and closed-server errors carry prose; PHP prints strerror().

@@ -657,6 +657,19 @@ function probe_shutdown(Srv $srv, array $p): array
     $res['result'] = $r;
     $res['warnings'] = $warnings;
     $res['exception'] = $exception;
+    if (($p['on'] ?? 'server') === 'accepted') {
+        // What the peer sees after the shutdown: up to 100 bytes within 1 s ("" if nothing),
+        // then feof() of the client. null when there was no client.
+        if (is_resource($client)) {
+            stream_set_timeout($client, 1);
+            $got = quiet(fn() => fread($client, 100));
+            $res['client_read'] = is_string($got) ? $got : '';
+            $res['client_eof'] = quiet(fn() => feof($client));
+        } else {
+            $res['client_read'] = null;
+            $res['client_eof'] = null;
+        }
+    }
     if (!empty($p['accept_after'])) {
         $server = $srv->stream;
         [$c2, $w2] = capture(fn() => stream_socket_accept($server, 0.2));
@@ -673,6 +686,150 @@ function probe_shutdown(Srv $srv, array $p): array
         fclose($client);
     }
     return $res;
+}
+
+/**
+ * True for servers whose stream is a plain connection-oriented socket (tcp://, unix://, or no
+ * scheme); the recvfrom/sendto probes and shutdown {on: accepted} only run on those.
+ */
+function plain_stream_server(Srv $srv): bool
+{
+    $t = strtolower($srv->transport());
+    return $t === 'tcp' || $t === 'unix';
+}
+
+/** Normalises a unix peer address PHP formatted from an unbound peer (uninitialised buffer). */
+function unix_addr_norm(Srv $srv, $addr, $client)
+{
+    if (!$srv->unix || !is_string($addr)) {
+        return $addr;
+    }
+    $own = is_resource($client) ? quiet(fn() => stream_socket_get_name($client, false)) : null;
+    if (!is_string($own) || $own === '' || !mb_check_encoding_compat($addr)) {
+        return '';
+    }
+    return $addr;
+}
+
+/**
+ * recvfrom {send: [string | {data, flags?}], reads: [{len, flags?, nonblocking?, no_addr?}]}
+ * → {probe, client_ok, reads: [{data, addr, warnings, exception}]}.
+ * A client connects and sends every item (string → fwrite; object → stream_socket_sendto with
+ * its flags), the server accepts (2 s), waits 100 ms, then runs the reads on the accepted
+ * stream in order. A blocking non-OOB read is only made when the stream is readable within
+ * 1 s (otherwise it would block forever); if not, the read reports runner_error instead.
+ */
+function probe_recvfrom(Srv $srv, array $p): array
+{
+    $res = ['probe' => 'recvfrom'];
+    $client = connect_client($srv);
+    $res['client_ok'] = is_resource($client);
+    $res['reads'] = [];
+    if (!is_resource($client)) {
+        diag('recvfrom probe: client could not connect');
+        return $res;
+    }
+    foreach ((array)($p['send'] ?? []) as $item) {
+        if (is_array($item)) {
+            $data = (string)($item['data'] ?? '');
+            $flags = (int)($item['flags'] ?? 0);
+            [, $w, $ex] = capture(fn() => stream_socket_sendto($client, $data, $flags));
+        } else {
+            $data = (string)$item;
+            [, $w, $ex] = capture(fn() => fwrite($client, $data));
+        }
+        if ($w || $ex !== null) {
+            diag('recvfrom probe: send: ' . json_encode([$w, $ex]));
+        }
+    }
+    $server = $srv->stream;
+    $conn = quiet(fn() => stream_socket_accept($server, 2));
+    if (!is_resource($conn)) {
+        diag('recvfrom probe: accept failed');
+        fclose($client);
+        return $res;
+    }
+    usleep(100000);
+    $blocking = true;
+    foreach ((array)($p['reads'] ?? []) as $r) {
+        if (!is_array($r)) {
+            $r = ['len' => $r];
+        }
+        $len = (int)($r['len'] ?? 0);
+        $flags = (int)($r['flags'] ?? 0);
+        $wantBlocking = empty($r['nonblocking']);
+        if ($wantBlocking !== $blocking) {
+            quiet(fn() => stream_set_blocking($conn, $wantBlocking));
+            $blocking = $wantBlocking;
+        }
+        if ($blocking && $len > 0 && !($flags & STREAM_OOB)) {
+            $rd = [$conn];
+            $wr = $ex = null;
+            if (!quiet(fn() => stream_select($rd, $wr, $ex, 1, 0))) {
+                $res['reads'][] = ['data' => null, 'addr' => null, 'warnings' => [], 'exception' => null,
+                    'runner_error' => 'not readable within 1 s; blocking read not made'];
+                continue;
+            }
+        }
+        $addr = null;
+        $noAddr = !empty($r['no_addr']);
+        [$data, $warnings, $exception] = capture(function () use ($conn, $len, $flags, $noAddr, &$addr) {
+            if ($noAddr) {
+                return stream_socket_recvfrom($conn, $len, $flags);
+            }
+            return stream_socket_recvfrom($conn, $len, $flags, $addr);
+        });
+        $res['reads'][] = [
+            'data' => $data,
+            'addr' => unix_addr_norm($srv, $addr, $client),
+            'warnings' => $warnings,
+            'exception' => $exception,
+        ];
+    }
+    fclose($conn);
+    fclose($client);
+    return $res;
+}
+
+/**
+ * recvfrom-direct {len, flags?, nonblocking?} → {probe, data, addr, warnings, exception}:
+ * stream_socket_recvfrom on the server stream itself. On tcp/unix this never blocks: a
+ * listening or unconnected socket fails at once (ENOTCONN/EINVAL), a socketless one with EBADF.
+ */
+function probe_recvfrom_direct(Srv $srv, array $p): array
+{
+    $server = $srv->stream;
+    if (!empty($p['nonblocking'])) {
+        quiet(fn() => stream_set_blocking($server, false));
+    }
+    $len = (int)($p['len'] ?? 0);
+    $flags = (int)($p['flags'] ?? 0);
+    $addr = null;
+    [$data, $warnings, $exception] = capture(function () use ($server, $len, $flags, &$addr) {
+        return stream_socket_recvfrom($server, $len, $flags, $addr);
+    });
+    if ($exception !== null) {
+        $data = null;
+        $addr = null;
+    }
+    return [
+        'probe' => 'recvfrom-direct',
+        'data' => $data,
+        'addr' => unix_addr_norm($srv, $addr, null),
+        'warnings' => $warnings,
+        'exception' => $exception,
+    ];
+}
+
+/** sendto {data, target?, flags?} → {probe, result, warnings, exception}: on the server stream. */
+function probe_sendto(Srv $srv, array $p): array
+{
+    $server = $srv->stream;
+    $data = (string)($p['data'] ?? '');
+    $flags = (int)($p['flags'] ?? 0);
+    $target = (string)($p['target'] ?? '');
+    [$result, $warnings, $exception] = capture(fn() => stream_socket_sendto($server, $data, $flags, $target));
+    return ['probe' => 'sendto', 'result' => $result, 'warnings' => $warnings, 'exception' => $exception];
 }
 
 function probe_close(Srv $srv, array $p): array
@@ -697,8 +854,15 @@ function probe_close(Srv $srv, array $p): array
 function run_probe(Srv $srv, array $p): array
 {
     $name = (string)($p['probe'] ?? '');
-    $known = ['connect', 'accept', 'accept-timing', 'second-server', 'fill-backlog', 'shutdown', 'close'];
+    $known = ['connect', 'accept', 'accept-timing', 'second-server', 'fill-backlog', 'shutdown', 'close',
+        'recvfrom', 'recvfrom-direct', 'sendto'];
     if (!in_array($name, $known, true)) {
+        return ['probe' => $name, 'skipped' => true];
+    }
+    // Data probes only on plain tcp/unix servers (udp/udg/ssl/tls stay skipped).
+    $plainOnly = in_array($name, ['recvfrom', 'recvfrom-direct', 'sendto'], true)
+        || ($name === 'shutdown' && ($p['on'] ?? 'server') === 'accepted');
+    if ($plainOnly && !plain_stream_server($srv)) {
         return ['probe' => $name, 'skipped' => true];
     }
     if ($srv->closed || !is_resource($srv->stream)) {
@@ -712,6 +876,9 @@ function run_probe(Srv $srv, array $p): array
         case 'fill-backlog': return probe_fill_backlog($srv, $p);
         case 'shutdown': return probe_shutdown($srv, $p);
         case 'close': return probe_close($srv, $p);
+        case 'recvfrom': return probe_recvfrom($srv, $p);
+        case 'recvfrom-direct': return probe_recvfrom_direct($srv, $p);
+        case 'sendto': return probe_sendto($srv, $p);
     }
     return ['probe' => $name, 'skipped' => true];
 }

@@ -1,0 +1,102 @@
+#include "dgram.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "args.h"
+#include "errno.h"
+#include "sockaddr.h"
+#include "syscalls.h"
+
+namespace sss {
+
+namespace {
+
+constexpr int32_t kMaxMessages = 1024;
+constexpr int32_t kMaxLength = 1 << 20;
+
+Napi::Object Message(Napi::Env env, const uint8_t* data, size_t kept, size_t length, const SockAddr& from) {
+  Napi::Object msg = Napi::Object::New(env);
+  msg.Set("data", Napi::Buffer<uint8_t>::Copy(env, data, kept));
+  msg.Set("from", from.length > 0 ? Napi::Value(SockAddrToEndpoint(env, from)) : env.Null());
+  msg.Set("length", Napi::Number::New(env, static_cast<double>(length)));
+  return msg;
+}
+
+}  // namespace
+
+Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = TargetFd(info, 0);
+  int32_t max_messages = 0, max_length = 0;
+  if (fd < 0 || !ReadInt32(info, 1, "maxMessages", 1, kMaxMessages, &max_messages) ||
+      !ReadInt32(info, 2, "maxLength", 1, kMaxLength, &max_length)) {
+    return Napi::Value();
+  }
+  size_t n = static_cast<size_t>(max_messages), len = static_cast<size_t>(max_length);
+  std::vector<uint8_t> buffer(n * len);
+  std::vector<SockAddr> from(n);
+  Napi::Array messages = Napi::Array::New(env);
+  int64_t drops = -1;
+#if defined(__linux__) && defined(SO_RXQ_OVFL)
+  constexpr size_t kControl = CMSG_SPACE(sizeof(uint32_t));
+  std::vector<uint8_t> control(n * kControl);
+  std::vector<iovec> iov(n);
+  std::vector<mmsghdr> msgs(n);
+  for (size_t i = 0; i < n; i++) {
+    iov[i] = {buffer.data() + i * len, len};
+    msgs[i].msg_hdr = {};
+    msgs[i].msg_hdr.msg_name = from[i].get();
+    msgs[i].msg_hdr.msg_namelen = sizeof(from[i].storage);
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_control = control.data() + i * kControl;
+    msgs[i].msg_hdr.msg_controllen = kControl;
+  }
+  int got;
+  do {
+    // MSG_TRUNC: msg_len is the real size, so truncation is visible.
+    got = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (got == -1 && errno == EINTR);
+  if (got == -1 && errno != EAGAIN && errno != EWOULDBLOCK) return ThrowErrno(env, errno, "recvmmsg");
+  for (int i = 0; i < got; i++) {
+    msghdr& h = msgs[i].msg_hdr;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        uint32_t value;
+        std::memcpy(&value, CMSG_DATA(c), sizeof(value));
+        drops = value;
+      }
+    }
+    from[i].length = h.msg_namelen;
+    size_t length = msgs[i].msg_len;
+    messages.Set(static_cast<uint32_t>(i),
+                 Message(env, buffer.data() + i * len, length < len ? length : len, length, from[i]));
+  }
+#else
+  for (size_t i = 0; i < n; i++) {
+    from[i].length = sizeof(from[i].storage);
+    ssize_t got;
+    do {
+      got = ::recvfrom(fd, buffer.data(), len, MSG_DONTWAIT | MSG_TRUNC, from[i].get(), &from[i].length);
+    } while (got == -1 && errno == EINTR);
+    if (got == -1) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (i == 0) return ThrowErrno(env, errno, "recvfrom");
+      break;
+    }
+    size_t length = static_cast<size_t>(got);
+    messages.Set(static_cast<uint32_t>(i), Message(env, buffer.data(), length < len ? length : len, length, from[i]));
+  }
+#endif
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("messages", messages);
+  out.Set("drops", Napi::Number::New(env, static_cast<double>(drops)));
+  return out;
+}
+
+}  // namespace sss
