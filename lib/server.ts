@@ -16,7 +16,7 @@ export interface AcceptOptions {
   signal?: AbortSignal;
   /** Milliseconds to wait; then the promise rejects with an ETIMEDOUT SocketError. */
   timeout?: number;
-  /** accept() only: start the socket paused, so nothing is read from the kernel until you read (node:net's pauseOnConnect). */
+  /** accept() only: start the socket paused (node:net's pauseOnConnect): nothing is read from the kernel until `read()` or `resume()`. */
   paused?: boolean;
 }
 

@@ -141,7 +141,7 @@ describe('accept', () => {
     const conn = await server.accept({ paused: true });
     await sleep(50);
     expect(conn.readableLength).toBe(0); // still in the kernel's receive queue
-    const data = await new Promise<string>((resolve) => conn.once('data', (d: Buffer) => resolve(d.toString())));
+    const data = await new Promise<string>((resolve) => conn.once('data', (d: Buffer) => resolve(d.toString())).resume());
     expect(data).toBe('early bytes');
     conn.destroy();
     client.destroy();
