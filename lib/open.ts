@@ -1,21 +1,23 @@
-// Openers: socket() -> options -> bind() -> listen(), on one endpoint, and
+// Openers: socket() -> options -> bind() [-> listen()], on one endpoint, and
 // the core's openServer() that picks the endpoint from a URL. The PHP facade
-// uses openStreamSocket() with its own parsing and option rules.
+// calls openStreamSocket()/openDatagramSocket() with its own parsing and rules.
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
+import { DatagramServer } from './datagram.js';
 import { call, SocketError } from './errors.js';
-import { describeEndpoint } from './endpoint.js';
+import { describeEndpoint, isUnixEndpoint } from './endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from './native.js';
-import { planServer, type ServerOptions, type SockOptPlan } from './options.js';
+import { planDatagram, planServer, type DatagramOptions, type ServerOptions, type SockOptPlan, type SocketPlan } from './options.js';
 import { StreamServer } from './server.js';
+import { bindUnixFile, type BoundFile } from './unix-file.js';
 import { parseServerUrl } from './url.js';
 
 const { errno } = constants;
 
-/** What to do between socket() and accept(). */
-export interface SocketPlan {
-  /** Applied in order between socket() and bind(). */
+/** A stream server's plan: the socket's, plus listen(). `file` may be absent (the PHP facade: plain bind, never unlink). */
+export interface StreamPlan {
   beforeBind: SockOptPlan[];
+  file?: SocketPlan['file'];
   listen: boolean;
   /** Any C int: the facade passes PHP's coerced values through. */
   backlog: number;
@@ -34,51 +36,100 @@ function sockopt(handle: NativeHandle, opt: SockOptPlan, where: { address: strin
   }
 }
 
-/** Opens one stream socket on `endpoint` per `plan`; closes it on any failure. */
-export function openStreamSocket(endpoint: NativeEndpoint, plan: SocketPlan): StreamServer {
+interface Bound {
+  handle: NativeHandle;
+  /** What to call the socket: the requested path for unix files (a staged bind reports another). */
+  local: NativeEndpoint;
+  file: BoundFile | undefined;
+}
+
+/** socket(), options, bind(), then `then(handle)`; the socket is closed on any failure. */
+function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamPlan, 'beforeBind' | 'file'>, then: (bound: Bound) => T): T {
   const where = describeEndpoint(endpoint);
-  const at = <T>(fn: () => T): T => call(fn, where.address, where.port);
+  const at = <R>(fn: () => R): R => call(fn, where.address, where.port);
   let handle: NativeHandle | undefined;
   try {
-    handle = at(() => native.socket(endpoint.family, C.SOCK_STREAM, 0));
+    handle = at(() => native.socket(endpoint.family, type, 0));
     for (const opt of plan.beforeBind) sockopt(handle, opt, where);
-    at(() => native.bind(handle!, endpoint));
-    if (plan.listen) at(() => native.listen(handle!, plan.backlog));
-    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined);
+    const pathname = isUnixEndpoint(endpoint) && endpoint.path.length > 0 && endpoint.path[0] !== 0;
+    let file: BoundFile | undefined;
+    if (pathname && plan.file) {
+      file = bindUnixFile(handle, (endpoint as { path: Buffer }).path, type, plan.file);
+      if (!plan.file.removeOnClose) file = undefined;
+    } else {
+      at(() => native.bind(handle!, endpoint));
+    }
+    const local = pathname && plan.file ? endpoint : native.getsockname(handle);
+    return then({ handle, local, file });
   } catch (error) {
     if (handle !== undefined) native.close(handle);
     throw error;
   }
 }
 
-function resolveHost(host: string): NativeInetEndpoint[] {
+/** Opens one stream socket on `endpoint` per `plan`. */
+export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): StreamServer {
+  return openBound(endpoint, C.SOCK_STREAM, plan, ({ handle, local, file }) => {
+    if (plan.listen) call(() => native.listen(handle, plan.backlog), describeEndpoint(local).address, describeEndpoint(local).port);
+    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file });
+  });
+}
+
+/** Opens one datagram socket on `endpoint` per `plan`; `afterBind` may still fail the open (the facade's listen). */
+export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file'>, afterBind?: (handle: NativeHandle) => void): DatagramServer {
+  return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local, file }) => {
+    afterBind?.(handle);
+    return DatagramServer.fromHandle(handle, local, file);
+  });
+}
+
+function resolveHost(host: string, socktype: number): NativeInetEndpoint[] {
   // Numeric addresses never touch the resolver (AI_NUMERICHOST); names do,
   // synchronously, because opening a server is synchronous (as in PHP).
   const numeric = isIP(host.split('%')[0]!) !== 0;
-  return call(() => native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_STREAM, numeric), host);
+  return call(() => native.getaddrinfo(host, C.AF_UNSPEC, socktype, numeric), host);
 }
 
-/**
- * Opens, binds and (unless `listen: false`) listens, synchronously.
- * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
- */
-export function openServer(url: string, options?: ServerOptions): StreamServer {
-  const target = parseServerUrl(url);
-  if (target.transport === 'unix') {
-    const plan = planServer(options, 'unix');
-    return openStreamSocket({ family: C.AF_UNIX, path: target.path }, plan);
-  }
-  planServer(options, 6); // validate options before any resolver or socket work
-  const endpoints = resolveHost(target.host);
-  let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: target.host });
-  // As PHP does: try each resolved address in order; the first bind wins.
-  for (const endpoint of endpoints) {
+/** As PHP does: try each resolved address in order; the first that binds wins. */
+function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: NativeInetEndpoint) => T): T {
+  let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: host });
+  for (const endpoint of resolveHost(host, socktype)) {
     try {
-      return openStreamSocket({ ...endpoint, port: target.port }, planServer(options, endpoint.family === C.AF_INET6 ? 6 : 4));
+      return open(endpoint);
     } catch (error) {
       if (!(error instanceof SocketError)) throw error;
       lastError = error;
     }
   }
   throw lastError;
+}
+
+/** SO_RXQ_OVFL: each receive then reports the socket's drop count (Linux), so loss is counted, not hidden. */
+const COUNT_DROPS: SockOptPlan = { option: 'countDrops', level: 'SOL_SOCKET', name: 'SO_RXQ_OVFL', value: 1, ignoreFailure: true };
+
+/**
+ * Opens a server, synchronously: tcp:// and unix:// give a listening
+ * StreamServer, udp:// and udg:// a bound DatagramServer.
+ * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
+ */
+export function openServer(url: `udp://${string}` | `udg://${string}`, options?: DatagramOptions): DatagramServer;
+export function openServer(url: string, options?: ServerOptions): StreamServer;
+export function openServer(url: string, options?: ServerOptions | DatagramOptions): StreamServer | DatagramServer {
+  const target = parseServerUrl(url);
+  switch (target.transport) {
+    case 'unix':
+      return openStreamSocket({ family: C.AF_UNIX, path: target.path }, planServer(options, 'unix'));
+    case 'udg':
+      return openDatagramSocket({ family: C.AF_UNIX, path: target.path }, planDatagram(options, 'unix'));
+    case 'udp': {
+      planDatagram(options, 6); // validate before any resolver or socket work
+      return firstThatBinds(target.host, C.SOCK_DGRAM, (ep) => {
+        const plan = planDatagram(options, ep.family === C.AF_INET6 ? 6 : 4);
+        return openDatagramSocket({ ...ep, port: target.port }, { ...plan, beforeBind: [...plan.beforeBind, COUNT_DROPS] });
+      });
+    }
+    case 'tcp':
+      planServer(options, 6);
+      return firstThatBinds(target.host, C.SOCK_STREAM, (ep) => openStreamSocket({ ...ep, port: target.port }, planServer(options, ep.family === C.AF_INET6 ? 6 : 4)));
+  }
 }

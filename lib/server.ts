@@ -8,6 +8,7 @@ import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
 import { validateBacklog } from './options.js';
 import { wrapAccepted } from './socket-wrap.js';
 import { describeEndpoint, isUnixEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
+import { removeBoundFile, type BoundFile } from './unix-file.js';
 
 export type { AddressInfo, UnixAddressInfo } from './endpoint.js';
 
@@ -35,24 +36,26 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   readonly #acceptor: Acceptor;
   readonly #local: NativeEndpoint;
   readonly #where: { address: string; port: number | undefined };
+  readonly #file: BoundFile | undefined;
   #backlog: number | undefined;
   #closed = false;
   #refed = true;
 
   /** @internal Use openServer(). */
-  constructor(token: typeof CREATE, handle: NativeHandle, backlog: number | undefined) {
+  constructor(token: typeof CREATE, handle: NativeHandle, backlog: number | undefined, bound: { local?: NativeEndpoint; file?: BoundFile | undefined } = {}) {
     if (token !== CREATE) throw new TypeError('StreamServer is created by openServer()');
     this.#handle = handle;
     this.#backlog = backlog;
-    this.#local = native.getsockname(handle);
+    this.#file = bound.file;
+    this.#local = bound.local ?? native.getsockname(handle);
     this.#where = describeEndpoint(this.#local);
     this.#acceptor = new Acceptor(handle, () => this.#where);
     native.setKeepAlive(handle, true);
   }
 
   /** @internal Used by the openers (lib/open.ts). */
-  static fromHandle(handle: NativeHandle, backlog: number | undefined): StreamServer {
-    return new StreamServer(CREATE, handle, backlog);
+  static fromHandle(handle: NativeHandle, backlog: number | undefined, bound?: { local?: NativeEndpoint; file?: BoundFile | undefined }): StreamServer {
+    return new StreamServer(CREATE, handle, backlog, bound);
   }
 
   /**
@@ -174,12 +177,13 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     };
   }
 
-  /** Closes the listening fd now. Pending accept() calls reject with EBADF; iterators end. Idempotent. */
+  /** Closes the listening fd now. Pending accept() calls reject with EBADF; iterators end; a unix socket file we created is removed. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
     native.close(this.#handle);
+    if (this.#file) removeBoundFile(this.#file);
   }
 
   /** Keep the process alive while the server is open (the default, as net.Server). */

@@ -23,14 +23,14 @@ export function splitScheme(url: string): SchemeSplit {
 }
 
 export interface InetUrl {
-  transport: 'tcp';
+  transport: 'tcp' | 'udp';
   /** Host name or numeric address, without brackets; may carry a %scope. */
   host: string;
   port: number;
 }
 
 export interface UnixUrl {
-  transport: 'unix';
+  transport: 'unix' | 'udg';
   /** The sun_path bytes: a leading NUL for an abstract name. */
   path: Buffer;
 }
@@ -99,9 +99,9 @@ export function parseServerUrl(url: unknown): InetUrl | UnixUrl {
   if (url.includes('\0')) throw invalid(url, 'it contains a NUL byte');
   const { scheme, target } = splitScheme(url);
   const transport = scheme === null ? 'tcp' : checkTransport(scheme, url);
-  if (transport === 'unix') return { transport, path: parseUnixTarget(target, url) };
-  if (transport !== 'tcp') {
-    throw argumentError('type', 'ERR_UNSUPPORTED_TRANSPORT', `openServer() does not support ${transport}:// yet (tcp:// and unix:// only)`);
+  if (transport === 'unix' || transport === 'udg') return { transport, path: parseUnixTarget(target, url) };
+  if (transport !== 'tcp' && transport !== 'udp') {
+    throw argumentError('type', 'ERR_UNSUPPORTED_TRANSPORT', `openServer() does not support ${transport}:// yet (tcp, udp, unix, udg)`);
   }
   return { transport, ...parseHostPort(target, url) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planServer } from '../lib/options.js';
+import { planDatagram, planServer } from '../lib/options.js';
 
 describe('planServer', () => {
   it('defaults: backlog 511, listen, SO_REUSEADDR on', () => {
@@ -7,6 +7,7 @@ describe('planServer', () => {
       backlog: 511,
       listen: true,
       beforeBind: [{ option: 'reuseAddr', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1 }],
+      file: undefined,
     });
   });
 
@@ -19,11 +20,26 @@ describe('planServer', () => {
     const plan = planServer({ reuseAddr: false, reusePort: true, ipv6Only: true, listen: false }, 6);
     expect(plan.listen).toBe(false);
     expect(plan.beforeBind.map((o) => [o.name, o.value])).toEqual([
-      ['SO_REUSEADDR', 0],
       ['SO_REUSEPORT', 1],
       ['IPV6_V6ONLY', 1],
     ]);
     expect(planServer({ ipv6Only: true }, 4).beforeBind.map((o) => o.name)).toEqual(['SO_REUSEADDR']);
+  });
+
+  it('datagram plans: SO_REUSEADDR off by default, broadcast and buffers on request', () => {
+    expect(planDatagram(undefined, 4).beforeBind).toEqual([]);
+    expect(planDatagram({ broadcast: true, recvBufferSize: 1 << 20 }, 4).beforeBind.map((o) => [o.name, o.value])).toEqual([
+      ['SO_BROADCAST', 1],
+      ['SO_RCVBUF', 1 << 20],
+    ]);
+    expect(() => planDatagram({ backlog: 5 }, 4)).toThrow(/Unknown option "backlog"/);
+  });
+
+  it('unix plans: mode and removeStale; IP-only options are refused', () => {
+    expect(planServer({ mode: 0o660, removeStale: true }, 'unix').file).toEqual({ mode: 0o660, removeStale: true, removeOnClose: true });
+    expect(() => planServer({ reusePort: true }, 'unix')).toThrow(/does not apply to unix sockets/);
+    expect(() => planServer({ mode: 0o660 }, 4)).toThrow(/does not apply to IP sockets/);
+    expect(() => planServer({ mode: 0o1777 }, 'unix')).toThrow(RangeError);
   });
 
   it.each([

@@ -75,7 +75,8 @@ describe('parseServerUrl (strict core grammar)', () => {
 
   it('rejects non-strings and transports the core does not serve yet', () => {
     expect(() => parseServerUrl(8000)).toThrow(TypeError);
-    expect(() => parseServerUrl('udp://127.0.0.1:0')).toThrow(/does not support udp/);
+    expect(parseServerUrl('udp://127.0.0.1:0')).toEqual({ transport: 'udp', host: '127.0.0.1', port: 0 });
+    expect(parseServerUrl('udg:///tmp/d.sock')).toEqual({ transport: 'udg', path: Buffer.from('/tmp/d.sock') });
     expect(() => parseServerUrl('tls://127.0.0.1:0')).toThrow(/does not support tls/);
   });
 });

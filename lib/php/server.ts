@@ -2,7 +2,7 @@
 // All socket work is the core's; this file only decides what PHP would.
 import { SocketError } from '../errors.js';
 import { C, native } from '../native.js';
-import { openStreamSocket, type SocketPlan } from '../open.js';
+import { openStreamSocket, type StreamPlan } from '../open.js';
 import type { SockOptPlan } from '../options.js';
 import type { StreamServer } from '../server.js';
 import type { Transport } from '../url.js';
@@ -97,7 +97,7 @@ function resolve(host: string, transport: Transport) {
 
 function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, context: StreamContext): StreamServer {
   const addresses = resolve(target.host, target.transport);
-  const plan: SocketPlan = { beforeBind: inetOptions(context, target.transport), listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
+  const plan: StreamPlan = { beforeBind: inetOptions(context, target.transport), listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
   let last: SocketError | undefined;
   // PHP tries each resolved address until one binds (spec §2.2.6).
   for (const address of addresses) {
@@ -113,7 +113,7 @@ function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, c
 }
 
 function openUnix(target: Extract<PhpTarget, { kind: 'unix' }>, flags: number, context: StreamContext): StreamServer {
-  const plan: SocketPlan = { beforeBind: [], listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
+  const plan: StreamPlan = { beforeBind: [], listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
   try {
     return openStreamSocket({ family: C.AF_UNIX, path: target.path }, plan);
   } catch (error) {

@@ -408,7 +408,7 @@ final class Srv
             return $t . '://' . $path;
         }
         $addr = is_string($this->name) ? $this->name : $this->target;
-        $cs = ($t === 'udp') ? 'udp' : 'tcp';
+        $cs = (strtolower($t) === 'udp') ? 'udp' : 'tcp';
         return $cs . '://' . $addr;
     }
 
@@ -516,6 +516,10 @@ function probe_accept(Srv $srv, array $p): array
     $res['ok'] = $ok;
     $res['warnings'] = $warnings;
     $res['exception'] = $exception;
+    if (!$ok) {
+        // The by-ref peer as PHP left it ("unset" on every failure, e.g. on udp/udg servers).
+        $res['peer'] = $peer;
+    }
     if ($ok) {
         stream_set_timeout($conn, IO_TIMEOUT);
         $local = quiet(fn() => stream_socket_get_name($conn, false));
@@ -587,10 +591,7 @@ function probe_second_server(Srv $srv, array $p): array
         return stream_socket_server($url, $errno, $errstr);
     });
     $ok = is_resource($s2);
-    if ($ok) {
-        fclose($s2);
-    }
-    return [
+    $res = [
         'probe' => 'second-server',
         'ok' => $ok,
         'errno' => $errno,
@@ -598,6 +599,12 @@ function probe_second_server(Srv $srv, array $p): array
         'warnings' => $warnings,
         'exception' => $exception,
     ];
+    if ($ok) {
+        // Only when it succeeded (udp with SO_REUSEADDR): the second server's own name.
+        $res['name'] = quiet(fn() => stream_socket_get_name($s2, false));
+        fclose($s2);
+    }
+    return $res;
 }
 
 function probe_fill_backlog(Srv $srv, array $p): array
@@ -690,12 +697,20 @@ function probe_shutdown(Srv $srv, array $p): array
 
 /**
  * True for servers whose stream is a plain connection-oriented socket (tcp://, unix://, or no
- * scheme); the recvfrom/sendto probes and shutdown {on: accepted} only run on those.
+ * scheme); the recvfrom/sendto probes and shutdown {on: accepted} run on those and on
+ * datagram servers (below).
  */
 function plain_stream_server(Srv $srv): bool
 {
     $t = strtolower($srv->transport());
     return $t === 'tcp' || $t === 'unix';
+}
+
+/** True for udp:// and udg:// servers (an unconnected datagram socket, never listening). */
+function datagram_server(Srv $srv): bool
+{
+    $t = strtolower($srv->transport());
+    return $t === 'udp' || $t === 'udg';
 }
 
 /** Normalises a unix peer address PHP formatted from an unbound peer (uninitialised buffer). */
@@ -711,25 +726,25 @@ function unix_addr_norm(Srv $srv, $addr, $client)
     return $addr;
 }
 
-/**
- * recvfrom {send: [string | {data, flags?}], reads: [{len, flags?, nonblocking?, no_addr?}]}
- * → {probe, client_ok, reads: [{data, addr, warnings, exception}]}.
- * A client connects and sends every item (string → fwrite; object → stream_socket_sendto with
- * its flags), the server accepts (2 s), waits 100 ms, then runs the reads on the accepted
- * stream in order. A blocking non-OOB read is only made when the stream is readable within
- * 1 s (otherwise it would block forever); if not, the read reports runner_error instead.
- */
-function probe_recvfrom(Srv $srv, array $p): array
+/** Readable within $seconds (bounded select on the PHP stream)? */
+function wait_readable($stream, float $seconds): bool
 {
-    $res = ['probe' => 'recvfrom'];
-    $client = connect_client($srv);
-    $res['client_ok'] = is_resource($client);
-    $res['reads'] = [];
-    if (!is_resource($client)) {
-        diag('recvfrom probe: client could not connect');
-        return $res;
-    }
-    foreach ((array)($p['send'] ?? []) as $item) {
+    $rd = [$stream];
+    $wr = $ex = null;
+    $sec = (int)floor($seconds);
+    $usec = (int)(($seconds - $sec) * 1e6);
+    return (bool)quiet(fn() => stream_select($rd, $wr, $ex, $sec, $usec));
+}
+
+/**
+ * Sends every `send` item on the client: string → fwrite; {data, flags?} →
+ * stream_socket_sendto($client, data, flags ?? 0). On a datagram client each item is one
+ * datagram. Returns the number of items sent.
+ */
+function send_items($client, array $items, string $what): int
+{
+    $n = 0;
+    foreach ($items as $item) {
         if (is_array($item)) {
             $data = (string)($item['data'] ?? '');
             $flags = (int)($item['flags'] ?? 0);
@@ -739,9 +754,84 @@ function probe_recvfrom(Srv $srv, array $p): array
             [, $w, $ex] = capture(fn() => fwrite($client, $data));
         }
         if ($w || $ex !== null) {
-            diag('recvfrom probe: send: ' . json_encode([$w, $ex]));
+            diag("$what: send: " . json_encode([$w, $ex]));
         }
+        $n++;
     }
+    return $n;
+}
+
+/**
+ * Runs the `reads` of a recvfrom probe on $stream, in order; returns [results, raw addr of the
+ * last read (normalised for unix peers; null when none or no_addr)].
+ * A blocking read with len > 0 is only made when the stream is readable within 1 s (otherwise
+ * it would block forever); if not, the read reports runner_error instead. On a connection
+ * (not datagram) socket, OOB reads are exempt (urgent data does not make the socket readable).
+ */
+function run_reads(Srv $srv, $stream, array $reads, $client, bool $datagram): array
+{
+    $out = [];
+    $lastAddr = null;
+    $blocking = (bool)(stream_get_meta_data($stream)['blocked'] ?? true);
+    foreach ($reads as $r) {
+        if (!is_array($r)) {
+            $r = ['len' => $r];
+        }
+        $len = (int)($r['len'] ?? 0);
+        $flags = (int)($r['flags'] ?? 0);
+        // Each read states its own mode (`nonblocking` → non-blocking, else blocking).
+        $wantBlocking = empty($r['nonblocking']);
+        if ($wantBlocking !== $blocking) {
+            quiet(fn() => stream_set_blocking($stream, $wantBlocking));
+            $blocking = $wantBlocking;
+        }
+        if ($blocking && $len > 0 && ($datagram || !($flags & STREAM_OOB)) && !wait_readable($stream, 1.0)) {
+            $out[] = ['data' => null, 'addr' => null, 'warnings' => [], 'exception' => null,
+                'runner_error' => 'not readable within 1 s; blocking read not made'];
+            $lastAddr = null;
+            continue;
+        }
+        $addr = null;
+        $noAddr = !empty($r['no_addr']);
+        [$data, $warnings, $exception] = capture(function () use ($stream, $len, $flags, $noAddr, &$addr) {
+            if ($noAddr) {
+                return stream_socket_recvfrom($stream, $len, $flags);
+            }
+            return stream_socket_recvfrom($stream, $len, $flags, $addr);
+        });
+        $addr = $noAddr ? 'unset' : unix_addr_norm($srv, $addr, $client);
+        $lastAddr = $noAddr ? null : $addr;
+        $out[] = [
+            'data' => $data,
+            'addr' => $addr,
+            'warnings' => $warnings,
+            'exception' => $exception,
+        ];
+    }
+    return [$out, $lastAddr];
+}
+
+/**
+ * recvfrom {send: [string | {data, flags?}], reads: [{len, flags?, nonblocking?, no_addr?}],
+ *           reply?: {data, flags?, to?}}
+ * → {probe, client_ok, reads: [{data, addr, warnings, exception}], reply?}.
+ * tcp/unix: a client connects and sends every item, the server accepts (2 s), waits 100 ms,
+ * then runs the reads on the accepted stream. udp/udg: see probe_recvfrom_dgram.
+ */
+function probe_recvfrom(Srv $srv, array $p): array
+{
+    if (datagram_server($srv)) {
+        return probe_recvfrom_dgram($srv, $p);
+    }
+    $res = ['probe' => 'recvfrom'];
+    $client = connect_client($srv);
+    $res['client_ok'] = is_resource($client);
+    $res['reads'] = [];
+    if (!is_resource($client)) {
+        diag('recvfrom probe: client could not connect');
+        return $res;
+    }
+    send_items($client, (array)($p['send'] ?? []), 'recvfrom probe');
     $server = $srv->stream;
     $conn = quiet(fn() => stream_socket_accept($server, 2));
     if (!is_resource($conn)) {
@@ -750,43 +840,64 @@ function probe_recvfrom(Srv $srv, array $p): array
         return $res;
     }
     usleep(100000);
-    $blocking = true;
-    foreach ((array)($p['reads'] ?? []) as $r) {
-        if (!is_array($r)) {
-            $r = ['len' => $r];
-        }
-        $len = (int)($r['len'] ?? 0);
-        $flags = (int)($r['flags'] ?? 0);
-        $wantBlocking = empty($r['nonblocking']);
-        if ($wantBlocking !== $blocking) {
-            quiet(fn() => stream_set_blocking($conn, $wantBlocking));
-            $blocking = $wantBlocking;
-        }
-        if ($blocking && $len > 0 && !($flags & STREAM_OOB)) {
-            $rd = [$conn];
-            $wr = $ex = null;
-            if (!quiet(fn() => stream_select($rd, $wr, $ex, 1, 0))) {
-                $res['reads'][] = ['data' => null, 'addr' => null, 'warnings' => [], 'exception' => null,
-                    'runner_error' => 'not readable within 1 s; blocking read not made'];
-                continue;
-            }
-        }
-        $addr = null;
-        $noAddr = !empty($r['no_addr']);
-        [$data, $warnings, $exception] = capture(function () use ($conn, $len, $flags, $noAddr, &$addr) {
-            if ($noAddr) {
-                return stream_socket_recvfrom($conn, $len, $flags);
-            }
-            return stream_socket_recvfrom($conn, $len, $flags, $addr);
-        });
-        $res['reads'][] = [
-            'data' => $data,
-            'addr' => unix_addr_norm($srv, $addr, $client),
-            'warnings' => $warnings,
-            'exception' => $exception,
-        ];
-    }
+    [$res['reads']] = run_reads($srv, $conn, (array)($p['reads'] ?? []), $client, false);
     fclose($conn);
+    fclose($client);
+    return $res;
+}
+
+/**
+ * recvfrom on a udp/udg server: a datagram client (stream_socket_client('udp://NAME') /
+ * stream_socket_client('udg://PATH'), unbound) sends every item as one datagram; the runner
+ * waits (≤ 1 s) until the server is readable, then runs the reads on the server stream itself
+ * (`nonblocking` → stream_set_blocking($server, false) first; `no_addr` → 3 arguments, addr
+ * "unset"). Then, with `reply` {data, flags?, to?}: stream_socket_sendto($server, data,
+ * flags ?? 0, to ?? addr of the last read) ("{client_port}" in `to` → the client's local port)
+ * → reply: {result, warnings, exception, client_read?}; client_read (only when result > 0) is
+ * one fread($client, 8192) made when the client is readable within 1 s ("" otherwise).
+ */
+function probe_recvfrom_dgram(Srv $srv, array $p): array
+{
+    $res = ['probe' => 'recvfrom'];
+    $client = connect_client($srv);
+    $res['client_ok'] = is_resource($client);
+    $res['reads'] = [];
+    if (!is_resource($client)) {
+        diag('recvfrom probe: datagram client could not be made');
+        return $res;
+    }
+    $server = $srv->stream;
+    if (send_items($client, (array)($p['send'] ?? []), 'recvfrom probe') > 0) {
+        wait_readable($server, 1.0);
+    }
+    [$res['reads'], $lastAddr] = run_reads($srv, $server, (array)($p['reads'] ?? []), $client, true);
+    if (isset($p['reply']) && is_array($p['reply'])) {
+        $rp = $p['reply'];
+        $data = (string)($rp['data'] ?? '');
+        $flags = (int)($rp['flags'] ?? 0);
+        if (array_key_exists('to', $rp) && $rp['to'] !== null) {
+            $to = (string)$rp['to'];
+            if (strpos($to, '{client_port}') !== false) {
+                $own = quiet(fn() => stream_socket_get_name($client, false));
+                $port = (is_string($own) && ($c = strrpos($own, ':')) !== false) ? substr($own, $c + 1) : '';
+                $to = str_replace('{client_port}', $port, $to);
+            }
+        } else {
+            $to = $lastAddr;
+        }
+        [$result, $warnings, $exception] = capture(function () use ($server, $data, $flags, $to) {
+            if (is_string($to)) {
+                return stream_socket_sendto($server, $data, $flags, $to);
+            }
+            return stream_socket_sendto($server, $data, $flags);
+        });
+        $reply = ['result' => $result, 'warnings' => $warnings, 'exception' => $exception];
+        if (is_int($result) && $result > 0) {
+            $got = wait_readable($client, 1.0) ? quiet(fn() => fread($client, 8192)) : '';
+            $reply['client_read'] = is_string($got) ? $got : '';
+        }
+        $res['reply'] = $reply;
+    }
     fclose($client);
     return $res;
 }
@@ -795,6 +906,8 @@ function probe_recvfrom(Srv $srv, array $p): array
  * recvfrom-direct {len, flags?, nonblocking?} → {probe, data, addr, warnings, exception}:
  * stream_socket_recvfrom on the server stream itself. On tcp/unix this never blocks: a
  * listening or unconnected socket fails at once (ENOTCONN/EINVAL), a socketless one with EBADF.
+ * On a blocking udp/udg server a read with len > 0 is only made when a datagram is pending
+ * within 1 s (else runner_error).
  */
 function probe_recvfrom_direct(Srv $srv, array $p): array
 {
@@ -804,6 +917,11 @@ function probe_recvfrom_direct(Srv $srv, array $p): array
     }
     $len = (int)($p['len'] ?? 0);
     $flags = (int)($p['flags'] ?? 0);
+    if (datagram_server($srv) && $len > 0 && (stream_get_meta_data($server)['blocked'] ?? true)
+        && !wait_readable($server, 1.0)) {
+        return ['probe' => 'recvfrom-direct', 'data' => null, 'addr' => null, 'warnings' => [],
+            'exception' => null, 'runner_error' => 'no datagram pending within 1 s; blocking read not made'];
+    }
     $addr = null;
     [$data, $warnings, $exception] = capture(function () use ($server, $len, $flags, &$addr) {
         return stream_socket_recvfrom($server, $len, $flags, $addr);
@@ -859,10 +977,13 @@ function run_probe(Srv $srv, array $p): array
     if (!in_array($name, $known, true)) {
         return ['probe' => $name, 'skipped' => true];
     }
-    // Data probes only on plain tcp/unix servers (udp/udg/ssl/tls stay skipped).
-    $plainOnly = in_array($name, ['recvfrom', 'recvfrom-direct', 'sendto'], true)
-        || ($name === 'shutdown' && ($p['on'] ?? 'server') === 'accepted');
-    if ($plainOnly && !plain_stream_server($srv)) {
+    // Data probes only on plain tcp/unix and on udp/udg servers (ssl/tls stay skipped);
+    // shutdown {on: accepted} only on tcp/unix.
+    $dataProbe = in_array($name, ['recvfrom', 'recvfrom-direct', 'sendto'], true);
+    if ($dataProbe && !plain_stream_server($srv) && !datagram_server($srv)) {
+        return ['probe' => $name, 'skipped' => true];
+    }
+    if ($name === 'shutdown' && ($p['on'] ?? 'server') === 'accepted' && !plain_stream_server($srv)) {
         return ['probe' => $name, 'skipped' => true];
     }
     if ($srv->closed || !is_resource($srv->stream)) {

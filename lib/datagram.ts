@@ -1,0 +1,208 @@
+// DatagramServer: a bound udp or unix datagram socket. Receiving is driven by
+// readiness and batched (recvmmsg), so a burst costs few Node-API trips.
+import { constants } from 'node:os';
+import { isIP } from 'node:net';
+import { argumentError, call, SocketError } from './errors.js';
+import { describeEndpoint, isUnixEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
+import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
+import { Readiness } from './readiness.js';
+import { removeBoundFile, type BoundFile } from './unix-file.js';
+
+const { errno } = constants;
+
+export interface Datagram {
+  data: Buffer;
+  /** The sender: `{ family, address, port }`, or `{ family: 'unix', path }` ('' for an unbound sender). */
+  from: AddressInfo | UnixAddressInfo | null;
+  /** The datagram was longer than the buffer: `data` holds its start, `size` its real length. */
+  truncated: boolean;
+  size: number;
+}
+
+export interface RecvOptions {
+  /** MSG_PEEK: leave the datagram queued. */
+  peek?: boolean;
+  /** MSG_OOB. */
+  oob?: boolean;
+  signal?: AbortSignal;
+  /** Milliseconds; then the promise rejects with an ETIMEDOUT SocketError. */
+  timeout?: number;
+}
+
+export interface IterateOptions {
+  /** Most datagrams per recvmmsg call (1..1024, default 64). */
+  batch?: number;
+  /** Buffer per datagram (default 65535); longer datagrams arrive truncated and are counted. */
+  maxLength?: number;
+}
+
+export interface DatagramStats {
+  /** Datagrams received by this object. */
+  received: number;
+  /** Of those, how many did not fit their buffer. */
+  truncated: number;
+  /** Datagrams the kernel dropped on this socket for want of buffer space (SO_RXQ_OVFL); -1 if unknown. */
+  drops: number;
+}
+
+export type DatagramTarget = string | { address: string; port: number } | { path: string | Buffer };
+
+const CREATE = Symbol('DatagramServer.create');
+
+function toDatagram(msg: { data: Buffer; from: NativeEndpoint | null; length: number }): Datagram {
+  return { data: msg.data, from: msg.from === null ? null : describeEndpoint(msg.from).info, truncated: msg.length > msg.data.length, size: msg.length };
+}
+
+export class DatagramServer implements AsyncIterable<Datagram> {
+  readonly #handle: NativeHandle;
+  readonly #local: NativeEndpoint;
+  readonly #where: { address: string; port: number | undefined };
+  readonly #readiness: Readiness;
+  readonly #file: BoundFile | undefined;
+  #closed = false;
+  #stats: DatagramStats = { received: 0, truncated: 0, drops: -1 };
+
+  /** @internal Use openServer('udp://…') or openServer('udg://…'). */
+  constructor(token: typeof CREATE, handle: NativeHandle, local: NativeEndpoint, file: BoundFile | undefined) {
+    if (token !== CREATE) throw new TypeError('DatagramServer is created by openServer()');
+    this.#handle = handle;
+    this.#local = local;
+    this.#where = describeEndpoint(local);
+    this.#readiness = new Readiness(handle);
+    this.#file = file;
+    native.setKeepAlive(handle, true);
+  }
+
+  /** @internal */
+  static fromHandle(handle: NativeHandle, local: NativeEndpoint, file?: BoundFile): DatagramServer {
+    return new DatagramServer(CREATE, handle, local, file);
+  }
+
+  /** PHP's stream_socket_get_name() text; `@name` for abstract unix names. */
+  get name(): string {
+    return nameOf(this.#local);
+  }
+  get address(): AddressInfo | UnixAddressInfo {
+    return describeEndpoint(this.#local).info;
+  }
+  get port(): number {
+    return this.#where.port ?? 0;
+  }
+  get fd(): number {
+    return native.fd(this.#handle);
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  /** @internal */
+  get localEndpoint(): NativeEndpoint {
+    return this.#local;
+  }
+
+  /** Receives one datagram (up to `maxLength` bytes), waiting for one if none is queued. */
+  async recvfrom(maxLength = 65535, options: RecvOptions = {}): Promise<Datagram> {
+    let flags = C.MSG_DONTWAIT! | C.MSG_TRUNC!;
+    if (options.peek) flags |= C.MSG_PEEK!;
+    if (options.oob) flags |= C.MSG_OOB!;
+    const timer = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
+    const signal = timer && options.signal ? AbortSignal.any([timer, options.signal]) : (timer ?? options.signal);
+    for (;;) {
+      this.#ensureOpen();
+      const got = this.#call(() => native.recvfrom(this.#handle, maxLength, flags));
+      if (got !== null) return this.#count(toDatagram(got));
+      try {
+        if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
+      } catch (error) {
+        if (timer?.aborted && error === timer.reason) throw this.#error(errno.ETIMEDOUT, 'ETIMEDOUT', 'recvfrom', `no datagram within ${options.timeout} ms`);
+        throw error;
+      }
+    }
+  }
+
+  /** Resolves once a datagram is queued (without taking it), or false when closed. */
+  async waitReadable(signal?: AbortSignal): Promise<boolean> {
+    return this.#readiness.wait(signal);
+  }
+
+  /** Sends one datagram; returns the bytes sent. `to`: "1.2.3.4:53", "[::1]:53", {address, port}, a unix path or {path}. */
+  sendto(data: Buffer | string, to: DatagramTarget, flags = 0): number {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (!Buffer.isBuffer(bytes)) throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'data must be a Buffer or a string');
+    return this.#call(() => native.sendto(this.#handle, bytes, flags, this.#target(to)));
+  }
+
+  /** Yields datagrams until close(), reading up to `batch` per system call. */
+  async *messages(options: IterateOptions = {}): AsyncGenerator<Datagram, void, undefined> {
+    const batch = options.batch ?? 64;
+    const maxLength = options.maxLength ?? 65535;
+    for (;;) {
+      if (this.#closed) return;
+      const got = this.#call(() => native.recvBatch(this.#handle, batch, maxLength));
+      if (got.drops >= 0) this.#stats.drops = got.drops;
+      for (const msg of got.messages) yield this.#count(toDatagram(msg));
+      if (got.messages.length === 0 && !(await this.#readiness.wait())) return;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    return this.messages();
+  }
+
+  stats(): DatagramStats {
+    return { ...this.#stats };
+  }
+
+  /** Closes the socket; pending receives reject with EBADF, iterators end; removes the socket file we created. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#readiness.close();
+    native.close(this.#handle);
+    if (this.#file) removeBoundFile(this.#file);
+  }
+
+  ref(): this {
+    if (!this.#closed) native.setKeepAlive(this.#handle, true);
+    return this;
+  }
+
+  unref(): this {
+    native.setKeepAlive(this.#handle, false);
+    return this;
+  }
+
+  #count(d: Datagram): Datagram {
+    this.#stats.received++;
+    if (d.truncated) this.#stats.truncated++;
+    return d;
+  }
+
+  #target(to: DatagramTarget): NativeEndpoint {
+    if (typeof to === 'object' && to !== null && 'path' in to) return { family: C.AF_UNIX, path: Buffer.isBuffer(to.path) ? to.path : Buffer.from(to.path) };
+    if (typeof to === 'object' && to !== null && 'address' in to) return this.#inet(to.address, to.port);
+    if (typeof to !== 'string') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'to must be "host:port", {address, port} or {path}');
+    if (isUnixEndpoint(this.#local)) return { family: C.AF_UNIX, path: Buffer.from(to) };
+    const m = /^\[([^\]]+)\]:(\d+)$/.exec(to) ?? /^([^:]+):(\d+)$/.exec(to);
+    if (m === null) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `to must be "ip:port" or "[ipv6]:port", got ${JSON.stringify(to)}`);
+    return this.#inet(m[1]!, Number(m[2]));
+  }
+
+  #inet(address: string, port: number): NativeEndpoint {
+    const version = isIP(address.split('%')[0]!);
+    if (version === 0) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `sendto needs a numeric address, got ${JSON.stringify(address)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw argumentError('range', 'ERR_SOCKET_BAD_PORT', `port must be in 0..65535, got ${port}`);
+    return { family: version === 6 ? C.AF_INET6 : C.AF_INET, address, port };
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'recvfrom', 'the server was closed');
+  }
+
+  #error(errnoValue: number, code: string, syscall: string, reason: string): SocketError {
+    return new SocketError({ errno: errnoValue, code, syscall, reason, ...this.#where });
+  }
+
+  #call<T>(fn: () => T): T {
+    return call(fn, this.#where.address, this.#where.port);
+  }
+}
