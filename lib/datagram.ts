@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { argumentError, call, SocketError } from './errors.js';
 import { describeEndpoint, isUnixEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
+import { udpReceiveBufferErrors } from './netstat.js';
 import { Readiness } from './readiness.js';
 import { removeBoundFile, type BoundFile } from './unix-file.js';
 
@@ -41,8 +42,14 @@ export interface DatagramStats {
   received: number;
   /** Of those, how many did not fit their buffer. */
   truncated: number;
-  /** Datagrams the kernel dropped on this socket for want of buffer space (SO_RXQ_OVFL); -1 if unknown. */
+  /** Datagrams the kernel dropped on this socket for want of buffer space (SO_RXQ_OVFL); -1 where the kernel does not say. */
   drops: number;
+  /**
+   * udp: UDP receive-buffer drops of the whole network namespace since this
+   * server opened (/proc/net/snmp RcvbufErrors): other sockets add to it.
+   * undefined for udg (unix datagrams are never dropped: the sender waits).
+   */
+  systemReceiveBufferErrors: number | undefined;
 }
 
 export type DatagramTarget = string | { address: string; port: number } | { path: string | Buffer };
@@ -60,7 +67,8 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   readonly #readiness: Readiness;
   readonly #file: BoundFile | undefined;
   #closed = false;
-  #stats: DatagramStats = { received: 0, truncated: 0, drops: -1 };
+  #stats = { received: 0, truncated: 0, drops: -1 };
+  readonly #systemBaseline: number | undefined;
 
   /** @internal Use openServer('udp://…') or openServer('udg://…'). */
   constructor(token: typeof CREATE, handle: NativeHandle, local: NativeEndpoint, file: BoundFile | undefined) {
@@ -70,6 +78,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     this.#where = describeEndpoint(local);
     this.#readiness = new Readiness(handle);
     this.#file = file;
+    this.#systemBaseline = isUnixEndpoint(local) ? undefined : udpReceiveBufferErrors();
     native.setKeepAlive(handle, true);
   }
 
@@ -149,7 +158,8 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   }
 
   stats(): DatagramStats {
-    return { ...this.#stats };
+    const now = this.#systemBaseline === undefined ? undefined : udpReceiveBufferErrors();
+    return { ...this.#stats, systemReceiveBufferErrors: now === undefined ? undefined : now - this.#systemBaseline! };
   }
 
   /** Closes the socket; pending receives reject with EBADF, iterators end; removes the socket file we created. Idempotent. */

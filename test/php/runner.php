@@ -697,8 +697,8 @@ function probe_shutdown(Srv $srv, array $p): array
 
 /**
  * True for servers whose stream is a plain connection-oriented socket (tcp://, unix://, or no
- * scheme); the recvfrom/sendto probes and shutdown {on: accepted} run on those and on
- * datagram servers (below).
+ * scheme). shutdown {on: accepted} only runs on those; the recvfrom/sendto probes run on those
+ * and on datagram servers (below).
  */
 function plain_stream_server(Srv $srv): bool
 {

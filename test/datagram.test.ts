@@ -1,0 +1,158 @@
+// udp:// and udg:// DatagramServers with real peers: node:dgram, socat, PHP.
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openServer, type DatagramServer } from '../lib/index.js';
+import { checkSocketLeaks } from './helpers/leaks.js';
+import { hasCommand, run } from './helpers/peers.js';
+
+checkSocketLeaks();
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sss-dgram-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function client(type: 'udp4' | 'udp6'): Promise<dgram.Socket> {
+  const socket = dgram.createSocket(type);
+  return new Promise((resolve) => socket.bind(0, type === 'udp4' ? '127.0.0.1' : '::1', () => resolve(socket)));
+}
+
+describe('udp', () => {
+  it.each([
+    ['udp://127.0.0.1:0', 'udp4', '127.0.0.1'],
+    ['udp://[::1]:0', 'udp6', '::1'],
+  ] as const)('%s receives from node:dgram with the sender address, and answers it', async (url, type, host) => {
+    const server = openServer(url);
+    const peer = await client(type);
+    const reply = new Promise<string>((resolve) => peer.once('message', (m) => resolve(m.toString())));
+    peer.send('ping', server.port, host);
+    const msg = await server.recvfrom(100, { timeout: 3000 });
+    expect(msg.data.toString()).toBe('ping');
+    expect(msg.from).toEqual({ family: type === 'udp4' ? 'IPv4' : 'IPv6', address: host, port: peer.address().port });
+    expect(server.sendto('pong', msg.from as { address: string; port: number })).toBe(4);
+    expect(await reply).toBe('pong');
+    peer.close();
+    server.close();
+  });
+
+  it('reports truncation instead of cutting silently, and peeks without taking', async () => {
+    const server = openServer('udp://127.0.0.1:0');
+    const peer = await client('udp4');
+    peer.send('0123456789', server.port, '127.0.0.1');
+    const peeked = await server.recvfrom(100, { peek: true, timeout: 3000 });
+    const cut = await server.recvfrom(4);
+    expect(peeked.data.toString()).toBe('0123456789');
+    expect(cut).toMatchObject({ truncated: true, size: 10 });
+    expect(cut.data.toString()).toBe('0123');
+    expect(server.stats()).toMatchObject({ received: 2, truncated: 1 });
+    peer.close();
+    server.close();
+  });
+
+  it('answers socat UDP-SENDTO', async () => {
+    if (!hasCommand('socat')) {
+      if (process.env.CI) throw new Error('socat is required in CI');
+      return;
+    }
+    const server = openServer('udp://127.0.0.1:0');
+    const sent = run('socat', ['-u', '-', `UDP-SENDTO:127.0.0.1:${server.port}`], { input: 'from socat' });
+    const msg = await server.recvfrom(100, { timeout: 3000 });
+    expect(msg.data.toString()).toBe('from socat');
+    await sent;
+    server.close();
+  });
+
+  it('10,000 datagrams in a paced burst all arrive through the batched iterator', async () => {
+    const server = openServer('udp://127.0.0.1:0');
+    const peer = await client('udp4');
+    const N = 10_000;
+    const payload = Buffer.alloc(64, 1);
+    let received = 0;
+    const reader = (async () => {
+      for await (const msg of server) {
+        expect(msg.data.length).toBe(64);
+        if (++received === N) return;
+      }
+    })();
+    for (let i = 0; i < N; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, () => new Promise<void>((resolve) => peer.send(payload, server.port, '127.0.0.1', () => resolve()))));
+      await new Promise((resolve) => setImmediate(resolve)); // let the reader drain: stay below the buffer
+    }
+    await reader;
+    expect(received).toBe(N);
+    peer.close();
+    server.close();
+  });
+
+  it('loss above the receive buffer is counted, not hidden', async () => {
+    const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4096 });
+    const peer = await client('udp4');
+    const N = 10_000;
+    for (let i = 0; i < N; i += 500) {
+      await Promise.all(Array.from({ length: 500 }, () => new Promise<void>((resolve) => peer.send(Buffer.alloc(64), server.port, '127.0.0.1', () => resolve()))));
+    }
+    let received = 0;
+    for (;;) {
+      const more = await server.recvfrom(100, { timeout: 100 }).catch(() => null);
+      if (more === null) break;
+      received++;
+    }
+    const stats = server.stats();
+    expect(received).toBeLessThan(N);
+    // Per socket where the kernel reports it (SO_RXQ_OVFL), else the namespace's counter.
+    if (stats.drops >= 0) expect(received + stats.drops).toBe(N);
+    else expect(received + stats.systemReceiveBufferErrors!).toBeGreaterThanOrEqual(N);
+    peer.close();
+    server.close();
+  });
+
+  it('broadcast and buffer options are applied', () => {
+    const server = openServer('udp://127.0.0.1:0', { broadcast: true, recvBufferSize: 65536 });
+    expect(server.port).toBeGreaterThan(0);
+    server.close();
+  });
+});
+
+describe('udg (unix datagrams)', () => {
+  it('receives from socat UNIX-SENDTO (an unbound sender has an empty path); file removed on close', async () => {
+    const path = join(dir, 'd.sock');
+    const server: DatagramServer = openServer(`udg://${path}`, { mode: 0o660 });
+    expect(server.name).toBe(path);
+    if (hasCommand('socat')) {
+      const sent = run('socat', ['-u', '-', `UNIX-SENDTO:${path}`], { input: 'via socat' });
+      const msg = await server.recvfrom(100, { timeout: 3000 });
+      expect(msg.data.toString()).toBe('via socat');
+      await sent;
+    } else if (process.env.CI) throw new Error('socat is required in CI');
+    server.close();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('talks both ways with a bound udg peer', async () => {
+    const a = openServer(`udg://${join(dir, 'a.sock')}`);
+    const b = openServer(`udg://${join(dir, 'b.sock')}`);
+    expect(b.sendto('hello a', join(dir, 'a.sock'))).toBe(7);
+    const msg = await a.recvfrom(100, { timeout: 3000 });
+    expect(msg).toMatchObject({ from: { family: 'unix', path: join(dir, 'b.sock') }, truncated: false });
+    a.sendto('hello b', { path: join(dir, 'b.sock') });
+    expect((await b.recvfrom(100, { timeout: 3000 })).data.toString()).toBe('hello b');
+    a.close();
+    b.close();
+  });
+
+  it('close() ends a pending recvfrom and iterator', async () => {
+    const server = openServer(`udg://${join(dir, 'c.sock')}`);
+    const pending = server.recvfrom(10);
+    const iterated = (async () => {
+      for await (const _ of server) return 'yielded';
+      return 'ended';
+    })();
+    setTimeout(() => server.close(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'EBADF' });
+    expect(await iterated).toBe('ended');
+  });
+});

@@ -1,0 +1,130 @@
+// unix:// stream servers and their socket files.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openServer, SocketError } from '../lib/index.js';
+import { checkSocketLeaks } from './helpers/leaks.js';
+import { hasCommand, run } from './helpers/peers.js';
+
+checkSocketLeaks();
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sss-unix-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+function thrown(fn: () => unknown): SocketError {
+  try {
+    fn();
+  } catch (error) {
+    return error as SocketError;
+  }
+  throw new Error('expected a throw');
+}
+
+/** One exchange over the server: the client sends, the server answers and closes. */
+async function echoOnce(server: ReturnType<typeof openServer>, path: string): Promise<string> {
+  const answered = server.accept({ timeout: 3000 }).then((conn) => conn.once('data', (d: Buffer) => conn.end(`got ${d}`)));
+  const reply = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const c = net.connect(path, () => c.write('hi'));
+    c.on('data', (d: Buffer) => (text += d)).on('close', () => resolve(text)).on('error', reject);
+  });
+  await answered;
+  return reply;
+}
+
+describe('unix stream servers', () => {
+  it('serves node:net and socat clients; names the path; removes its file on close', async () => {
+    const path = join(dir, 's.sock');
+    const server = openServer(`unix://${path}`);
+    expect(server.name).toBe(path);
+    expect(server.address).toEqual({ family: 'unix', path });
+    expect(await echoOnce(server, path)).toBe('got hi');
+    if (hasCommand('socat')) {
+      const answered = server.accept({ timeout: 3000 }).then((conn) => conn.end('hello socat\n'));
+      expect((await run('socat', ['-u', `UNIX-CONNECT:${path}`, '-'])).stdout).toBe('hello socat\n');
+      await answered;
+    } else if (process.env.CI) throw new Error('socat is required in CI');
+    server.close();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it.each([0o600, 0o660, 0o666])('mode %o is on the file before anyone can connect, with no staging left behind', (mode) => {
+    const path = join(dir, 'm.sock');
+    const server = openServer(`unix://${path}`, { mode });
+    expect(statSync(path).isSocket()).toBe(true);
+    expect(modeOf(path)).toBe(mode);
+    expect(readdirSync(dir)).toEqual(['m.sock']);
+    server.close();
+  });
+
+  it('without a mode the umask decides, as in PHP', () => {
+    const old = process.umask(0o027);
+    try {
+      const server = openServer(`unix://${join(dir, 'u.sock')}`);
+      expect(modeOf(join(dir, 'u.sock'))).toBe(0o750);
+      server.close();
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it('a live socket in the way is EADDRINUSE, even with removeStale', () => {
+    const path = join(dir, 'live.sock');
+    const first = openServer(`unix://${path}`);
+    expect(thrown(() => openServer(`unix://${path}`, { removeStale: true }))).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
+    first.close();
+  });
+
+  it('a stale socket is removed only when asked', async () => {
+    const path = join(dir, 'stale.sock');
+    // A socket file nobody listens on: node:net leaves none, so make one with a raw bind.
+    const { native, C } = await import('../lib/native.js');
+    const h = native.socket(C.AF_UNIX, C.SOCK_STREAM, 0);
+    native.bind(h, { family: C.AF_UNIX, path: Buffer.from(path) });
+    native.close(h);
+    expect(thrown(() => openServer(`unix://${path}`))).toMatchObject({ code: 'EADDRINUSE' });
+    const server = openServer(`unix://${path}`, { removeStale: true });
+    expect(await echoOnce(server, path)).toBe('got hi');
+    server.close();
+  });
+
+  it('a regular file in the way is an error and is left alone', () => {
+    const path = join(dir, 'file.sock');
+    writeFileSync(path, 'precious');
+    const error = thrown(() => openServer(`unix://${path}`, { removeStale: true }));
+    expect(error).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
+    expect(error.message).toMatch(/regular file is in the way/);
+    expect(statSync(path).isFile()).toBe(true);
+  });
+
+  it('close() does not remove a file that replaced ours', () => {
+    const path = join(dir, 'r.sock');
+    const server = openServer(`unix://${path}`);
+    rmSync(path);
+    writeFileSync(path, 'someone else');
+    server.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('Linux abstract names (@name) work and leave no file', async () => {
+    const name = `sss-test-${process.pid}-${Date.now()}`;
+    const server = openServer(`unix://@${name}`);
+    expect(server.name).toBe(`@${name}`);
+    if (hasCommand('socat')) {
+      const answered = server.accept({ timeout: 3000 }).then((conn) => conn.end('abstract\n'));
+      expect((await run('socat', ['-u', `ABSTRACT-CONNECT:${name}`, '-'])).stdout).toBe('abstract\n');
+      await answered;
+    }
+    server.close();
+  });
+
+  it('a path longer than sun_path is a clear error naming the limit', () => {
+    expect(() => openServer(`unix://${dir}/${'x'.repeat(120)}`)).toThrow(/sun_path holds at most 107/);
+  });
+});
