@@ -1,8 +1,9 @@
 // stream_socket_server(): PHP's arguments and results around the core opener.
 // All socket work is the core's; this file only decides what PHP would.
-import { SocketError } from '../errors.js';
-import { C, native } from '../native.js';
-import { openStreamSocket, type StreamPlan } from '../open.js';
+import { call, SocketError } from '../errors.js';
+import { C, native, type NativeEndpoint } from '../native.js';
+import type { DatagramServer } from '../datagram.js';
+import { openDatagramSocket, openStreamSocket, type StreamPlan } from '../open.js';
 import type { SockOptPlan } from '../options.js';
 import type { StreamServer } from '../server.js';
 import type { Transport } from '../url.js';
@@ -32,7 +33,7 @@ export class PhpServerStream {
   constructor(
     readonly transport: Transport,
     /** null when the flags had no STREAM_SERVER_BIND: PHP then makes no socket at all. */
-    readonly server: StreamServer | null,
+    readonly server: StreamServer | DatagramServer | null,
     readonly context: StreamContext,
   ) {}
 }
@@ -95,14 +96,28 @@ function resolve(host: string, transport: Transport) {
   }
 }
 
-function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, context: StreamContext): StreamServer {
+type PhpSocket = StreamServer | DatagramServer;
+
+/**
+ * socket + options + bind, then listen() when the flags ask — also for
+ * datagram transports, where listen() fails (EOPNOTSUPP) and so does the
+ * call, as in PHP (a udg file it bound stays behind, as in PHP).
+ */
+function openOn(endpoint: NativeEndpoint, transport: Transport, plan: StreamPlan): PhpSocket {
+  if (transport === 'udp' || transport === 'udg') {
+    return openDatagramSocket(endpoint, plan, plan.listen ? (h) => call(() => native.listen(h, plan.backlog)) : undefined);
+  }
+  return openStreamSocket(endpoint, plan);
+}
+
+function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, context: StreamContext): PhpSocket {
   const addresses = resolve(target.host, target.transport);
   const plan: StreamPlan = { beforeBind: inetOptions(context, target.transport), listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
   let last: SocketError | undefined;
   // PHP tries each resolved address until one binds (spec §2.2.6).
   for (const address of addresses) {
     try {
-      return openStreamSocket({ ...address, port: target.port }, plan);
+      return openOn({ ...address, port: target.port }, target.transport, plan);
     } catch (error) {
       if (!(error instanceof SocketError)) throw error;
       last = error;
@@ -112,10 +127,10 @@ function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, c
   throw last ?? new PhpParseError(`php_network_getaddresses: getaddrinfo for ${target.host} failed: Name or service not known`);
 }
 
-function openUnix(target: Extract<PhpTarget, { kind: 'unix' }>, flags: number, context: StreamContext): StreamServer {
+function openUnix(target: Extract<PhpTarget, { kind: 'unix' }>, flags: number, context: StreamContext): PhpSocket {
   const plan: StreamPlan = { beforeBind: [], listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
   try {
-    return openStreamSocket({ family: C.AF_UNIX, path: target.path }, plan);
+    return openOn({ family: C.AF_UNIX, path: target.path }, target.transport, plan);
   } catch (error) {
     if (error instanceof SocketError && error.syscall === 'socket') {
       // PHP's own text (sic: "unixdatagram" has no space).
@@ -130,7 +145,7 @@ function open(address: string, flags: number, context: StreamContext): PhpServer
   const { transport } = phpTransport(address);
   // Without the bind bit PHP creates no socket and parses nothing more.
   if ((flags & STREAM_SERVER_BIND) === 0) return new PhpServerStream(transport, null, context);
-  if (transport !== 'tcp' && transport !== 'unix') {
+  if (transport !== 'tcp' && transport !== 'unix' && transport !== 'udp' && transport !== 'udg') {
     throw new PhpParseError(`the ${transport}:// transport is not available in this version of the facade`);
   }
   const target = parsePhpAddress(address);

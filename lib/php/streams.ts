@@ -1,6 +1,7 @@
 // The rest of PHP's stream_socket_* family, on server streams and on the
 // net.Sockets that stream_socket_accept() hands out.
 import type net from 'node:net';
+import { DatagramServer } from '../datagram.js';
 import { SocketError } from '../errors.js';
 import { isUnixEndpoint } from '../endpoint.js';
 import { C, native, type NativeEndpoint } from '../native.js';
@@ -8,7 +9,8 @@ import { TRANSPORTS } from '../url.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
 import { ini_get, phpWarning, recordSocketError } from './diagnostics.js';
 import { PhpServerStream, type Ref } from './server.js';
-import { phpTruthy } from './values.js';
+import { cAtoi, phpTruthy } from './values.js';
+import { isIP } from 'node:net';
 
 /** PHP's ValueError (a RangeError here, so plain JS code can catch it as one). */
 export class ValueError extends RangeError {
@@ -80,6 +82,7 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
     await new Promise((resolve) => (ms === undefined ? undefined : setTimeout(resolve, ms)));
     return acceptFailed('Connection timed out', null);
   }
+  if (server instanceof DatagramServer) return acceptOnDatagram(server, ms);
   let conn: net.Socket;
   try {
     // Paused: like a PHP stream, nothing is read until asked, so STREAM_OOB
@@ -94,6 +97,13 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
   if (stream.transport === 'tcp' && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
   if (peerName) peerName.value = peerText(conn);
   return conn;
+}
+
+/** PHP polls, then accept() fails: EOPNOTSUPP once a datagram is there, a timeout otherwise. */
+async function acceptOnDatagram(server: DatagramServer, ms: number | undefined): Promise<false> {
+  const pending = native.recvfrom(server.fd, 1, C.MSG_PEEK! | C.MSG_DONTWAIT! | C.MSG_TRUNC!) !== null;
+  const ready = pending || (await server.waitReadable(ms === undefined ? undefined : AbortSignal.timeout(ms)).catch(() => false));
+  return acceptFailed(ready ? 'Operation not supported' : 'Connection timed out', null);
 }
 
 /** The peer name PHP reports at accept: an unbound unix client gives "" (PHP: garbage bytes). */
@@ -137,11 +147,49 @@ export function stream_socket_sendto(stream: PhpStream, data: string | Buffer, f
   const fd = targetOf(stream);
   if (fd === null) return sysFailure('stream_socket_sendto', { reason: 'Bad file descriptor' });
   const sysFlags = flags & STREAM_OOB ? C.MSG_OOB! : 0;
-  if (address !== '') return sysFailure('stream_socket_sendto', { reason: 'Destination addresses are not supported on stream sockets by this facade' });
+  let target: NativeEndpoint | null = null;
+  if (address !== '') {
+    const parsed = parseSendtoTarget(address);
+    if (parsed === null) {
+      phpWarning('stream_socket_sendto', `Failed to parse \`${address}' into a valid network address`);
+      return false;
+    }
+    target = parsed;
+  }
   try {
-    return native.sendto(fd, bytes, sysFlags, null);
+    return native.sendto(fd, bytes, sysFlags, target);
   } catch (error) {
     return sysFailure('stream_socket_sendto', error);
+  }
+}
+
+/**
+ * PHP's sendto target: `[v6]:port` or `host:port` split at the first colon,
+ * the port through atoi() into 16 bits; a numeric IPv6, then IPv4 address,
+ * else the resolver's first answer. Unix paths are not targets (as in PHP).
+ */
+function parseSendtoTarget(target: string): NativeEndpoint | null {
+  let host: string;
+  let portText: string;
+  if (target.startsWith('[')) {
+    const close = target.indexOf(']');
+    if (close < 0 || target[close + 1] !== ':') return null;
+    host = target.slice(1, close);
+    portText = target.slice(close + 2);
+  } else {
+    const colon = target.indexOf(':');
+    if (colon < 0) return null;
+    host = target.slice(0, colon);
+    portText = target.slice(colon + 1);
+  }
+  const port = cAtoi(portText) & 0xffff;
+  const version = isIP(host);
+  if (version !== 0) return { family: version === 6 ? C.AF_INET6 : C.AF_INET, address: host, port };
+  try {
+    const [first] = native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_DGRAM, false);
+    return first === undefined ? null : { ...first, port };
+  } catch {
+    return null;
   }
 }
 
@@ -155,7 +203,11 @@ export async function stream_socket_recvfrom(stream: PhpStream, length: number, 
   if (!(length > 0)) throw new ValueError('stream_socket_recvfrom(): Argument #2 ($length) must be greater than 0');
   if (address) address.value = null;
   const fd = targetOf(stream);
-  if (fd === null || stream instanceof PhpServerStream) return false; // listeners: ENOTCONN
+  if (fd === null) return false;
+  if (stream instanceof PhpServerStream) {
+    // Listeners: ENOTCONN, silently. Datagram servers: one datagram.
+    return stream.server instanceof DatagramServer ? recvDatagram(stream, stream.server, length, flags, address) : false;
+  }
   try {
     if (flags & STREAM_OOB) {
       const got = native.recvfrom(fd, length, C.MSG_OOB! | C.MSG_DONTWAIT!);
@@ -166,6 +218,18 @@ export async function stream_socket_recvfrom(stream: PhpStream, length: number, 
     const data = await readSome(stream, length, (flags & STREAM_PEEK) !== 0);
     if (address) address.value = '';
     return data;
+  } catch (error) {
+    recordSocketError(error instanceof SocketError ? error : null);
+    return false;
+  }
+}
+
+/** One datagram, up to `length` bytes (the rest is lost, as in PHP); waits unless the stream is non-blocking. */
+async function recvDatagram(stream: PhpServerStream, server: DatagramServer, length: number, flags: number, address?: Ref<string | null> | null): Promise<Buffer | false> {
+  try {
+    const got = await server.recvfrom(length, { peek: (flags & STREAM_PEEK) !== 0, oob: (flags & STREAM_OOB) !== 0, ...(stream.blocking ? {} : { timeout: 0 }) });
+    if (address) address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : got.from.family === 'IPv6' ? `[${got.from.address}]:${got.from.port}` : `${got.from.address}:${got.from.port}`;
+    return got.data;
   } catch (error) {
     recordSocketError(error instanceof SocketError ? error : null);
     return false;

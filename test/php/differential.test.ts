@@ -11,9 +11,9 @@ const shared = load('conformance.json');
 const recorded = new Map((JSON.parse(readFileSync(new URL('./cases/conformance-expected.json', import.meta.url), 'utf8')) as Observation[]).map((r) => [r.id as string, r]));
 const own = load('own.json');
 
-/** Transports whose cases join with later issues: datagrams (issue 4), TLS (issue 6). */
-const LATER = /^(udp|udg|ssl|tls|tlsv1\.\d):\/\//;
-const isLater = (c: Case) => LATER.test(c.url ?? '') || /^(udp|udg|tls|crypto)/.test(c.id);
+/** TLS cases join with the TLS issue. */
+const LATER = /^(ssl|tls|tlsv1\.\d):\/\//;
+const isLater = (c: Case) => LATER.test(c.url ?? '') || /^(tls|crypto)/.test(c.id);
 
 /** Cases on a literal port (port_token: false) take turns: two binds of port 65535 at once would collide. */
 let literalPortTurn: Promise<unknown> = Promise.resolve();
@@ -35,11 +35,11 @@ describe('PHP differential suite', () => {
     expect(DELIBERATE_DIFFERENCES).toHaveLength(2);
   });
 
-  it('covers the shared cases: all but the datagram and TLS ones run now', () => {
+  it('covers the shared cases: all but the TLS ones run now', () => {
     const later = shared.filter(isLater);
     expect(shared.length).toBe(220);
-    expect(later.every((c) => /^(udp|udg|ssl|tls)/.test(c.url ?? '') || /^(udp|udg|tls|crypto)/.test(c.id))).toBe(true);
-    expect(shared.length - later.length).toBeGreaterThanOrEqual(140);
+    expect(later.every((c) => /^(ssl|tls)/.test(c.url ?? '') || /^(tls|crypto)/.test(c.id))).toBe(true);
+    expect(shared.length - later.length).toBeGreaterThanOrEqual(180);
     expect(own.length).toBeGreaterThanOrEqual(100);
   });
 

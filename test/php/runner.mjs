@@ -188,6 +188,100 @@ function readN(socket, n, timeoutMs = 2000) {
   });
 }
 
+// ---- datagram clients -----------------------------------------------------
+const isDatagram = () => /^(udp|udg):\/\//i.test(c.url);
+
+/** A datagram client: udp via node:dgram (connected), udg via a raw unbound unix socket. */
+async function datagramClient(server) {
+  const target = clientTarget(server);
+  if (/^udg:/i.test(c.url)) {
+    const h = addon.socket(C.AF_UNIX, C.SOCK_DGRAM, 0);
+    const to = { family: C.AF_UNIX, path: Buffer.from(target.path) };
+    return {
+      send: (data, flags = 0) => addon.sendto(h, Buffer.from(data), flags, to),
+      port: undefined,
+      read: async () => '',
+      close: () => addon.close(h),
+    };
+  }
+  const dgram = await import('node:dgram');
+  const v6 = target.host.includes(':');
+  const socket = dgram.createSocket(v6 ? 'udp6' : 'udp4');
+  await new Promise((resolve) => socket.bind(0, v6 ? '::1' : '127.0.0.1', resolve));
+  await new Promise((resolve) => socket.connect(target.port, target.host, resolve));
+  const inbox = [];
+  socket.on('message', (m) => inbox.push(m.toString())); // node:dgram drops what nobody listens for
+  return {
+    send: (data, flags = 0) => addon.sendto(socket._handle.fd, Buffer.from(data), flags, null),
+    port: socket.address().port,
+    read: async () => {
+      for (let i = 0; i < 100 && inbox.length === 0; i++) await sleep(10);
+      return inbox.shift() ?? '';
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** Is a datagram pending on the server (waiting up to `ms`)? */
+async function datagramPending(server, ms) {
+  const fd = server.server.fd;
+  const peek = () => addon.recvfrom(fd, 1, C.MSG_PEEK | C.MSG_DONTWAIT | C.MSG_TRUNC) !== null;
+  const end = Date.now() + ms;
+  while (!peek()) {
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+  return true;
+}
+
+async function readOnce(stream, r) {
+  const addr = php.ref('unset');
+  let data = null;
+  let exception = null;
+  try {
+    const got = r.no_addr ? await php.stream_socket_recvfrom(stream, r.len, r.flags ?? 0) : await php.stream_socket_recvfrom(stream, r.len, r.flags ?? 0, addr);
+    data = got === false ? false : got.toString();
+  } catch (error) {
+    exception = exceptionText(error);
+    if (!r.no_addr) addr.value = null;
+  }
+  return { data, addr: addr.value, warnings: await takeWarnings(), exception };
+}
+
+async function recvfromDatagram(server, p) {
+  const client = await datagramClient(server);
+  for (const item of p.send) {
+    if (typeof item === 'string') client.send(item);
+    else client.send(item.data, item.flags ?? 0);
+  }
+  const reads = [];
+  for (const r of p.reads) {
+    php.stream_set_blocking(server, !r.nonblocking);
+    if (!r.nonblocking && r.len > 0 && !(await datagramPending(server, 1000))) {
+      reads.push({ data: null, addr: null, warnings: [], exception: null, runner_error: 'nothing to read' });
+      continue;
+    }
+    reads.push(await readOnce(server, r));
+  }
+  const out = { client_ok: true, reads };
+  if (p.reply) {
+    const last = reads.at(-1)?.addr;
+    const to = p.reply.to?.replace('{client_port}', String(client.port));
+    let result = null;
+    let exception = null;
+    try {
+      const target = to ?? (typeof last === 'string' ? last : undefined);
+      result = target === undefined ? php.stream_socket_sendto(server, p.reply.data, p.reply.flags ?? 0) : php.stream_socket_sendto(server, p.reply.data, p.reply.flags ?? 0, target);
+    } catch (error) {
+      exception = exceptionText(error);
+    }
+    out.reply = { result, warnings: await takeWarnings(), exception };
+    if (Number.isInteger(result) && result > 0) out.reply.client_read = await client.read();
+  }
+  client.close();
+  return out;
+}
+
 // ---- probes ---------------------------------------------------------------
 async function acceptOnce(server, timeout) {
   const conn = timeout === 'omit' ? await php.stream_socket_accept(server) : await php.stream_socket_accept(server, timeout);
@@ -202,6 +296,17 @@ const probes = {
   },
   async accept(server, p) {
     if (p.nonblocking_server) php.stream_set_blocking(server, false);
+    if (isDatagram()) {
+      if (p.client !== false) {
+        const dc = await datagramClient(server);
+        dc.send('ping');
+        await datagramPending(server, 1000);
+        dc.close();
+      }
+      const peer = php.ref('unset');
+      const conn = await php.stream_socket_accept(server, p.timeout ?? 2, peer);
+      return { ok: conn !== false, warnings: await takeWarnings(), exception: null, peer: peer.value };
+    }
     let client = null;
     if (p.client !== false) {
       client = (await connectClient(clientTarget(server))).socket;
@@ -212,7 +317,7 @@ const probes = {
     const w = await takeWarnings();
     if (conn === false) {
       client?.destroy();
-      return { ok: false, warnings: w, exception: null };
+      return { ok: false, warnings: w, exception: null, peer: peer.value };
     }
     const serverRead = String(await php.stream_socket_recvfrom(conn, 4));
     php.stream_socket_sendto(conn, 'pong');
@@ -237,18 +342,22 @@ const probes = {
     const expected = p.expect_wait ?? p.timeout;
     return { ok: conn !== false, warnings: w, exception: null, waited_expected: waited >= 0.8 * expected };
   },
-  async 'second-server'(server) {
+  async 'second-server'(server, p) {
     const name = nameOrTarget(server);
-    const scheme = unixTarget(c.url) !== undefined ? 'unix' : 'tcp';
+    const scheme = /^[a-z0-9.+-]+(?=:\/\/)/i.exec(c.url)?.[0].toLowerCase() ?? 'tcp';
     const e = php.ref(0);
     const s = php.ref('');
     const args = [`${scheme}://${name}`, e, s];
-    if (c.flags !== undefined || c.context !== undefined) args.push(c.flags ?? 12);
+    if (p.flags !== undefined || c.flags !== undefined || c.context !== undefined) args.push(p.flags ?? c.flags ?? 12);
     if (c.context !== undefined) args.push(php.stream_context_create(c.context));
     const second = php.stream_socket_server(...args);
     const w = await takeWarnings();
-    if (second) php.fclose(second);
-    return { ok: second !== false, errno: e.value, errstr: s.value, warnings: w, exception: null };
+    const out = { ok: second !== false, errno: e.value, errstr: s.value, warnings: w, exception: null };
+    if (second) {
+      out.name = php.stream_socket_get_name(second, false);
+      php.fclose(second);
+    }
+    return out;
   },
   async 'fill-backlog'(server, p) {
     const target = clientTarget(server);
@@ -300,6 +409,7 @@ const probes = {
     return out;
   },
   async recvfrom(server, p) {
+    if (isDatagram()) return recvfromDatagram(server, p);
     const { socket: client } = await connectClient(clientTarget(server));
     if (client === null) return { client_ok: false, reads: [] };
     for (const item of p.send) {
@@ -310,24 +420,16 @@ const probes = {
     const conn = await php.stream_socket_accept(server, 2);
     await takeWarnings();
     const reads = [];
-    for (const r of p.reads) {
-      const addr = php.ref('unset');
-      let data = null;
-      let exception = null;
-      try {
-        const got = await php.stream_socket_recvfrom(conn, r.len, r.flags ?? 0, addr);
-        data = got === false ? false : got.toString();
-      } catch (error) {
-        exception = exceptionText(error);
-      }
-      reads.push({ data, addr: addr.value, warnings: await takeWarnings(), exception });
-    }
+    for (const r of p.reads) reads.push(await readOnce(conn, r));
     if (conn) php.fclose(conn);
     client.destroy();
     return { client_ok: true, reads };
   },
   async 'recvfrom-direct'(server, p) {
     if (p.nonblocking) php.stream_set_blocking(server, false);
+    if (isDatagram() && !p.nonblocking && p.len > 0 && !(await datagramPending(server, 1000))) {
+      return { data: null, addr: null, warnings: [], exception: null, runner_error: 'nothing to read' };
+    }
     const addr = php.ref('unset');
     let data = null;
     let exception = null;
