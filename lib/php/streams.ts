@@ -188,7 +188,11 @@ function parseSendtoTarget(target: string): NativeEndpoint | null {
   try {
     const [first] = native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_DGRAM, false);
     return first === undefined ? null : { ...first, port };
-  } catch {
+  } catch (error) {
+    // PHP reports the resolver twice before its "Failed to parse".
+    const text = `php_network_getaddresses: getaddrinfo for ${host} failed: ${(error as { reason?: string }).reason}`;
+    phpWarning('stream_socket_sendto', text);
+    phpWarning('stream_socket_sendto', `Failed to resolve \`${host}': ${text}`);
     return null;
   }
 }
