@@ -82,3 +82,28 @@ describe.runIf(hasPhp)('interop with PHP', () => {
     fclose(taken);
   });
 });
+
+describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
+  it("answers PHP's udp client with the date, and prints the peer", async () => {
+    const { child, match } = await startChild(process.execPath, ['dist/examples/udp-time-server.js', 'udp://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
+    try {
+      let printed = '';
+      child.stdout!.on('data', (d: Buffer) => (printed += d));
+      const code = `
+        $c = stream_socket_client("udp://$argv[1]", $errno, $errstr, 3);
+        stream_set_timeout($c, 3);
+        fwrite($c, "x");
+        echo fread($c, 100), "|", stream_socket_get_name($c, false);`;
+      const { stdout } = await run('php', ['-r', code, match[1]!], { timeoutMs: 10_000 });
+      const [answer, clientName] = stdout.split('|');
+      expect(answer).toMatch(/^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d{2}:\d{2}:\d{2} \d{4}\r\n$/);
+      const now = new Date();
+      expect(answer).toContain(String(now.getFullYear()));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(printed.trim()).toBe(clientName); // the server echoes its peer, as the PHP original does
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
