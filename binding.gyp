@@ -41,6 +41,12 @@
       "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
     },
     {
+      "target_name": "udp_blast",
+      "type": "executable",
+      "sources": ["bench/udp-blast.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
+    },
+    {
       "target_name": "c_server",
       "type": "executable",
       "sources": ["bench/c-server.c"],

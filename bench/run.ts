@@ -80,9 +80,17 @@ function peakRssKiB(pid: number): number {
   return match ? Number(match[1]) : NaN;
 }
 
-function start(c: Contender): Promise<void> {
+/** A server process of the benchmark: started pinned, announces "port N". */
+interface Started {
+  label: string;
+  command: string[];
+  child?: ChildProcess;
+  port?: number;
+}
+
+function start(c: Started): Promise<void> {
   const [cmd, ...args] = onCpu(1, c.command);
-  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   c.child = child;
   return new Promise((resolve, reject) => {
     let out = '';
@@ -113,6 +121,78 @@ function progress(text: string): void {
 const ratio = (x: number, y: number): string => (y > 0 ? `${(x / y).toFixed(2)}×` : 'n/a');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
+// ---- datagram round: messages/s received, DatagramServer vs node:dgram ----
+
+interface DgramContender extends Started {
+  key: string;
+  received: number;
+  cpuNs: number;
+  sent: number;
+  seconds: number;
+}
+
+const dgramContenders: DgramContender[] = [
+  { key: 'dgram-ours', label: '(e) DatagramServer for await of messages (recvmmsg, 64/batch)', command: [node, servers, 'dgram-ours'] },
+  { key: 'dgram-batches', label: '(e2) DatagramServer for await of batches()', command: [node, servers, 'dgram-batches'] },
+  { key: 'dgram-node', label: "(f) node:dgram 'message' events", command: [node, servers, 'dgram-node'] },
+].map((c) => ({ ...c, received: 0, cpuNs: 0, sent: 0, seconds: 0 }));
+
+/** Asks a datagram server for its running count. */
+function countOf(c: DgramContender): Promise<number> {
+  return new Promise((resolve) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /count (\d+)/.exec(out);
+      if (m) {
+        c.child!.stdout!.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    c.child!.stdout!.on('data', onData);
+    c.child!.stdin!.write('\n');
+  });
+}
+
+function blast(port: number, seconds: number): { sent: number; seconds: number } {
+  const [cmd, ...args] = onCpu(0, [join(RELEASE, 'udp_blast'), '-p', String(port), '-d', String(seconds), '-s', '64']);
+  const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`udp_blast failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { sent: number; seconds: number };
+}
+
+async function datagramRound(): Promise<string[]> {
+  for (const c of dgramContenders) await start(c);
+  for (const c of dgramContenders) blast(c.port!, 0.3); // warm-up
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of dgramContenders) {
+      progress(`datagram round ${round}/${ROUNDS}: ${c.label}`);
+      const before = await countOf(c);
+      const cpu = cpuNs(c.child!.pid!);
+      const r = blast(c.port!, SECONDS);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the receiver drain its buffer
+      c.received += (await countOf(c)) - before;
+      c.cpuNs += cpuNs(c.child!.pid!) - cpu;
+      c.sent += r.sent;
+      c.seconds += r.seconds;
+    }
+  }
+  for (const c of dgramContenders) c.child!.kill('SIGTERM');
+  const theirs = dgramContenders.find((c) => c.key === 'dgram-node')!;
+  const rate = (c: DgramContender) => c.received / c.seconds;
+  const perK = (c: DgramContender) => c.cpuNs / 1e6 / (c.received / 1000);
+  return [
+    '',
+    `Datagrams: a C sender blasting 64-byte UDP datagrams at 127.0.0.1 for ${ROUNDS} × ${SECONDS} s per server, interleaved; receive buffers 4 MiB requested.`,
+    '',
+    '| server | received msgs/s | vs node:dgram | CPU ms / 1k msgs | vs node:dgram | sent msgs/s | lost |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...dgramContenders.map((c) =>
+      `| ${c.label} | ${Math.round(rate(c))} | ${ratio(rate(c), rate(theirs))} | ${perK(c).toFixed(2)} | ${ratio(perK(c), perK(theirs))} | ${Math.round(c.sent / c.seconds)} | ${(100 * (1 - c.received / c.sent)).toFixed(1)}% |`,
+    ),
+  ];
+}
+
 async function main(): Promise<void> {
   for (const c of contenders) await start(c);
   // Warm-up: JIT and page cache, not counted.
@@ -138,11 +218,12 @@ async function main(): Promise<void> {
     c.peakRssKiB = peakRssKiB(c.child!.pid!);
     c.child!.kill('SIGTERM');
   }
+  const dgramLines = await datagramRound();
   progress('');
-  report();
+  report(dgramLines);
 }
 
-function report(): void {
+function report(extra: string[]): void {
   const perK = (c: Contender): number => c.cpuNs / 1e6 / (c.connections / 1000);
   const [, , netC, cC] = contenders as [Contender, Contender, Contender, Contender];
   const rows = contenders.map((c) => ({
@@ -167,6 +248,7 @@ function report(): void {
     ...rows.map((r) =>
       `| ${r.server} | ${r.cpuMsPer1k.toFixed(1)} | ${r.vsNet} | ${r.vsC} | ${Math.round(r.connPerSec)} | ${r.p50us} | ${r.p99us} | ${r.p50SerialUs} | ${r.p99SerialUs} | ${r.peakRssMiB.toFixed(1)} |`,
     ),
+    ...extra,
   ];
   console.log(lines.join('\n'));
   mkdirSync(values.out!, { recursive: true });
@@ -175,7 +257,7 @@ function report(): void {
 }
 
 main().catch((error: unknown) => {
-  for (const c of contenders) c.child?.kill('SIGKILL');
+  for (const c of [...contenders, ...dgramContenders]) c.child?.kill('SIGKILL');
   console.error(error);
   process.exitCode = 1;
 });

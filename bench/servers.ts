@@ -53,7 +53,41 @@ function plain(): void {
   process.once('SIGTERM', () => server.close());
 }
 
-const modes: Record<string, () => unknown> = { iterator, raw, net: plain };
+/** Datagram servers count what they receive; a line on stdin asks for the count. */
+function reportCounts(count: () => number, close: () => void): void {
+  process.stdin.on('data', () => console.log(`count ${count()}`));
+  process.once('SIGTERM', () => {
+    process.stdin.destroy();
+    close();
+  });
+}
+
+async function dgramOurs(): Promise<void> {
+  const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 });
+  let received = 0;
+  reportCounts(() => received, () => server.close());
+  ready(server.port);
+  for await (const _ of server.messages({ batch: 64, maxLength: 2048 })) received++;
+}
+
+async function dgramBatches(): Promise<void> {
+  const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 });
+  let received = 0;
+  reportCounts(() => received, () => server.close());
+  ready(server.port);
+  for await (const batch of server.batches({ batch: 64, maxLength: 2048 })) received += batch.length;
+}
+
+async function dgramNode(): Promise<void> {
+  const dgram = await import('node:dgram');
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  let received = 0;
+  socket.on('message', () => received++);
+  reportCounts(() => received, () => socket.close());
+  socket.bind(0, '127.0.0.1', () => ready(socket.address().port));
+}
+
+const modes: Record<string, () => unknown> = { iterator, raw, net: plain, 'dgram-ours': dgramOurs, 'dgram-batches': dgramBatches, 'dgram-node': dgramNode };
 const run = modes[mode ?? ''];
 if (run === undefined) {
   console.error(`usage: servers.js ${Object.keys(modes).join('|')} [backlog]`);

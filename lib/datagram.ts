@@ -56,8 +56,23 @@ export type DatagramTarget = string | { address: string; port: number } | { path
 
 const CREATE = Symbol('DatagramServer.create');
 
-function toDatagram(msg: { data: Buffer; from: NativeEndpoint | null; length: number }): Datagram {
-  return { data: msg.data, from: msg.from === null ? null : describeEndpoint(msg.from).info, truncated: msg.length > msg.data.length, size: msg.length };
+type Received = { data: Buffer; from: NativeEndpoint | null; length: number };
+
+/** Native endpoint -> sender info, remembering the last one: a batch from one sender shares one endpoint object. */
+function senderInfo(): (from: NativeEndpoint | null) => AddressInfo | UnixAddressInfo | null {
+  let last: NativeEndpoint | null = null;
+  let info: AddressInfo | UnixAddressInfo | null = null;
+  return (from) => {
+    if (from !== last) {
+      last = from;
+      info = from === null ? null : describeEndpoint(from).info;
+    }
+    return info;
+  };
+}
+
+function toDatagram(msg: Received, sender = senderInfo()): Datagram {
+  return { data: msg.data, from: sender(msg.from), truncated: msg.length > msg.data.length, size: msg.length };
 }
 
 export class DatagramServer implements AsyncIterable<Datagram> {
@@ -142,14 +157,20 @@ export class DatagramServer implements AsyncIterable<Datagram> {
 
   /** Yields datagrams until close(), reading up to `batch` per system call. */
   async *messages(options: IterateOptions = {}): AsyncGenerator<Datagram, void, undefined> {
+    for await (const batch of this.batches(options)) yield* batch;
+  }
+
+  /** Yields arrays of the datagrams each recvmmsg call returned (one promise per batch, not per datagram). */
+  async *batches(options: IterateOptions = {}): AsyncGenerator<Datagram[], void, undefined> {
     const batch = options.batch ?? 64;
     const maxLength = options.maxLength ?? 65535;
+    const sender = senderInfo();
     for (;;) {
       if (this.#closed) return;
       const got = this.#call(() => native.recvBatch(this.#handle, batch, maxLength));
       if (got.drops >= 0) this.#stats.drops = got.drops;
-      for (const msg of got.messages) yield this.#count(toDatagram(msg));
-      if (got.messages.length === 0 && !(await this.#readiness.wait())) return;
+      if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));
+      else if (!(await this.#readiness.wait())) return;
     }
   }
 

@@ -19,10 +19,29 @@ namespace {
 constexpr int32_t kMaxMessages = 1024;
 constexpr int32_t kMaxLength = 1 << 20;
 
-Napi::Object Message(Napi::Env env, const uint8_t* data, size_t kept, size_t length, const SockAddr& from) {
+// A burst usually comes from one sender: consecutive datagrams from the same
+// address share one endpoint object instead of formatting it again.
+class SenderCache {
+ public:
+  Napi::Value Get(Napi::Env env, const SockAddr& from) {
+    if (from.length == 0) return env.Null();
+    if (!last_.IsEmpty() && from.length == addr_.length && std::memcmp(&from.storage, &addr_.storage, from.length) == 0) {
+      return last_.Value();
+    }
+    addr_ = from;
+    last_ = Napi::Persistent(SockAddrToEndpoint(env, from));
+    return last_.Value();
+  }
+
+ private:
+  SockAddr addr_;
+  Napi::ObjectReference last_;
+};
+
+Napi::Object Message(Napi::Env env, const uint8_t* data, size_t kept, size_t length, Napi::Value from) {
   Napi::Object msg = Napi::Object::New(env);
   msg.Set("data", Napi::Buffer<uint8_t>::Copy(env, data, kept));
-  msg.Set("from", from.length > 0 ? Napi::Value(SockAddrToEndpoint(env, from)) : env.Null());
+  msg.Set("from", from);
   msg.Set("length", Napi::Number::New(env, static_cast<double>(length)));
   return msg;
 }
@@ -41,6 +60,7 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
   std::vector<uint8_t> buffer(n * len);
   std::vector<SockAddr> from(n);
   Napi::Array messages = Napi::Array::New(env);
+  SenderCache senders;
   int64_t drops = -1;
 #if defined(__linux__) && defined(SO_RXQ_OVFL)
   constexpr size_t kControl = CMSG_SPACE(sizeof(uint32_t));
@@ -74,8 +94,8 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
     }
     from[i].length = h.msg_namelen;
     size_t length = msgs[i].msg_len;
-    messages.Set(static_cast<uint32_t>(i),
-                 Message(env, buffer.data() + i * len, length < len ? length : len, length, from[i]));
+    messages.Set(static_cast<uint32_t>(i), Message(env, buffer.data() + i * len, length < len ? length : len,
+                                                   length, senders.Get(env, from[i])));
   }
 #else
   for (size_t i = 0; i < n; i++) {
@@ -90,7 +110,8 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
       break;
     }
     size_t length = static_cast<size_t>(got);
-    messages.Set(static_cast<uint32_t>(i), Message(env, buffer.data(), length < len ? length : len, length, from[i]));
+    messages.Set(static_cast<uint32_t>(i),
+                 Message(env, buffer.data(), length < len ? length : len, length, senders.Get(env, from[i])));
   }
 #endif
   Napi::Object out = Napi::Object::New(env);
