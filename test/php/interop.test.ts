@@ -107,3 +107,31 @@ describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
     }
   });
 });
+
+describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
+  it("PHP's stream_socket_client('udg://…') sends to a udg DatagramServer", async () => {
+    const { openServer } = await import('../../lib/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sss-udg-'));
+    try {
+      const server = openServer(`udg://${dir}/d.sock`);
+      const sent = run('php', ['-r', '$c = stream_socket_client("udg://" . $argv[1], $e, $s, 3); var_dump(fwrite($c, "from php udg"));', `${dir}/d.sock`]);
+      const msg = await server.recvfrom(100, { timeout: 3000 });
+      expect(msg.data.toString()).toBe('from php udg');
+      expect(msg.from).toEqual({ family: 'unix', path: '' }); // PHP's udg client is unbound
+      expect((await sent).stdout).toContain('int(12)');
+      server.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("PHP's stream_socket_client('udp://…') gets an answer from a udp DatagramServer", async () => {
+    const { openServer } = await import('../../lib/index.js');
+    const server = openServer('udp://127.0.0.1:0');
+    const client = run('php', ['-r', '$c = stream_socket_client("udp://127.0.0.1:" . $argv[1], $e, $s, 3); stream_set_timeout($c, 3); fwrite($c, "hi"); echo fread($c, 100);', String(server.port)]);
+    const msg = await server.recvfrom(100, { timeout: 3000 });
+    server.sendto(`echo ${msg.data}`, msg.from as { address: string; port: number });
+    expect((await client).stdout).toBe('echo hi');
+    server.close();
+  });
+});
