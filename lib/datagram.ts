@@ -58,20 +58,25 @@ const CREATE = Symbol('DatagramServer.create');
 
 type Received = { data: Buffer; from: NativeEndpoint | null; length: number };
 
-/** Native endpoint -> sender info, remembering the last one: a batch from one sender shares one endpoint object. */
-function senderInfo(): (from: NativeEndpoint | null) => AddressInfo | UnixAddressInfo | null {
-  let last: NativeEndpoint | null = null;
+/**
+ * Native endpoint -> sender info, remembering the last one: a batch from one
+ * sender shares one endpoint object. `unnamed` stands for a sender the kernel
+ * gives no address for (an unbound unix sender: some kernels report only the
+ * family, some nothing).
+ */
+function senderInfo(unnamed: UnixAddressInfo | null): (from: NativeEndpoint | null) => AddressInfo | UnixAddressInfo | null {
+  let last: NativeEndpoint | null | undefined;
   let info: AddressInfo | UnixAddressInfo | null = null;
   return (from) => {
     if (from !== last) {
       last = from;
-      info = from === null ? null : describeEndpoint(from).info;
+      info = from === null ? unnamed : describeEndpoint(from).info;
     }
     return info;
   };
 }
 
-function toDatagram(msg: Received, sender = senderInfo()): Datagram {
+function toDatagram(msg: Received, sender: ReturnType<typeof senderInfo>): Datagram {
   return { data: msg.data, from: sender(msg.from), truncated: msg.length > msg.data.length, size: msg.length };
 }
 
@@ -133,7 +138,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     for (;;) {
       this.#ensureOpen();
       const got = this.#call(() => native.recvfrom(this.#handle, maxLength, flags));
-      if (got !== null) return this.#count(toDatagram(got));
+      if (got !== null) return this.#count(toDatagram(got, this.#senderInfo()));
       try {
         if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
       } catch (error) {
@@ -164,7 +169,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   async *batches(options: IterateOptions = {}): AsyncGenerator<Datagram[], void, undefined> {
     const batch = options.batch ?? 64;
     const maxLength = options.maxLength ?? 65535;
-    const sender = senderInfo();
+    const sender = this.#senderInfo();
     for (;;) {
       if (this.#closed) return;
       const got = this.#call(() => native.recvBatch(this.#handle, batch, maxLength));
@@ -200,6 +205,10 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   unref(): this {
     native.setKeepAlive(this.#handle, false);
     return this;
+  }
+
+  #senderInfo(): ReturnType<typeof senderInfo> {
+    return senderInfo(isUnixEndpoint(this.#local) ? { family: 'unix', path: '' } : null);
   }
 
   #count(d: Datagram): Datagram {

@@ -1,6 +1,6 @@
 // PHP's own client against servers made with the facade, and the ported
 // manual example answering PHP and socat.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,7 @@ describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sss-udg-'));
     try {
       const server = openServer(`udg://${dir}/d.sock`);
+      onTestFinished(() => server.close());
       const sent = run('php', ['-r', '$c = stream_socket_client("udg://" . $argv[1], $e, $s, 3); var_dump(fwrite($c, "from php udg"));', `${dir}/d.sock`]);
       const msg = await server.recvfrom(100, { timeout: 3000 });
       expect(msg.data.toString()).toBe('from php udg');
@@ -128,6 +129,7 @@ describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
   it("PHP's stream_socket_client('udp://…') gets an answer from a udp DatagramServer", async () => {
     const { openServer } = await import('../../lib/index.js');
     const server = openServer('udp://127.0.0.1:0');
+    onTestFinished(() => server.close());
     const client = run('php', ['-r', '$c = stream_socket_client("udp://127.0.0.1:" . $argv[1], $e, $s, 3); stream_set_timeout($c, 3); fwrite($c, "hi"); echo fread($c, 100);', String(server.port)]);
     const msg = await server.recvfrom(100, { timeout: 3000 });
     server.sendto(`echo ${msg.data}`, msg.from as { address: string; port: number });
