@@ -4,10 +4,35 @@
 // dropped lazily (at the first wake-up that finds nobody waiting), so a busy
 // server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from './native.js';
+import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fromNative, SocketError } from './errors.js';
 
 const errnos = constants.errno;
+
+/**
+ * What to do when accept() fails for want of resources (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM): the connection stays queued and the listener readable.
+ * - propagate: the waiting accept() rejects with the real errno; the server stays usable.
+ * - pause: stop accepting for `pauseMs`, then retry (nginx, asyncio); waiters keep waiting.
+ * - shed: libuv's reserve-fd trick: free a spare fd, accept the connection and close it at
+ *   once, so clients see a reset instead of hanging in the queue; waiters keep waiting.
+ * Never a busy loop: each retry is after a pause or a new readiness.
+ */
+export type AcceptErrorPolicy = 'propagate' | 'pause' | 'shed';
+
+export interface AcceptCounters {
+  /** Connections handed to callers. */
+  accepted: number;
+  /** accept4() failures by code (EMFILE, ENFILE, EINVAL…). */
+  errors: Record<string, number>;
+  /** Times the 'pause' policy paused accepting. */
+  pauses: number;
+  /** Connections accepted and closed by the 'shed' policy. */
+  shed: number;
+}
+
+const RESOURCE_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 interface Waiter {
   /** How many fds this waiter takes at most. */
@@ -22,9 +47,14 @@ export const MAX_BATCH = 64;
 export class Acceptor {
   readonly #handle: NativeHandle;
   readonly #where: () => { address?: string; port?: number };
+  readonly #policy: AcceptErrorPolicy;
+  readonly #pauseMs: number;
+  readonly counters: AcceptCounters = { accepted: 0, errors: {}, pauses: 0, shed: 0 };
   #waiters: Waiter[] = [];
   #watching = false;
   #closed = false;
+  #pausedUntil: NodeJS.Timeout | undefined;
+  #reserveFd = -1;
   readonly #onReadable = (errno: number, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#stopWatching();
     if (errno !== 0) {
@@ -35,9 +65,12 @@ export class Acceptor {
     this.#drain(hangup);
   };
 
-  constructor(handle: NativeHandle, where: () => { address?: string; port?: number }) {
+  constructor(handle: NativeHandle, where: () => { address?: string; port?: number }, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
     this.#handle = handle;
     this.#where = where;
+    this.#policy = policy;
+    this.#pauseMs = pauseMs;
+    if (policy === 'shed') this.#reserveFd = openSync('/dev/null', 'r');
   }
 
   /**
@@ -75,6 +108,9 @@ export class Acceptor {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopWatching();
+    clearTimeout(this.#pausedUntil);
+    if (this.#reserveFd >= 0) closeSync(this.#reserveFd);
+    this.#reserveFd = -1;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve(null);
@@ -97,14 +133,22 @@ export class Acceptor {
    * of a level-triggered spin.
    */
   #drain(hangup = false): void {
+    if (this.#pausedUntil !== undefined) return;
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
         fds = native.acceptBatch(this.#handle, this.#wanted(), false);
       } catch (error) {
-        // EMFILE, EINVAL (not listening)…: the head waiter gets the real
-        // errno; the others wait for the next readiness, so nothing spins
-        // while nobody is asking.
+        const code = (error as { code?: string }).code ?? 'UNKNOWN';
+        this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1;
+        if (RESOURCE_ERRORS.has(code) && this.#policy === 'pause') return this.#pause();
+        if (RESOURCE_ERRORS.has(code) && this.#policy === 'shed') {
+          if (this.#shedOne()) continue;
+          break; // nothing queued: wait for readiness
+        }
+        // propagate (and any other error: EINVAL when not listening…): the
+        // head waiter gets the real errno; the others wait for the next
+        // readiness, so nothing spins while nobody is asking.
         const { address, port } = this.#where();
         this.#waiters.shift()!.reject(fromNative(error, address, port));
         break;
@@ -113,6 +157,7 @@ export class Acceptor {
         if (hangup) return this.#failAll(new SocketError({ errno: errnos.EINVAL, code: 'EINVAL', syscall: 'accept4', reason: 'Invalid argument', ...this.#where() }));
         break;
       }
+      this.counters.accepted += fds.length;
       for (let i = 0; i < fds.length; ) {
         const waiter = this.#waiters.shift()!;
         waiter.resolve(fds.slice(i, i + waiter.max));
@@ -120,6 +165,40 @@ export class Acceptor {
       }
     }
     if (this.#waiters.length > 0 && !this.#closed) this.#watch();
+  }
+
+  /** 'pause': stop watching; retry after the back-off. */
+  #pause(): void {
+    this.counters.pauses++;
+    this.#stopWatching();
+    this.#pausedUntil = setTimeout(() => {
+      this.#pausedUntil = undefined;
+      this.#drain();
+    }, this.#pauseMs);
+    this.#pausedUntil.unref(); // the server's keep-alive decides about the process
+  }
+
+  /** 'shed': free the reserve fd, accept one connection and close it. True if one was shed. */
+  #shedOne(): boolean {
+    if (this.#reserveFd < 0) return false;
+    closeSync(this.#reserveFd);
+    this.#reserveFd = -1;
+    let shed = false;
+    try {
+      for (const fd of native.acceptBatch(this.#handle, 1, false)) {
+        native.closeRaw(fd);
+        this.counters.shed++;
+        shed = true;
+      }
+    } catch {
+      // still out of resources: nothing to shed this time
+    }
+    try {
+      this.#reserveFd = openSync('/dev/null', 'r');
+    } catch {
+      // the freed slot was taken meanwhile; shedding stops until close()
+    }
+    return shed;
   }
 
   #failAll(error: SocketError): void {

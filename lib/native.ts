@@ -41,6 +41,10 @@ export interface Addon {
   socket(family: number, type: number, protocol: number): NativeHandle;
   setsockopt(h: NativeHandle | number, level: number, name: number, value: number): void;
   getsockopt(h: NativeHandle | number, level: number, name: number): number;
+  setsockoptBuffer(h: NativeHandle | number, level: number, name: number, value: Buffer): void;
+  getsockoptBuffer(h: NativeHandle | number, level: number, name: number, maxLength: number): Buffer;
+  /** SO_ATTACH_REUSEPORT_CBPF: steer each connection to the group member whose index is the receiving CPU. */
+  attachReuseportCpu(h: NativeHandle): void;
   bind(h: NativeHandle, endpoint: NativeEndpoint): void;
   /** Non-blocking connect(2); throws EINPROGRESS/EAGAIN/ECONNREFUSED… as errors. */
   connect(h: NativeHandle, endpoint: NativeEndpoint): void;

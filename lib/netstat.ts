@@ -34,3 +34,26 @@ export function udpReceiveBufferErrors(): number | undefined {
   const v6 = snmp6Counter('Udp6RcvbufErrors');
   return v4 === undefined && v6 === undefined ? undefined : (v4 ?? 0) + (v6 ?? 0);
 }
+
+export interface ListenCounters {
+  /** Connections dropped because an accept queue was full. */
+  listenOverflows: number;
+  /** Connection requests dropped at a listener for any reason (includes the overflows). */
+  listenDrops: number;
+}
+
+/** TcpExt ListenOverflows / ListenDrops of this network namespace (/proc/net/netstat); undefined where absent. */
+export function listenCounters(): ListenCounters | undefined {
+  const listenOverflows = snmpCounter('/proc/net/netstat', 'TcpExt', 'ListenOverflows');
+  const listenDrops = snmpCounter('/proc/net/netstat', 'TcpExt', 'ListenDrops');
+  return listenOverflows === undefined || listenDrops === undefined ? undefined : { listenOverflows, listenDrops };
+}
+
+/** net.core.somaxconn: the kernel's cap on every listen() backlog. */
+export function somaxconn(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}

@@ -3,11 +3,13 @@
 // calls openStreamSocket()/openDatagramSocket() with its own parsing and rules.
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
+import type { AcceptErrorPolicy } from './acceptor.js';
 import { DatagramServer } from './datagram.js';
 import { call, SocketError } from './errors.js';
 import { describeEndpoint, isUnixEndpoint } from './endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from './native.js';
 import { planDatagram, planServer, type DatagramOptions, type ServerOptions, type SockOptPlan, type SocketPlan } from './options.js';
+import type { OptionPhase } from './sockopts.js';
 import { StreamServer } from './server.js';
 import { bindUnixFile, type BoundFile } from './unix-file.js';
 import { parseServerUrl } from './url.js';
@@ -18,9 +20,12 @@ const { errno } = constants;
 export interface StreamPlan {
   beforeBind: SockOptPlan[];
   file?: SocketPlan['file'];
+  cpuSteering?: boolean;
   listen: boolean;
   /** Any C int: the facade passes PHP's coerced values through. */
   backlog: number;
+  acceptErrors?: AcceptErrorPolicy;
+  acceptPauseMs?: number;
 }
 
 function sockopt(handle: NativeHandle, opt: SockOptPlan, where: { address: string; port: number | undefined }): void {
@@ -30,7 +35,8 @@ function sockopt(handle: NativeHandle, opt: SockOptPlan, where: { address: strin
     if (level === undefined || name === undefined) {
       throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'setsockopt', reason: `${opt.name} is not available on ${process.platform}`, ...where });
     }
-    call(() => native.setsockopt(handle, level, name, opt.value), where.address, where.port);
+    const value = opt.value;
+    call(() => (typeof value === 'number' ? native.setsockopt(handle, level, name, value) : native.setsockoptBuffer(handle, level, name, value)), where.address, where.port);
   } catch (error) {
     if (!opt.ignoreFailure) throw error;
   }
@@ -43,14 +49,19 @@ interface Bound {
   file: BoundFile | undefined;
 }
 
+/** Applies the options of one phase. */
+function applyPhase(handle: NativeHandle, plan: Pick<StreamPlan, 'beforeBind'>, phase: OptionPhase, where: { address: string; port: number | undefined }): void {
+  for (const opt of plan.beforeBind) if ((opt.phase ?? 'beforeBind') === phase) sockopt(handle, opt, where);
+}
+
 /** socket(), options, bind(), then `then(handle)`; the socket is closed on any failure. */
-function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamPlan, 'beforeBind' | 'file'>, then: (bound: Bound) => T): T {
+function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, then: (bound: Bound) => T): T {
   const where = describeEndpoint(endpoint);
   const at = <R>(fn: () => R): R => call(fn, where.address, where.port);
   let handle: NativeHandle | undefined;
   try {
     handle = at(() => native.socket(endpoint.family, type, 0));
-    for (const opt of plan.beforeBind) sockopt(handle, opt, where);
+    applyPhase(handle, plan, 'beforeBind', where);
     const pathname = isUnixEndpoint(endpoint) && endpoint.path.length > 0 && endpoint.path[0] !== 0;
     let file: BoundFile | undefined;
     if (pathname && plan.file) {
@@ -59,6 +70,7 @@ function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamP
     } else {
       at(() => native.bind(handle!, endpoint));
     }
+    if (plan.cpuSteering) at(() => native.attachReuseportCpu(handle!));
     const local = pathname && plan.file ? endpoint : native.getsockname(handle);
     return then({ handle, local, file });
   } catch (error) {
@@ -70,13 +82,17 @@ function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamP
 /** Opens one stream socket on `endpoint` per `plan`. */
 export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): StreamServer {
   return openBound(endpoint, C.SOCK_STREAM, plan, ({ handle, local, file }) => {
-    if (plan.listen) call(() => native.listen(handle, plan.backlog), describeEndpoint(local).address, describeEndpoint(local).port);
-    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file });
+    const where = describeEndpoint(local);
+    applyPhase(handle, plan, 'beforeListen', where);
+    if (plan.listen) call(() => native.listen(handle, plan.backlog), where.address, where.port);
+    // Linux keeps these for a socket that listens later, too.
+    applyPhase(handle, plan, 'afterListen', where);
+    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file, acceptErrors: plan.acceptErrors, acceptPauseMs: plan.acceptPauseMs });
   });
 }
 
 /** Opens one datagram socket on `endpoint` per `plan`; `afterBind` may still fail the open (the facade's listen). */
-export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file'>, afterBind?: (handle: NativeHandle) => void): DatagramServer {
+export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, afterBind?: (handle: NativeHandle) => void): DatagramServer {
   return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local, file }) => {
     afterBind?.(handle);
     return DatagramServer.fromHandle(handle, local, file);

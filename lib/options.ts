@@ -1,7 +1,9 @@
 // Node-style options -> one validated plan: the socket options to set before
 // bind (in order), what to do with a unix socket file, and for stream
 // servers the backlog and whether to listen. Pure.
+import type { AcceptErrorPolicy } from './acceptor.js';
 import { argumentError } from './errors.js';
+import { optionAddress, SOCKET_OPTIONS, type OptionPhase, type OptionSpec } from './sockopts.js';
 
 /** Options every server takes (each only where it applies). */
 export interface SocketOptions {
@@ -18,13 +20,44 @@ export interface SocketOptions {
   mode?: number;
   /** Unix socket files: remove a stale socket file (one nobody listens on) in the way. Default false. */
   removeStale?: boolean;
+  /** SO_INCOMING_CPU. */
+  incomingCpu?: number;
+  /** IP_FREEBIND / IPV6_FREEBIND: bind to an address this host does not (yet) have. */
+  freeBind?: boolean;
+  /** IP_TRANSPARENT / IPV6_TRANSPARENT (needs CAP_NET_ADMIN). */
+  transparent?: boolean;
+  /** SO_BINDTODEVICE: only this interface (needs CAP_NET_RAW). */
+  bindToDevice?: string;
 }
 
-export interface ServerOptions extends SocketOptions {
+/** TCP-only options of stream servers; accepted sockets inherit them on Linux. */
+export interface TcpOptions {
+  /** SO_KEEPALIVE, with TCP_KEEPIDLE / TCP_KEEPINTVL (s) and TCP_KEEPCNT. */
+  keepAlive?: boolean;
+  keepAliveIdle?: number;
+  keepAliveInterval?: number;
+  keepAliveCount?: number;
+  /** TCP_NODELAY on the listener (Linux copies it to accepted sockets). */
+  noDelay?: boolean;
+  /** TCP_USER_TIMEOUT in ms. */
+  userTimeout?: number;
+  /** TCP_DEFER_ACCEPT in seconds: a connection reaches the queue only once it has data. */
+  deferAccept?: number;
+  /** TCP_FASTOPEN: the queue of pending fast-open requests. */
+  fastOpen?: number;
+  /** SO_ATTACH_REUSEPORT_CBPF: in a reusePort group, hand each connection to the listener whose index is the CPU that received it. */
+  reusePortCpuSteering?: boolean;
+}
+
+export interface ServerOptions extends SocketOptions, TcpOptions {
   /** listen(2) backlog, 0..2**31-1; default 511 as in node:net. 0 means 0. The kernel clamps it to net.core.somaxconn. */
   backlog?: number;
   /** false: bind only, call listen() later. Default true. */
   listen?: boolean;
+  /** What accept() does on EMFILE/ENFILE/ENOBUFS/ENOMEM: 'propagate' (default), 'pause' or 'shed'. */
+  acceptErrors?: AcceptErrorPolicy;
+  /** The back-off of the 'pause' policy, in ms (default 100). */
+  acceptPauseMs?: number;
 }
 
 export interface DatagramOptions extends SocketOptions {
@@ -35,12 +68,14 @@ export interface DatagramOptions extends SocketOptions {
 export const DEFAULT_BACKLOG = 511;
 export const MAX_BACKLOG = 2 ** 31 - 1;
 
-/** A socket option by name; the number comes from the platform's constants. */
+/** A socket option by constant name; the number comes from the platform's constants. */
 export interface SockOptPlan {
   option: string;
-  level: 'SOL_SOCKET' | 'IPPROTO_IPV6';
-  name: 'SO_REUSEADDR' | 'SO_REUSEPORT' | 'IPV6_V6ONLY' | 'SO_BROADCAST' | 'SO_RCVBUF' | 'SO_SNDBUF' | 'SO_RXQ_OVFL';
-  value: number;
+  level: string;
+  name: string;
+  value: number | Buffer;
+  /** Default beforeBind. */
+  phase?: OptionPhase;
   /** PHP sets some options blindly and ignores the failure (IPV6_V6ONLY on IPv4). */
   ignoreFailure?: boolean;
 }
@@ -53,8 +88,10 @@ export interface UnixFilePlan {
 }
 
 export interface SocketPlan {
-  /** Applied in order, between socket() and bind(). */
+  /** Applied in order, each at its phase (default: between socket() and bind()). */
   beforeBind: SockOptPlan[];
+  /** SO_ATTACH_REUSEPORT_CBPF after bind. */
+  cpuSteering?: boolean;
   /** Unix pathname sockets only. */
   file: UnixFilePlan | undefined;
 }
@@ -62,6 +99,8 @@ export interface SocketPlan {
 export interface ServerPlan extends SocketPlan {
   backlog: number;
   listen: boolean;
+  acceptErrors: AcceptErrorPolicy;
+  acceptPauseMs: number;
 }
 
 export type Family = 4 | 6 | 'unix';
@@ -106,46 +145,64 @@ function readInt(opts: Record<string, unknown>, key: string, min: number, max: n
   return value;
 }
 
-const INET_ONLY = ['reuseAddr', 'reusePort', 'ipv6Only', 'broadcast'] as const;
 const UNIX_ONLY = ['mode', 'removeStale'] as const;
 
 /** The socket-level part shared by stream and datagram servers. */
-function planSocket(opts: Record<string, unknown>, family: Family, reuseAddrDefault: boolean): SocketPlan {
-  const misplaced = family === 'unix' ? INET_ONLY : UNIX_ONLY;
-  for (const key of misplaced) {
-    if (opts[key] !== undefined) {
-      throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${key} does not apply to ${family === 'unix' ? 'unix' : 'IP'} sockets`);
-    }
-  }
+function planSocket(opts: Record<string, unknown>, family: Family, transport: 'tcp' | 'udp', reuseAddrDefault: boolean): SocketPlan {
   const beforeBind: SockOptPlan[] = [];
-  if (family !== 'unix') {
-    const reuseAddr = readBool(opts, 'reuseAddr') ?? reuseAddrDefault;
-    if (reuseAddr) beforeBind.push({ option: 'reuseAddr', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1 });
-    if (readBool(opts, 'reusePort')) beforeBind.push({ option: 'reusePort', level: 'SOL_SOCKET', name: 'SO_REUSEPORT', value: 1 });
-    const ipv6Only = readBool(opts, 'ipv6Only');
-    if (ipv6Only !== undefined && family === 6) beforeBind.push({ option: 'ipv6Only', level: 'IPPROTO_IPV6', name: 'IPV6_V6ONLY', value: +ipv6Only });
-    if (readBool(opts, 'broadcast')) beforeBind.push({ option: 'broadcast', level: 'SOL_SOCKET', name: 'SO_BROADCAST', value: 1 });
+  for (const [option, spec] of Object.entries(SOCKET_OPTIONS) as Array<[string, OptionSpec]>) {
+    const applies = spec.applies === 'all' || (family !== 'unix' && (spec.applies === 'ip' || spec.applies === transport));
+    let value: number | Buffer | undefined;
+    if (spec.kind === 'bool') {
+      const b = readBool(opts, option) ?? (option === 'reuseAddr' && family !== 'unix' ? reuseAddrDefault : undefined);
+      if (b !== undefined && !applies) throw notHere(option, family, transport);
+      // Off is the kernel's default for every boolean here: setting it is a no-op, except
+      // IPV6_V6ONLY, whose default is the sysctl net.ipv6.bindv6only.
+      if (b === true || (b === false && option === 'ipv6Only')) value = +b;
+    } else if (spec.kind === 'int') {
+      value = readInt(opts, option, spec.range![0], spec.range![1]);
+    } else {
+      const text = opts[option];
+      if (text !== undefined && typeof text !== 'string') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${option} must be a string`);
+      if (text !== undefined) value = Buffer.from(`${text}\0`);
+    }
+    if (value === undefined) continue;
+    if (!applies) throw notHere(option, family, transport);
+    if (option === 'ipv6Only' && family !== 6) continue; // IPv4 sockets have no v6-only
+    beforeBind.push({ option, ...optionAddress(spec, family === 6), value, phase: spec.phase });
   }
-  const rcv = readInt(opts, 'recvBufferSize', 1, 2 ** 31 - 1);
-  if (rcv !== undefined) beforeBind.push({ option: 'recvBufferSize', level: 'SOL_SOCKET', name: 'SO_RCVBUF', value: rcv });
-  const snd = readInt(opts, 'sendBufferSize', 1, 2 ** 31 - 1);
-  if (snd !== undefined) beforeBind.push({ option: 'sendBufferSize', level: 'SOL_SOCKET', name: 'SO_SNDBUF', value: snd });
+  const steering = readBool(opts, 'reusePortCpuSteering');
+  if (steering !== undefined && (family === 'unix' || transport !== 'tcp')) throw notHere('reusePortCpuSteering', family, transport);
+  if (family !== 'unix') {
+    for (const key of UNIX_ONLY) if (opts[key] !== undefined) throw notHere(key, family, transport);
+  }
   const file: UnixFilePlan | undefined =
     family === 'unix' ? { mode: readInt(opts, 'mode', 0, 0o777), removeStale: readBool(opts, 'removeStale') ?? false, removeOnClose: true } : undefined;
-  return { beforeBind, file };
+  return { beforeBind, file, cpuSteering: steering === true };
 }
 
-const STREAM_KEYS = ['backlog', 'listen', 'reuseAddr', 'reusePort', 'ipv6Only', 'recvBufferSize', 'sendBufferSize', 'mode', 'removeStale'] as const;
-const DATAGRAM_KEYS = ['reuseAddr', 'reusePort', 'ipv6Only', 'broadcast', 'recvBufferSize', 'sendBufferSize', 'mode', 'removeStale'] as const;
+function notHere(option: string, family: Family, transport: 'tcp' | 'udp'): TypeError {
+  const what = family === 'unix' ? 'unix sockets' : `${transport} sockets`;
+  return argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${option} does not apply to ${what}`) as TypeError;
+}
+
+const SOCKET_KEYS = [...Object.keys(SOCKET_OPTIONS), 'mode', 'removeStale'];
+const STREAM_KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'reusePortCpuSteering', ...SOCKET_KEYS];
+const DATAGRAM_KEYS = SOCKET_KEYS;
 
 /** Validates `options` and plans a stream server for an endpoint of `family`. */
 export function planServer(options: unknown, family: Family): ServerPlan {
   const opts = asRecord(options, STREAM_KEYS);
   const backlog = opts.backlog === undefined ? DEFAULT_BACKLOG : validateBacklog(opts.backlog, 'options.backlog');
-  return { ...planSocket(opts, family, true), backlog, listen: readBool(opts, 'listen') ?? true };
+  const acceptErrors = opts.acceptErrors ?? 'propagate';
+  if (acceptErrors !== 'propagate' && acceptErrors !== 'pause' && acceptErrors !== 'shed') {
+    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.acceptErrors must be 'propagate', 'pause' or 'shed', got ${JSON.stringify(acceptErrors)}`);
+  }
+  const acceptPauseMs = readInt(opts, 'acceptPauseMs', 1, 60_000) ?? 100;
+  return { ...planSocket(opts, family, 'tcp', true), backlog, listen: readBool(opts, 'listen') ?? true, acceptErrors, acceptPauseMs };
 }
 
 /** Validates `options` and plans a datagram server. SO_REUSEADDR is off by default: on UDP it lets two servers share a port silently. */
 export function planDatagram(options: unknown, family: Family): SocketPlan {
-  return planSocket(asRecord(options, DATAGRAM_KEYS), family, false);
+  return planSocket(asRecord(options, DATAGRAM_KEYS), family, 'udp', false);
 }

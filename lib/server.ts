@@ -1,8 +1,10 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
+import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from './sockopts.js';
 import { constants } from 'node:os';
-import { Acceptor, MAX_BATCH } from './acceptor.js';
+import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
+import { listenCounters, somaxconn, type ListenCounters } from './netstat.js';
 import { argumentError, call, SocketError } from './errors.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
 import { validateBacklog } from './options.js';
@@ -28,6 +30,36 @@ export interface AcceptQueue {
   limit: number;
 }
 
+export interface ServerStats extends AcceptCounters {
+  /** The backlog asked for, the limit the kernel applied, and who clamped it. */
+  backlog: { requested: number | undefined; applied: number | undefined; somaxconn: number | undefined; clampedBy: 'net.core.somaxconn' | null };
+  /** The accept queue now (TCP). */
+  queue: AcceptQueue | undefined;
+  /**
+   * TcpExt ListenOverflows / ListenDrops since this server opened. They count
+   * every listener of the network namespace: set them beside your client's own
+   * retransmit/timeout counts, not in their place.
+   */
+  system: ListenCounters | undefined;
+}
+
+export interface OverflowSample {
+  /** ms since the epoch */
+  at: number;
+  /** The accept queue when sampled. */
+  queue: AcceptQueue;
+  /** ListenOverflows / ListenDrops added (namespace-wide) since the previous sample. */
+  listenOverflows: number;
+  listenDrops: number;
+}
+
+interface Bound {
+  local?: NativeEndpoint;
+  file?: BoundFile | undefined;
+  acceptErrors?: AcceptErrorPolicy | undefined;
+  acceptPauseMs?: number | undefined;
+}
+
 const { errno } = constants;
 const CREATE = Symbol('StreamServer.create');
 
@@ -42,19 +74,21 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   #refed = true;
 
   /** @internal Use openServer(). */
-  constructor(token: typeof CREATE, handle: NativeHandle, backlog: number | undefined, bound: { local?: NativeEndpoint; file?: BoundFile | undefined } = {}) {
+  readonly #openedCounters: ListenCounters | undefined = listenCounters();
+
+  constructor(token: typeof CREATE, handle: NativeHandle, backlog: number | undefined, bound: Bound = {}) {
     if (token !== CREATE) throw new TypeError('StreamServer is created by openServer()');
     this.#handle = handle;
     this.#backlog = backlog;
     this.#file = bound.file;
     this.#local = bound.local ?? native.getsockname(handle);
     this.#where = describeEndpoint(this.#local);
-    this.#acceptor = new Acceptor(handle, () => this.#where);
+    this.#acceptor = new Acceptor(handle, () => this.#where, bound.acceptErrors, bound.acceptPauseMs);
     native.setKeepAlive(handle, true);
   }
 
   /** @internal Used by the openers (lib/open.ts). */
-  static fromHandle(handle: NativeHandle, backlog: number | undefined, bound?: { local?: NativeEndpoint; file?: BoundFile | undefined }): StreamServer {
+  static fromHandle(handle: NativeHandle, backlog: number | undefined, bound?: Bound): StreamServer {
     return new StreamServer(CREATE, handle, backlog, bound);
   }
 
@@ -123,6 +157,108 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     const info = this.#call(() => native.tcpInfo(this.#handle));
     if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
     return { length: info.unacked, limit: info.sacked };
+  }
+
+  /** Reads an option back from the kernel (getsockopt), by its name in the options table. */
+  getOption(name: SocketOptionName): boolean | number | string {
+    const spec: OptionSpec = SOCKET_OPTIONS[name];
+    if (spec === undefined) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `unknown option ${JSON.stringify(name)}`);
+    const { level, name: constant } = optionAddress(spec, this.#local.family === C.AF_INET6);
+    const l = C[level];
+    const n = C[constant];
+    if (l === undefined || n === undefined) {
+      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'getsockopt', reason: `${constant} is not available on ${process.platform}`, ...this.#where });
+    }
+    if (spec.kind === 'string') {
+      const bytes = this.#call(() => native.getsockoptBuffer(this.#handle, l, n, 64));
+      const nul = bytes.indexOf(0);
+      return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString();
+    }
+    const value = this.#call(() => native.getsockopt(this.#handle, l, n));
+    return spec.kind === 'bool' ? value !== 0 : value;
+  }
+
+  /** Escape hatch: setsockopt(2) with an int value, e.g. setsockopt(C.SOL_SOCKET, C.SO_PRIORITY, 6). */
+  setsockopt(level: number, name: number, value: number): void {
+    this.#call(() => native.setsockopt(this.#handle, level, name, value));
+  }
+
+  /** Escape hatch: getsockopt(2) of an int option. */
+  getsockopt(level: number, name: number): number {
+    return this.#call(() => native.getsockopt(this.#handle, level, name));
+  }
+
+  /**
+   * Hands the listening socket to a net.Server (so to http.createServer(),
+   * express, fastify): libuv accepts on it from now on, with our backlog and
+   * options (node:net would call listen(fd, 511) on an adopted fd; we pass
+   * ours). Our watch stops first and the fd's ownership moves to the
+   * net.Server; this StreamServer is closed. A unix socket file we created is
+   * removed when the net.Server closes. Resolves once it listens.
+   */
+  async handOff<T extends net.Server>(target: T): Promise<T> {
+    if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
+    const backlog = this.#backlog ?? 511;
+    this.#closed = true;
+    this.#acceptor.close();
+    const fd = native.release(this.#handle);
+    const file = this.#file;
+    if (file) target.once('close', () => removeBoundFile(file));
+    await new Promise<void>((resolve, reject) => {
+      target.once('error', (error) => {
+        native.closeRaw(fd); // Node did not take it
+        reject(error);
+      });
+      // For { fd }, node:net takes the backlog only as the second argument.
+      target.listen({ fd }, backlog, () => {
+        target.removeAllListeners('error');
+        resolve();
+      });
+    });
+    return target;
+  }
+
+  /** Counters, the backlog as asked and as applied, the queue, and the namespace's overflow counters since open. */
+  stats(): ServerStats {
+    const queue = this.#closed || isUnixEndpoint(this.#local) ? undefined : this.queue();
+    const max = somaxconn();
+    const applied = queue?.limit;
+    const clamped = this.#backlog !== undefined && max !== undefined && this.#backlog > max;
+    const now = listenCounters();
+    const base = this.#openedCounters;
+    return {
+      ...this.#acceptor.counters,
+      errors: { ...this.#acceptor.counters.errors },
+      backlog: { requested: this.#backlog, applied, somaxconn: max, clampedBy: clamped ? 'net.core.somaxconn' : null },
+      queue,
+      system: now && base ? { listenOverflows: now.listenOverflows - base.listenOverflows, listenDrops: now.listenDrops - base.listenDrops } : undefined,
+    };
+  }
+
+  /**
+   * Samples the accept queue and the namespace's ListenOverflows every
+   * `interval` ms and yields a sample whenever overflows were added or the
+   * queue is full. Cheap: one getsockopt and one small /proc read per tick.
+   * Ends when the server closes or `signal` aborts.
+   */
+  async *overflows(options: { interval?: number; signal?: AbortSignal } = {}): AsyncGenerator<OverflowSample, void, undefined> {
+    const interval = options.interval ?? 100;
+    let last = listenCounters();
+    while (!this.#closed && !options.signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        options.signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (this.#closed || options.signal?.aborted) return;
+      const now = listenCounters();
+      const queue = this.queue();
+      const listenOverflows = now && last ? now.listenOverflows - last.listenOverflows : 0;
+      const listenDrops = now && last ? now.listenDrops - last.listenDrops : 0;
+      last = now;
+      if (listenOverflows > 0 || (queue.limit >= 0 && queue.length > queue.limit && queue.length > 0)) {
+        yield { at: Date.now(), queue, listenOverflows, listenDrops };
+      }
+    }
   }
 
   /** Takes one connection from the queue, waiting if it is empty. */

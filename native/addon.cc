@@ -32,6 +32,24 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef SO_REUSEPORT
   SSS_CONST(SO_REUSEPORT);
 #endif
+#ifdef SO_INCOMING_CPU
+  SSS_CONST(SO_INCOMING_CPU);
+#endif
+#ifdef SO_BINDTODEVICE
+  SSS_CONST(SO_BINDTODEVICE);
+#endif
+#ifdef IP_FREEBIND
+  SSS_CONST(IP_FREEBIND);
+#endif
+#ifdef IPV6_FREEBIND
+  SSS_CONST(IPV6_FREEBIND);
+#endif
+#ifdef IP_TRANSPARENT
+  SSS_CONST(IP_TRANSPARENT);
+#endif
+#ifdef IPV6_TRANSPARENT
+  SSS_CONST(IPV6_TRANSPARENT);
+#endif
 #ifdef SO_RXQ_OVFL
   SSS_CONST(SO_RXQ_OVFL);
 #endif
@@ -75,6 +93,9 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "socket", Socket);
   Export(e, exports_obj, data, "setsockopt", Setsockopt);
   Export(e, exports_obj, data, "getsockopt", Getsockopt);
+  Export(e, exports_obj, data, "setsockoptBuffer", SetsockoptBuffer);
+  Export(e, exports_obj, data, "getsockoptBuffer", GetsockoptBuffer);
+  Export(e, exports_obj, data, "attachReuseportCpu", AttachReuseportCpu);
   Export(e, exports_obj, data, "bind", Bind);
   Export(e, exports_obj, data, "connect", Connect);
   Export(e, exports_obj, data, "listen", Listen);

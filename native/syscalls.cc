@@ -4,6 +4,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifdef __linux__
+#include <linux/filter.h>
+#endif
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -101,6 +104,55 @@ Napi::Value Getsockopt(const Napi::CallbackInfo& info) {
     return ThrowErrno(info.Env(), errno, "getsockopt");
   }
   return Napi::Number::New(info.Env(), v);
+}
+
+// Options whose value is not an int (SO_BINDTODEVICE: an interface name).
+Napi::Value SetsockoptBuffer(const Napi::CallbackInfo& info) {
+  int fd = TargetFd(info, 0);
+  int32_t level = 0, name = 0;
+  Napi::Buffer<uint8_t> value;
+  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) || !ReadInt32(info, 2, "name", 0, INT_MAX, &name) ||
+      !ReadBuffer(info, 3, "value", &value)) {
+    return Napi::Value();
+  }
+  if (::setsockopt(fd, level, name, value.Data(), static_cast<socklen_t>(value.Length())) == -1) {
+    return ThrowErrno(info.Env(), errno, "setsockopt");
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value GetsockoptBuffer(const Napi::CallbackInfo& info) {
+  int fd = TargetFd(info, 0);
+  int32_t level = 0, name = 0, max = 0;
+  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) || !ReadInt32(info, 2, "name", 0, INT_MAX, &name) ||
+      !ReadInt32(info, 3, "maxLength", 1, 4096, &max)) {
+    return Napi::Value();
+  }
+  std::string buffer(static_cast<size_t>(max), '\0');
+  socklen_t len = static_cast<socklen_t>(max);
+  if (::getsockopt(fd, level, name, buffer.data(), &len) == -1) return ThrowErrno(info.Env(), errno, "getsockopt");
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<const uint8_t*>(buffer.data()), len);
+}
+
+// SO_ATTACH_REUSEPORT_CBPF with the classic program "return the current CPU":
+// the kernel then picks, among the sockets of a SO_REUSEPORT group, the one
+// whose index is the CPU that received the connection (modulo the group size).
+Napi::Value AttachReuseportCpu(const Napi::CallbackInfo& info) {
+  SocketHandle* h = SocketHandle::From(info, 0);
+  if (h == nullptr) return Napi::Value();
+#if defined(__linux__) && defined(SO_ATTACH_REUSEPORT_CBPF)
+  sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_CPU)},
+      {BPF_RET | BPF_A, 0, 0, 0},
+  };
+  sock_fprog program = {static_cast<unsigned short>(sizeof(code) / sizeof(code[0])), code};
+  if (::setsockopt(h->fd(), SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof(program)) == -1) {
+    return ThrowErrno(info.Env(), errno, "setsockopt");
+  }
+  return info.Env().Undefined();
+#else
+  return ThrowErrno(info.Env(), ENOPROTOOPT, "setsockopt");
+#endif
 }
 
 Napi::Value Bind(const Napi::CallbackInfo& info) {

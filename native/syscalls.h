@@ -13,6 +13,9 @@ int TargetFd(const Napi::CallbackInfo& info, size_t index);
 Napi::Value Socket(const Napi::CallbackInfo& info);       // (family, type, protocol) -> handle
 Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name, int)
 Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name) -> int
+Napi::Value SetsockoptBuffer(const Napi::CallbackInfo& info);  // (h|fd, level, name, Buffer)
+Napi::Value GetsockoptBuffer(const Napi::CallbackInfo& info);  // (h|fd, level, name, maxLength) -> Buffer
+Napi::Value AttachReuseportCpu(const Napi::CallbackInfo& info);  // (h): SO_ATTACH_REUSEPORT_CBPF by CPU
 Napi::Value Bind(const Napi::CallbackInfo& info);         // (h, endpoint)
 Napi::Value Connect(const Napi::CallbackInfo& info);      // (h, endpoint), non-blocking
 Napi::Value Listen(const Napi::CallbackInfo& info);       // (h, backlog)

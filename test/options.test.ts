@@ -6,8 +6,11 @@ describe('planServer', () => {
     expect(planServer(undefined, 4)).toEqual({
       backlog: 511,
       listen: true,
-      beforeBind: [{ option: 'reuseAddr', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1 }],
+      beforeBind: [{ option: 'reuseAddr', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1, phase: 'beforeBind' }],
       file: undefined,
+      cpuSteering: false,
+      acceptErrors: 'propagate',
+      acceptPauseMs: 100,
     });
   });
 
@@ -38,7 +41,7 @@ describe('planServer', () => {
   it('unix plans: mode and removeStale; IP-only options are refused', () => {
     expect(planServer({ mode: 0o660, removeStale: true }, 'unix').file).toEqual({ mode: 0o660, removeStale: true, removeOnClose: true });
     expect(() => planServer({ reusePort: true }, 'unix')).toThrow(/does not apply to unix sockets/);
-    expect(() => planServer({ mode: 0o660 }, 4)).toThrow(/does not apply to IP sockets/);
+    expect(() => planServer({ mode: 0o660 }, 4)).toThrow(/does not apply to tcp sockets/);
     expect(() => planServer({ mode: 0o1777 }, 'unix')).toThrow(RangeError);
   });
 

@@ -204,21 +204,23 @@ async function datagramClient(server) {
       close: () => addon.close(h),
     };
   }
-  const dgram = await import('node:dgram');
+  // A raw connected udp socket: node:dgram cannot send MSG_OOB, and hides its fd.
   const v6 = target.host.includes(':');
-  const socket = dgram.createSocket(v6 ? 'udp6' : 'udp4');
-  await new Promise((resolve) => socket.bind(0, v6 ? '::1' : '127.0.0.1', resolve));
-  await new Promise((resolve) => socket.connect(target.port, target.host, resolve));
-  const inbox = [];
-  socket.on('message', (m) => inbox.push(m.toString())); // node:dgram drops what nobody listens for
+  const h = addon.socket(v6 ? C.AF_INET6 : C.AF_INET, C.SOCK_DGRAM, 0);
+  addon.bind(h, { family: v6 ? C.AF_INET6 : C.AF_INET, address: v6 ? '::1' : '127.0.0.1', port: 0 });
+  addon.connect(h, { family: v6 ? C.AF_INET6 : C.AF_INET, address: target.host, port: target.port });
   return {
-    send: (data, flags = 0) => addon.sendto(socket._handle.fd, Buffer.from(data), flags, null),
-    port: socket.address().port,
+    send: (data, flags = 0) => addon.sendto(h, Buffer.from(data), flags, null),
+    port: addon.getsockname(h).port,
     read: async () => {
-      for (let i = 0; i < 100 && inbox.length === 0; i++) await sleep(10);
-      return inbox.shift() ?? '';
+      for (let i = 0; i < 100; i++) {
+        const got = addon.recvfrom(h, 8192, C.MSG_DONTWAIT);
+        if (got !== null) return got.data.toString();
+        await sleep(10);
+      }
+      return '';
     },
-    close: () => socket.close(),
+    close: () => addon.close(h),
   };
 }
 
