@@ -10,6 +10,7 @@
         "native/io.cc",
         "native/sockaddr.cc",
         "native/syscalls.cc",
+        "native/unix_diag.cc",
         "native/watcher.cc"
       ],
       "defines": [
@@ -38,6 +39,12 @@
       "target_name": "loadgen",
       "type": "executable",
       "sources": ["bench/loadgen.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
+    },
+    {
+      "target_name": "connect_burst",
+      "type": "executable",
+      "sources": ["bench/connect-burst.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
     },
     {

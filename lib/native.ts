@@ -54,6 +54,8 @@ export interface Addon {
   shutdown(h: NativeHandle | number, how: number): void;
   /** On a listener: unacked = accept-queue length, sacked = its limit. */
   tcpInfo(h: NativeHandle): { state: number; unacked: number; sacked: number };
+  /** A unix socket's queue via sock_diag netlink: for a listener, length = waiting connections, limit = backlog. */
+  unixQueue(h: NativeHandle): { listening: boolean; length: number; limit: number };
   getaddrinfo(host: string, family: number, socktype: number, numericOnly: boolean): NativeInetEndpoint[];
   close(h: NativeHandle): void;
   release(h: NativeHandle): number;
@@ -82,6 +84,8 @@ export interface Addon {
     IPPROTO_IPV6: number;
     IPPROTO_TCP: number;
     SO_REUSEADDR: number;
+    SO_KEEPALIVE: number;
+    TCP_NODELAY: number;
     IPV6_V6ONLY: number;
   };
 }

@@ -149,10 +149,11 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     return this;
   }
 
-  /** The accept queue as the kernel sees it (TCP_INFO; TCP only). */
+  /** The accept queue as the kernel sees it: TCP_INFO for tcp, sock_diag netlink for unix (what ss shows). */
   queue(): AcceptQueue {
     if (isUnixEndpoint(this.#local)) {
-      throw new SocketError({ errno: errno.EOPNOTSUPP, code: 'EOPNOTSUPP', syscall: 'getsockopt', reason: 'TCP_INFO reports the accept queue of TCP listeners only', ...this.#where });
+      const q = this.#call(() => native.unixQueue(this.#handle));
+      return q.listening ? { length: q.length, limit: q.limit } : { length: 0, limit: 0 };
     }
     const info = this.#call(() => native.tcpInfo(this.#handle));
     if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
@@ -220,7 +221,7 @@ export class StreamServer implements AsyncIterable<net.Socket> {
 
   /** Counters, the backlog as asked and as applied, the queue, and the namespace's overflow counters since open. */
   stats(): ServerStats {
-    const queue = this.#closed || isUnixEndpoint(this.#local) ? undefined : this.queue();
+    const queue = this.#closed ? undefined : this.queue();
     const max = somaxconn();
     const applied = queue?.limit;
     const clamped = this.#backlog !== undefined && max !== undefined && this.#backlog > max;

@@ -9,6 +9,7 @@
 #include "handle.h"
 #include "io.h"
 #include "syscalls.h"
+#include "unix_diag.h"
 #include "watcher.h"
 
 namespace sss {
@@ -103,6 +104,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "getpeername", Getpeername);
   Export(e, exports_obj, data, "shutdown", Shutdown);
   Export(e, exports_obj, data, "tcpInfo", TcpInfo);
+  Export(e, exports_obj, data, "unixQueue", UnixQueue);
   Export(e, exports_obj, data, "getaddrinfo", Getaddrinfo);
   Export(e, exports_obj, data, "close", Close);
   Export(e, exports_obj, data, "release", Release);

@@ -124,6 +124,21 @@ describe('unix stream servers', () => {
     server.close();
   });
 
+  it('queue(): length and limit of a unix listener from sock_diag, agreeing with ss -xl; backlog+1 fit, the next connect is EAGAIN', async () => {
+    const path = join(dir, 'q.sock');
+    const server = openServer(`unix://${path}`, { backlog: 3 });
+    expect(server.queue()).toEqual({ length: 0, limit: 3 });
+    const errors: string[] = [];
+    const clients = Array.from({ length: 5 }, () => net.connect(path).on('error', (e: NodeJS.ErrnoException) => errors.push(e.code!)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.queue()).toEqual({ length: 4, limit: 3 });
+    expect(errors).toEqual(['EAGAIN']);
+    const ss = (await run('ss', ['-Hlxn'])).stdout.split('\n').find((l) => l.includes(path))!.trim().split(/\s+/);
+    expect([Number(ss[2]), Number(ss[3])]).toEqual([4, 3]);
+    for (const c of clients) c.destroy();
+    server.close();
+  });
+
   it('a path longer than sun_path is a clear error naming the limit', () => {
     expect(() => openServer(`unix://${dir}/${'x'.repeat(120)}`)).toThrow(/sun_path holds at most 107/);
   });
