@@ -5,8 +5,10 @@ import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openServer, type StreamServer } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { connectOnly, sleep, ssListen, waitFor } from './helpers/peers.js';
+import { connectOnly, ROOT, sleep, ssListen, waitFor } from './helpers/peers.js';
 import netModule from 'node:net';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 checkSocketLeaks();
 
@@ -65,6 +67,31 @@ describe('backlog', () => {
     expect(server.queue()).toEqual({ length: backlog + 1, limit: backlog });
     expect(clients.completed()).toBe(backlog + 1);
     expect(ssListen(server.port)).toEqual({ recvQ: backlog + 1, sendQ: backlog });
+  });
+
+  it.each([8, 128])('with nobody accepting, backlog %d: ss, queue().limit and the completed count agree', async (backlog) => {
+    const server = listen('tcp://127.0.0.1:0', backlog);
+    flood(server.port, backlog + 8);
+    expect(await waitFor(() => server.queue().length === backlog + 1, 5000)).toBe(true);
+    await sleep(200);
+    expect(server.queue()).toEqual({ length: backlog + 1, limit: backlog });
+    expect(ssListen(server.port)).toEqual({ recvQ: backlog + 1, sendQ: backlog });
+  });
+
+  it.each([4096, somaxconn + 1000])('backlog %d (at and above somaxconn): the queue fills to limit+1 under a C connect burst, and no further', async (backlog) => {
+    const server = listen('tcp://127.0.0.1:0', backlog);
+    const limit = Math.min(backlog, somaxconn);
+    // The burst holds its connections (-w) until we close its stdin.
+    const burst = spawn(join(ROOT, 'build/Release/connect_burst'), ['-p', String(server.port), '-n', String(limit + 200), '-d', '3', '-w'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      expect(await waitFor(() => server.queue().length >= limit + 1, 8000)).toBe(true);
+      await sleep(300);
+      expect(server.queue()).toEqual({ length: limit + 1, limit });
+      expect(ssListen(server.port)).toEqual({ recvQ: limit + 1, sendQ: limit });
+    } finally {
+      burst.stdin!.end();
+      await new Promise((resolve) => burst.once('exit', resolve));
+    }
   });
 
   it('listen() again changes the limit at run time and keeps the queued connections', async () => {
