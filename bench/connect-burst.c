@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 enum { PENDING, DONE, FAILED };
 
 typedef struct {
@@ -42,16 +44,6 @@ typedef struct {
   uint64_t started_ns;
 } Conn;
 
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u32(const void* a, const void* b) {
-  uint32_t x = *(const uint32_t*)a, y = *(const uint32_t*)b;
-  return x < y ? -1 : x > y;
-}
 
 /** Makes room for `need` descriptors: soft limit up to the hard one, the hard one too if we may. */
 static int raise_nofile(rlim_t need) {

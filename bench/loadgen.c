@@ -18,22 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 typedef struct {
   int fd;
   uint64_t started_ns;
   size_t bytes;
 } Slot;
 
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u32(const void* a, const void* b) {
-  uint32_t x = *(const uint32_t*)a, y = *(const uint32_t*)b;
-  return x < y ? -1 : x > y;
-}
 
 static struct sockaddr_in target;
 static int epfd;

@@ -2,8 +2,9 @@
 // readiness and batched (recvmmsg), so a burst costs few Node-API trips.
 import { constants } from 'node:os';
 import { isIP } from 'node:net';
-import { argumentError, call, SocketError } from './errors.js';
-import { describeEndpoint, isUnixEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
+import { BoundSocket } from './bound-socket.js';
+import { argumentError, SocketError } from './errors.js';
+import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
 import { udpReceiveBufferErrors } from './netstat.js';
 import { Readiness } from './readiness.js';
@@ -80,10 +81,7 @@ function toDatagram(msg: Received, sender: ReturnType<typeof senderInfo>): Datag
   return { data: msg.data, from: sender(msg.from), truncated: msg.length > msg.data.length, size: msg.length };
 }
 
-export class DatagramServer implements AsyncIterable<Datagram> {
-  readonly #handle: NativeHandle;
-  readonly #local: NativeEndpoint;
-  readonly #where: { address: string; port: number | undefined };
+export class DatagramServer extends BoundSocket implements AsyncIterable<Datagram> {
   readonly #readiness: Readiness;
   readonly #file: BoundFile | undefined;
   #closed = false;
@@ -93,9 +91,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   /** @internal Use openServer('udp://…') or openServer('udg://…'). */
   constructor(token: typeof CREATE, handle: NativeHandle, local: NativeEndpoint, file: BoundFile | undefined) {
     if (token !== CREATE) throw new TypeError('DatagramServer is created by openServer()');
-    this.#handle = handle;
-    this.#local = local;
-    this.#where = describeEndpoint(local);
+    super(handle, local);
     this.#readiness = new Readiness(handle);
     this.#file = file;
     this.#systemBaseline = isUnixEndpoint(local) ? undefined : udpReceiveBufferErrors();
@@ -107,25 +103,8 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     return new DatagramServer(CREATE, handle, local, file);
   }
 
-  /** PHP's stream_socket_get_name() text; `@name` for abstract unix names. */
-  get name(): string {
-    return nameOf(this.#local);
-  }
-  get address(): AddressInfo | UnixAddressInfo {
-    return describeEndpoint(this.#local).info;
-  }
-  get port(): number {
-    return this.#where.port ?? 0;
-  }
-  get fd(): number {
-    return native.fd(this.#handle);
-  }
   get closed(): boolean {
     return this.#closed;
-  }
-  /** @internal */
-  get localEndpoint(): NativeEndpoint {
-    return this.#local;
   }
 
   /** Receives one datagram (up to `maxLength` bytes), waiting for one if none is queued. */
@@ -137,7 +116,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     const signal = timer && options.signal ? AbortSignal.any([timer, options.signal]) : (timer ?? options.signal);
     for (;;) {
       this.#ensureOpen();
-      const got = this.#call(() => native.recvfrom(this.#handle, maxLength, flags));
+      const got = this.call(() => native.recvfrom(this.handle, maxLength, flags));
       if (got !== null) return this.#count(toDatagram(got, this.#senderInfo()));
       try {
         if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
@@ -157,7 +136,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   sendto(data: Buffer | string, to: DatagramTarget, flags = 0): number {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (!Buffer.isBuffer(bytes)) throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'data must be a Buffer or a string');
-    return this.#call(() => native.sendto(this.#handle, bytes, flags, this.#target(to)));
+    return this.call(() => native.sendto(this.handle, bytes, flags, this.#target(to)));
   }
 
   /** Yields datagrams until close(), reading up to `batch` per system call. */
@@ -172,7 +151,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     const sender = this.#senderInfo();
     for (;;) {
       if (this.#closed) return;
-      const got = this.#call(() => native.recvBatch(this.#handle, batch, maxLength));
+      const got = this.call(() => native.recvBatch(this.handle, batch, maxLength));
       if (got.drops >= 0) this.#stats.drops = got.drops;
       if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));
       else if (!(await this.#readiness.wait())) return;
@@ -193,22 +172,22 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     if (this.#closed) return;
     this.#closed = true;
     this.#readiness.close();
-    native.close(this.#handle);
+    native.close(this.handle);
     if (this.#file) removeBoundFile(this.#file);
   }
 
   ref(): this {
-    if (!this.#closed) native.setKeepAlive(this.#handle, true);
+    if (!this.#closed) native.setKeepAlive(this.handle, true);
     return this;
   }
 
   unref(): this {
-    native.setKeepAlive(this.#handle, false);
+    native.setKeepAlive(this.handle, false);
     return this;
   }
 
   #senderInfo(): ReturnType<typeof senderInfo> {
-    return senderInfo(isUnixEndpoint(this.#local) ? { family: 'unix', path: '' } : null);
+    return senderInfo(isUnixEndpoint(this.localEndpoint) ? { family: 'unix', path: '' } : null);
   }
 
   #count(d: Datagram): Datagram {
@@ -221,7 +200,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
     if (typeof to === 'object' && to !== null && 'path' in to) return { family: C.AF_UNIX, path: Buffer.isBuffer(to.path) ? to.path : Buffer.from(to.path) };
     if (typeof to === 'object' && to !== null && 'address' in to) return this.#inet(to.address, to.port);
     if (typeof to !== 'string') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'to must be "host:port", {address, port} or {path}');
-    if (isUnixEndpoint(this.#local)) return { family: C.AF_UNIX, path: Buffer.from(to) };
+    if (isUnixEndpoint(this.localEndpoint)) return { family: C.AF_UNIX, path: Buffer.from(to) };
     const m = /^\[([^\]]+)\]:(\d+)$/.exec(to) ?? /^([^:]+):(\d+)$/.exec(to);
     if (m === null) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `to must be "ip:port" or "[ipv6]:port", got ${JSON.stringify(to)}`);
     return this.#inet(m[1]!, Number(m[2]));
@@ -239,10 +218,7 @@ export class DatagramServer implements AsyncIterable<Datagram> {
   }
 
   #error(errnoValue: number, code: string, syscall: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall, reason, ...this.#where });
+    return new SocketError({ errno: errnoValue, code, syscall, reason, ...this.where });
   }
 
-  #call<T>(fn: () => T): T {
-    return call(fn, this.#where.address, this.#where.port);
-  }
 }

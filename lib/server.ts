@@ -5,11 +5,12 @@ import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName }
 import { constants } from 'node:os';
 import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
 import { listenCounters, somaxconn, type ListenCounters } from './netstat.js';
-import { argumentError, call, SocketError } from './errors.js';
+import { BoundSocket } from './bound-socket.js';
+import { argumentError, SocketError } from './errors.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
 import { validateBacklog } from './options.js';
 import { wrapAccepted } from './socket-wrap.js';
-import { describeEndpoint, isUnixEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
+import { isUnixEndpoint } from './endpoint.js';
 import { removeBoundFile, type BoundFile } from './unix-file.js';
 
 export type { AddressInfo, UnixAddressInfo } from './endpoint.js';
@@ -63,11 +64,8 @@ interface Bound {
 const { errno } = constants;
 const CREATE = Symbol('StreamServer.create');
 
-export class StreamServer implements AsyncIterable<net.Socket> {
-  #handle: NativeHandle;
+export class StreamServer extends BoundSocket implements AsyncIterable<net.Socket> {
   readonly #acceptor: Acceptor;
-  readonly #local: NativeEndpoint;
-  readonly #where: { address: string; port: number | undefined };
   readonly #file: BoundFile | undefined;
   #backlog: number | undefined;
   #closed = false;
@@ -78,12 +76,10 @@ export class StreamServer implements AsyncIterable<net.Socket> {
 
   constructor(token: typeof CREATE, handle: NativeHandle, backlog: number | undefined, bound: Bound = {}) {
     if (token !== CREATE) throw new TypeError('StreamServer is created by openServer()');
-    this.#handle = handle;
+    super(handle, bound.local ?? native.getsockname(handle));
     this.#backlog = backlog;
     this.#file = bound.file;
-    this.#local = bound.local ?? native.getsockname(handle);
-    this.#where = describeEndpoint(this.#local);
-    this.#acceptor = new Acceptor(handle, () => this.#where, bound.acceptErrors, bound.acceptPauseMs);
+    this.#acceptor = new Acceptor(handle, () => this.where, bound.acceptErrors, bound.acceptPauseMs);
     native.setKeepAlive(handle, true);
   }
 
@@ -92,37 +88,9 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     return new StreamServer(CREATE, handle, backlog, bound);
   }
 
-  /**
-   * The local address as PHP's stream_socket_get_name() prints it:
-   * `127.0.0.1:8000`, `[::1]:8000`, a unix path; `@name` for an abstract unix name.
-   */
-  get name(): string {
-    return nameOf(this.#local);
-  }
-
-  /** `{ family: 'IPv4' | 'IPv6', address, port }`, or `{ family: 'unix', path }`. */
-  get address(): AddressInfo | UnixAddressInfo {
-    return describeEndpoint(this.#local).info;
-  }
-
-  /** The bound port (0 for unix sockets). */
-  get port(): number {
-    return this.#where.port ?? 0;
-  }
-
-  /** @internal The bound endpoint as the kernel reports it. */
-  get localEndpoint(): NativeEndpoint {
-    return this.#local;
-  }
-
   /** @internal For the PHP facade: shutdown(2) on the listener. */
   shutdown(how: number): void {
-    this.#call(() => native.shutdown(this.#handle, how));
-  }
-
-  /** The listening fd, or -1 once closed. */
-  get fd(): number {
-    return native.fd(this.#handle);
+    this.call(() => native.shutdown(this.handle, how));
   }
 
   /** The backlog last passed to listen(), as requested; queue().limit is what the kernel applies. */
@@ -144,18 +112,18 @@ export class StreamServer implements AsyncIterable<net.Socket> {
    */
   listen(backlog: number = this.#backlog ?? 511): this {
     validateBacklog(backlog);
-    this.#call(() => native.listen(this.#handle, backlog));
+    this.call(() => native.listen(this.handle, backlog));
     this.#backlog = backlog;
     return this;
   }
 
   /** The accept queue as the kernel sees it: TCP_INFO for tcp, sock_diag netlink for unix (what ss shows). */
   queue(): AcceptQueue {
-    if (isUnixEndpoint(this.#local)) {
-      const q = this.#call(() => native.unixQueue(this.#handle));
+    if (isUnixEndpoint(this.localEndpoint)) {
+      const q = this.call(() => native.unixQueue(this.handle));
       return q.listening ? { length: q.length, limit: q.limit } : { length: 0, limit: 0 };
     }
-    const info = this.#call(() => native.tcpInfo(this.#handle));
+    const info = this.call(() => native.tcpInfo(this.handle));
     if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
     return { length: info.unacked, limit: info.sacked };
   }
@@ -164,29 +132,29 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   getOption(name: SocketOptionName): boolean | number | string {
     const spec: OptionSpec = SOCKET_OPTIONS[name];
     if (spec === undefined) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `unknown option ${JSON.stringify(name)}`);
-    const { level, name: constant } = optionAddress(spec, this.#local.family === C.AF_INET6);
+    const { level, name: constant } = optionAddress(spec, this.localEndpoint.family === C.AF_INET6);
     const l = C[level];
     const n = C[constant];
     if (l === undefined || n === undefined) {
-      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'getsockopt', reason: `${constant} is not available on ${process.platform}`, ...this.#where });
+      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'getsockopt', reason: `${constant} is not available on ${process.platform}`, ...this.where });
     }
     if (spec.kind === 'string') {
-      const bytes = this.#call(() => native.getsockoptBuffer(this.#handle, l, n, 64));
+      const bytes = this.call(() => native.getsockoptBuffer(this.handle, l, n, 64));
       const nul = bytes.indexOf(0);
       return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString();
     }
-    const value = this.#call(() => native.getsockopt(this.#handle, l, n));
+    const value = this.call(() => native.getsockopt(this.handle, l, n));
     return spec.kind === 'bool' ? value !== 0 : value;
   }
 
   /** Escape hatch: setsockopt(2) with an int value, e.g. setsockopt(C.SOL_SOCKET, C.SO_PRIORITY, 6). */
   setsockopt(level: number, name: number, value: number): void {
-    this.#call(() => native.setsockopt(this.#handle, level, name, value));
+    this.call(() => native.setsockopt(this.handle, level, name, value));
   }
 
   /** Escape hatch: getsockopt(2) of an int option. */
   getsockopt(level: number, name: number): number {
-    return this.#call(() => native.getsockopt(this.#handle, level, name));
+    return this.call(() => native.getsockopt(this.handle, level, name));
   }
 
   /**
@@ -202,7 +170,7 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     const backlog = this.#backlog ?? 511;
     this.#closed = true;
     this.#acceptor.close();
-    const fd = native.release(this.#handle);
+    const fd = native.release(this.handle);
     const file = this.#file;
     if (file) target.once('close', () => removeBoundFile(file));
     await new Promise<void>((resolve, reject) => {
@@ -319,21 +287,21 @@ export class StreamServer implements AsyncIterable<net.Socket> {
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
-    native.close(this.#handle);
+    native.close(this.handle);
     if (this.#file) removeBoundFile(this.#file);
   }
 
   /** Keep the process alive while the server is open (the default, as net.Server). */
   ref(): this {
     this.#refed = true;
-    if (!this.#closed) native.setKeepAlive(this.#handle, true);
+    if (!this.#closed) native.setKeepAlive(this.handle, true);
     return this;
   }
 
   /** Let the process exit even though the server is open (and even with accept() pending). */
   unref(): this {
     this.#refed = false;
-    native.setKeepAlive(this.#handle, false);
+    native.setKeepAlive(this.handle, false);
     return this;
   }
 
@@ -342,16 +310,13 @@ export class StreamServer implements AsyncIterable<net.Socket> {
   }
 
   #kind(): 'tcp' | 'pipe' {
-    return isUnixEndpoint(this.#local) ? 'pipe' : 'tcp';
+    return isUnixEndpoint(this.localEndpoint) ? 'pipe' : 'tcp';
   }
 
   #error(errnoValue: number, code: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, ...this.#where });
+    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, ...this.where });
   }
 
-  #call<T>(fn: () => T): T {
-    return call(fn, this.#where.address, this.#where.port);
-  }
 }
 
 /** Validates accept() options into one AbortSignal (or none). */

@@ -1,0 +1,60 @@
+// What StreamServer and DatagramServer share: one owned socket handle bound
+// to a local endpoint, and how that endpoint reads to users.
+import { call } from './errors.js';
+import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
+import { native, type NativeEndpoint, type NativeHandle } from './native.js';
+
+export abstract class BoundSocket {
+  readonly #handle: NativeHandle;
+  readonly #local: NativeEndpoint;
+  readonly #where: { address: string; port: number | undefined };
+
+  protected constructor(handle: NativeHandle, local: NativeEndpoint) {
+    this.#handle = handle;
+    this.#local = local;
+    this.#where = describeEndpoint(local);
+  }
+
+  /**
+   * The local address as PHP's stream_socket_get_name() prints it:
+   * `127.0.0.1:8000`, `[::1]:8000`, a unix path; `@name` for an abstract unix name.
+   */
+  get name(): string {
+    return nameOf(this.#local);
+  }
+
+  /** `{ family: 'IPv4' | 'IPv6', address, port }`, or `{ family: 'unix', path }`. */
+  get address(): AddressInfo | UnixAddressInfo {
+    return describeEndpoint(this.#local).info;
+  }
+
+  /** The bound port (0 for unix sockets). */
+  get port(): number {
+    return this.#where.port ?? 0;
+  }
+
+  /** The socket's fd, or -1 once closed. */
+  get fd(): number {
+    return native.fd(this.#handle);
+  }
+
+  /** @internal The bound endpoint. */
+  get localEndpoint(): NativeEndpoint {
+    return this.#local;
+  }
+
+  /** @internal */
+  protected get handle(): NativeHandle {
+    return this.#handle;
+  }
+
+  /** @internal Where errors happen: the address and port SocketErrors name. */
+  protected get where(): { address: string; port: number | undefined } {
+    return this.#where;
+  }
+
+  /** Runs a native call; its failure becomes a SocketError naming this socket's address. */
+  protected call<T>(fn: () => T): T {
+    return call(fn, this.#where.address, this.#where.port);
+  }
+}
