@@ -43,6 +43,8 @@ export interface DatagramStats {
   received: number;
   /** Of those, how many did not fit their buffer. */
   truncated: number;
+  /** Trips across Node-API to receive (recvmmsg batches and single recvfrom calls that returned data). */
+  receiveCalls: number;
   /** Datagrams the kernel dropped on this socket for want of buffer space (SO_RXQ_OVFL); -1 where the kernel does not say. */
   drops: number;
   /**
@@ -85,7 +87,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   readonly #readiness: Readiness;
   readonly #file: BoundFile | undefined;
   #closed = false;
-  #stats = { received: 0, truncated: 0, drops: -1 };
+  #stats = { received: 0, truncated: 0, receiveCalls: 0, drops: -1 };
   readonly #systemBaseline: number | undefined;
 
   /** @internal Use openServer('udp://…') or openServer('udg://…'). */
@@ -117,7 +119,10 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     for (;;) {
       this.#ensureOpen();
       const got = this.call(() => native.recvfrom(this.handle, maxLength, flags));
-      if (got !== null) return this.#count(toDatagram(got, this.#senderInfo()));
+      if (got !== null) {
+        this.#stats.receiveCalls++;
+        return this.#count(toDatagram(got, this.#senderInfo()));
+      }
       try {
         if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
       } catch (error) {
@@ -153,6 +158,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       if (this.#closed) return;
       const got = this.call(() => native.recvBatch(this.handle, batch, maxLength));
       if (got.drops >= 0) this.#stats.drops = got.drops;
+      if (got.messages.length > 0) this.#stats.receiveCalls++;
       if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));
       else if (!(await this.#readiness.wait())) return;
     }

@@ -88,6 +88,20 @@ describe('udp', () => {
     server.close();
   });
 
+  it('a queued burst costs few trips: 1,000 datagrams arrive in about 1000/64 recvmmsg batches', async () => {
+    const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 });
+    const peer = await client('udp4');
+    const N = 1000;
+    for (let i = 0; i < N; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, () => new Promise<void>((resolve) => peer.send(Buffer.alloc(32), server.port, '127.0.0.1', () => resolve()))));
+    }
+    let received = 0;
+    for await (const _ of server.messages({ batch: 64 })) if (++received === N) break;
+    expect(server.stats().receiveCalls).toBeLessThanOrEqual(Math.ceil(N / 64) + 2);
+    peer.close();
+    server.close();
+  });
+
   it('loss above the receive buffer is counted, not hidden', async () => {
     const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4096 });
     const peer = await client('udp4');
