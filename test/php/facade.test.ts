@@ -35,7 +35,7 @@ describe('PHP facade API', () => {
     stream_context_set_default({ socket: { backlog: 3 } });
     try {
       const server = stream_socket_server('tcp://127.0.0.1:0') as PhpServerStream;
-      expect(server.server?.backlog).toBe(3);
+      expect((server.server as { backlog?: number }).backlog).toBe(3);
       fclose(server);
     } finally {
       resetDefaultContext();
