@@ -43,6 +43,8 @@ export function run(cmd: string, args: string[], options: { input?: string; time
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A command that exits without reading its stdin (ss) makes this write EPIPE: not an error here.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
