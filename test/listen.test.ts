@@ -89,7 +89,7 @@ describe('backlog', () => {
       expect(server.queue()).toEqual({ length: limit + 1, limit });
       expect(ssListen(server.port)).toEqual({ recvQ: limit + 1, sendQ: limit });
     } finally {
-      burst.stdin!.end();
+      burst.stdin!.on('error', () => {}).end();
       await new Promise((resolve) => burst.once('exit', resolve));
     }
   });

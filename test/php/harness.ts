@@ -85,6 +85,7 @@ function runChild(cmd: string, args: string[], input: string, c: Case, env: Node
       clearTimeout(timer);
       resolve({ stdout, stderr, code });
     });
+    child.stdin.on('error', () => {}); // a runner that died early: its exit code tells
     child.stdin.end(input);
   });
 }
