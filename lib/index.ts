@@ -14,3 +14,7 @@ export { SocketError } from './errors.js';
 export { TRANSPORTS } from './url.js';
 export type { Transport } from './url.js';
 export * from './php/index.js';
+export { TlsServer, startTls } from './tls-server.js';
+export type { TlsOptions, TlsStats } from './tls-server.js';
+export { selfSignedCertificate } from './selfsigned.js';
+export type { SelfSigned, SelfSignedOptions } from './selfsigned.js';

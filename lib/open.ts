@@ -5,7 +5,8 @@ import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import type { AcceptErrorPolicy } from './acceptor.js';
 import { DatagramServer } from './datagram.js';
-import { call, SocketError } from './errors.js';
+import { argumentError, call, SocketError } from './errors.js';
+import { secureContextOf, TlsServer, type TlsOptions } from './tls-server.js';
 import { describeEndpoint, isUnixEndpoint } from './endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from './native.js';
 import { planDatagram, planServer, type DatagramOptions, type ServerOptions, type SockOptPlan, type SocketPlan } from './options.js';
@@ -120,6 +121,14 @@ function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: Nati
   throw lastError;
 }
 
+/** tlsv1.x:// accepts exactly that version, as in PHP; ssl:// and tls:// take Node's range unless options say. */
+const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined> = {
+  'tlsv1.0': 'TLSv1',
+  'tlsv1.1': 'TLSv1.1',
+  'tlsv1.2': 'TLSv1.2',
+  'tlsv1.3': 'TLSv1.3',
+};
+
 /** SO_RXQ_OVFL: each receive then reports the socket's drop count (Linux), so loss is counted, not hidden. */
 const COUNT_DROPS: SockOptPlan = { option: 'countDrops', level: 'SOL_SOCKET', name: 'SO_RXQ_OVFL', value: 1, ignoreFailure: true };
 
@@ -129,9 +138,24 @@ const COUNT_DROPS: SockOptPlan = { option: 'countDrops', level: 'SOL_SOCKET', na
  * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
  */
 export function openServer(url: `udp://${string}` | `udg://${string}`, options?: DatagramOptions): DatagramServer;
+export function openServer(url: `${'ssl' | 'tls' | 'tlsv1.0' | 'tlsv1.1' | 'tlsv1.2' | 'tlsv1.3'}://${string}`, options: ServerOptions & { tls: TlsOptions }): TlsServer;
 export function openServer(url: string, options?: ServerOptions): StreamServer;
-export function openServer(url: string, options?: ServerOptions | DatagramOptions): StreamServer | DatagramServer {
+export function openServer(url: string, options?: ServerOptions | DatagramOptions): StreamServer | DatagramServer | TlsServer {
   const target = parseServerUrl(url);
+  const tlsOptions = (options as ServerOptions | undefined)?.tls;
+  const isTls = target.transport !== 'tcp' && target.transport !== 'udp' && target.transport !== 'unix' && target.transport !== 'udg';
+  if (tlsOptions !== undefined && !isTls) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.tls applies to ssl:// and tls:// servers, not ${target.transport}://`);
+  if (isTls) {
+    if (tlsOptions === undefined || typeof tlsOptions !== 'object') {
+      throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${target.transport}:// needs options.tls with at least cert and key`);
+    }
+    // The context is built (and a bad certificate reported) before any socket exists.
+    const pinned = TLS_VERSIONS[target.transport];
+    const settings = pinned ? { ...tlsOptions, minVersion: pinned, maxVersion: pinned } : tlsOptions;
+    const built = secureContextOf(settings);
+    const { tls: _, ...tcpOptions } = options as ServerOptions;
+    return new TlsServer(openServer(`tcp://${url.slice(url.indexOf('://') + 3)}`, tcpOptions), settings, built);
+  }
   switch (target.transport) {
     case 'unix':
       return openStreamSocket({ family: C.AF_UNIX, path: target.path }, planServer(options, 'unix'));
@@ -144,7 +168,7 @@ export function openServer(url: string, options?: ServerOptions | DatagramOption
         return openDatagramSocket({ ...ep, port: target.port }, { ...plan, beforeBind: [...plan.beforeBind, COUNT_DROPS] });
       });
     }
-    case 'tcp':
+    default:
       planServer(options, 6);
       return firstThatBinds(target.host, C.SOCK_STREAM, (ep) => openStreamSocket({ ...ep, port: target.port }, planServer(options, ep.family === C.AF_INET6 ? 6 : 4)));
   }

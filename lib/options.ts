@@ -2,6 +2,7 @@
 // bind (in order), what to do with a unix socket file, and for stream
 // servers the backlog and whether to listen. Pure.
 import type { AcceptErrorPolicy } from './acceptor.js';
+import type { TlsOptions } from './tls-server.js';
 import { argumentError } from './errors.js';
 import { optionAddress, SOCKET_OPTIONS, type OptionPhase, type OptionSpec } from './sockopts.js';
 
@@ -58,6 +59,8 @@ export interface ServerOptions extends SocketOptions, TcpOptions {
   acceptErrors?: AcceptErrorPolicy;
   /** The back-off of the 'pause' policy, in ms (default 100). */
   acceptPauseMs?: number;
+  /** ssl://, tls://, tlsv1.x:// servers: certificate, key and TLS settings. */
+  tls?: TlsOptions;
 }
 
 export interface DatagramOptions extends SocketOptions {
@@ -187,7 +190,7 @@ function notHere(option: string, family: Family, transport: 'tcp' | 'udp'): Type
 }
 
 const SOCKET_KEYS = [...Object.keys(SOCKET_OPTIONS), 'mode', 'removeStale'];
-const STREAM_KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'reusePortCpuSteering', ...SOCKET_KEYS];
+const STREAM_KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'reusePortCpuSteering', 'tls', ...SOCKET_KEYS];
 const DATAGRAM_KEYS = SOCKET_KEYS;
 
 /** Validates `options` and plans a stream server for an endpoint of `family`. */

@@ -23,7 +23,7 @@ export function splitScheme(url: string): SchemeSplit {
 }
 
 export interface InetUrl {
-  transport: 'tcp' | 'udp';
+  transport: 'tcp' | 'udp' | 'ssl' | 'tls' | 'tlsv1.0' | 'tlsv1.1' | 'tlsv1.2' | 'tlsv1.3';
   /** Host name or numeric address, without brackets; may carry a %scope. */
   host: string;
   port: number;
@@ -100,8 +100,5 @@ export function parseServerUrl(url: unknown): InetUrl | UnixUrl {
   const { scheme, target } = splitScheme(url);
   const transport = scheme === null ? 'tcp' : checkTransport(scheme, url);
   if (transport === 'unix' || transport === 'udg') return { transport, path: parseUnixTarget(target, url) };
-  if (transport !== 'tcp' && transport !== 'udp') {
-    throw argumentError('type', 'ERR_UNSUPPORTED_TRANSPORT', `openServer() does not support ${transport}:// yet (tcp, udp, unix, udg)`);
-  }
   return { transport, ...parseHostPort(target, url) };
 }

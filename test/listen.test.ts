@@ -65,7 +65,9 @@ describe('backlog', () => {
     expect(await waitFor(() => server.queue().length === backlog + 1)).toBe(true);
     await sleep(300);
     expect(server.queue()).toEqual({ length: backlog + 1, limit: backlog });
-    expect(clients.completed()).toBe(backlog + 1);
+    // The server's view; a client may still believe in more (with SYN cookies an ACK
+    // that meets a full queue is dropped while the client thinks it is connected).
+    expect(clients.completed()).toBeGreaterThanOrEqual(backlog + 1);
     expect(ssListen(server.port)).toEqual({ recvQ: backlog + 1, sendQ: backlog });
   });
 
@@ -96,17 +98,18 @@ describe('backlog', () => {
 
   it('listen() again changes the limit at run time and keeps the queued connections', async () => {
     const server = listen('tcp://127.0.0.1:0', 2);
-    const clients = flood(server.port, 6);
+    const first = flood(server.port, 3); // exactly limit+1: all fit
     expect(await waitFor(() => server.queue().length === 3)).toBe(true);
     server.listen(16);
     expect(server.backlog).toBe(16);
-    expect(server.queue()).toEqual({ length: 3, limit: 16 });
+    expect(server.queue()).toEqual({ length: 3, limit: 16 }); // kept
     expect(ssListen(server.port)?.sendQ).toBe(16);
-    // The dropped SYNs are retransmitted (after ~1 s) and now fit.
-    expect(await waitFor(() => server.queue().length === 6, 5000)).toBe(true);
-    expect(clients.completed()).toBe(6);
+    // The new limit admits what the old one could not.
+    const more = flood(server.port, 10);
+    expect(await waitFor(() => server.queue().length === 13, 5000)).toBe(true);
+    expect(first.completed() + more.completed()).toBe(13);
     // The queued connections are real: accept them all.
-    for (let i = 0; i < 6; i++) (await server.accept({ timeout: 2000 })).destroy();
+    for (let i = 0; i < 13; i++) (await server.accept({ timeout: 2000 })).destroy();
     expect(server.queue().length).toBe(0);
   });
 

@@ -73,10 +73,10 @@ describe('parseServerUrl (strict core grammar)', () => {
     expect(() => parseServerUrl('tcp://127.0.0.1:99999')).toThrow(/out of range 0..65535/);
   });
 
-  it('rejects non-strings and transports the core does not serve yet', () => {
+  it('rejects non-strings; parses every transport PHP knows', () => {
     expect(() => parseServerUrl(8000)).toThrow(TypeError);
     expect(parseServerUrl('udp://127.0.0.1:0')).toEqual({ transport: 'udp', host: '127.0.0.1', port: 0 });
     expect(parseServerUrl('udg:///tmp/d.sock')).toEqual({ transport: 'udg', path: Buffer.from('/tmp/d.sock') });
-    expect(() => parseServerUrl('tls://127.0.0.1:0')).toThrow(/does not support tls/);
+    expect(parseServerUrl('tlsv1.3://127.0.0.1:0')).toEqual({ transport: 'tlsv1.3', host: '127.0.0.1', port: 0 });
   });
 });

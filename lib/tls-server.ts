@@ -1,0 +1,248 @@
+// TlsServer: a StreamServer whose connections arrive as tls.TLSSockets,
+// handshake done. Handshakes run concurrently beside the accept loop, each
+// with its own deadline, so a silent or broken client never stalls another.
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { SocketError } from './errors.js';
+import type { AcceptOptions, StreamServer } from './server.js';
+
+export interface TlsOptions {
+  /** PEM certificate chain, leaf first (or an array of them). */
+  cert: string | Buffer | Array<string | Buffer>;
+  /** PEM private key (or an array, matching `cert`). */
+  key: string | Buffer | Array<string | Buffer>;
+  /** For an encrypted key. Never prompts: a missing or wrong one fails at open. */
+  passphrase?: string;
+  /** Trust anchors for client certificates. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  ciphers?: string;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  honorCipherOrder?: boolean;
+  /** Per-name certificates for SNI: { 'example.com': { cert, key } }. */
+  sni?: Record<string, { cert: string | Buffer; key: string | Buffer; passphrase?: string }>;
+  alpnProtocols?: string[];
+  /** Client certificates: 'none' (default), 'optional' (asked for, verified if sent) or 'required'. */
+  clientCertificates?: 'none' | 'optional' | 'required';
+  /** ms a client has to complete its handshake (default 10,000). */
+  handshakeTimeout?: number;
+  /** Handshakes in flight at once (default 64); beyond that, connections wait in the kernel's queue. */
+  maxPendingHandshakes?: number;
+}
+
+export interface TlsStats {
+  handshakes: number;
+  failures: number;
+  timeouts: number;
+  pending: number;
+}
+
+/** Builds the secure context now, so a bad certificate, key or passphrase fails at open, not at the first client. */
+export function secureContextOf(options: TlsOptions): { context: tls.SecureContext; sni: Map<string, tls.SecureContext> } {
+  const make = (o: tls.SecureContextOptions, what: string): tls.SecureContext => {
+    try {
+      return tls.createSecureContext(o);
+    } catch (error) {
+      throw Object.assign(new Error(`TLS ${what}: ${(error as Error).message}`, { cause: error }), { code: 'ERR_TLS_CONTEXT' });
+    }
+  };
+  const context = make(
+    {
+      cert: options.cert, key: options.key, passphrase: options.passphrase, ca: options.ca, ciphers: options.ciphers,
+      minVersion: options.minVersion, maxVersion: options.maxVersion, honorCipherOrder: options.honorCipherOrder,
+    },
+    'certificate/key',
+  );
+  const sni = new Map<string, tls.SecureContext>();
+  for (const [name, c] of Object.entries(options.sni ?? {})) {
+    sni.set(name.toLowerCase(), make({ ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion }, `SNI certificate for ${name}`));
+  }
+  return { context, sni };
+}
+
+interface Waiter {
+  resolve(socket: tls.TLSSocket | null): void;
+  reject(error: unknown): void;
+}
+
+export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSocket> {
+  readonly #stream: StreamServer;
+  readonly #context: tls.SecureContext;
+  readonly #sni: Map<string, tls.SecureContext>;
+  readonly #options: TlsOptions;
+  readonly #ready: tls.TLSSocket[] = [];
+  readonly #waiters: Waiter[] = [];
+  readonly #pending = new Set<tls.TLSSocket>();
+  #accepting = false;
+  #stats = { handshakes: 0, failures: 0, timeouts: 0 };
+
+  /** @internal Use openServer('tls://…', { tls }). */
+  constructor(stream: StreamServer, options: TlsOptions, built = secureContextOf(options)) {
+    super();
+    this.#stream = stream;
+    this.#options = options;
+    this.#context = built.context;
+    this.#sni = built.sni;
+  }
+
+  /** The TCP listener underneath (name, address, queue(), stats(), listen()…). */
+  get tcp(): StreamServer {
+    return this.#stream;
+  }
+  get name(): string {
+    return this.#stream.name;
+  }
+  get port(): number {
+    return this.#stream.port;
+  }
+  get closed(): boolean {
+    return this.#stream.closed;
+  }
+
+  stats(): TlsStats {
+    return { ...this.#stats, pending: this.#pending.size };
+  }
+
+  /** The next connection whose handshake completed. `timeout` covers the whole wait. */
+  accept(options: AcceptOptions = {}): Promise<tls.TLSSocket> {
+    return this.#next(options).then((socket) => {
+      if (socket === null) throw new SocketError({ errno: 9, code: 'EBADF', syscall: 'accept4', reason: 'the server was closed', address: this.name });
+      return socket;
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<tls.TLSSocket> {
+    return {
+      next: async () => {
+        const socket = await this.#next({});
+        return socket === null ? { done: true, value: undefined } : { done: false, value: socket };
+      },
+      return: async () => ({ done: true, value: undefined }),
+    };
+  }
+
+  /** Closes the listener and every handshake still in flight. Idempotent. */
+  close(): void {
+    this.#stream.close();
+    for (const socket of this.#pending) socket.destroy();
+    this.#pending.clear();
+    for (const socket of this.#ready.splice(0)) socket.destroy();
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
+  }
+
+  ref(): this {
+    this.#stream.ref();
+    return this;
+  }
+  unref(): this {
+    this.#stream.unref();
+    return this;
+  }
+
+  #next(options: AcceptOptions): Promise<tls.TLSSocket | null> {
+    if (this.#ready.length > 0) return Promise.resolve(this.#ready.shift()!);
+    if (this.#stream.closed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      const timer = options.timeout === undefined ? undefined : setTimeout(() => this.#drop(waiter, new SocketError({ errno: 110, code: 'ETIMEDOUT', syscall: 'accept4', reason: `no TLS connection within ${options.timeout} ms`, address: this.name })), options.timeout);
+      const onAbort = () => this.#drop(waiter, options.signal!.reason);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.resolve = (s) => (clearTimeout(timer), options.signal?.removeEventListener('abort', onAbort), resolve(s));
+      waiter.reject = (e) => (clearTimeout(timer), options.signal?.removeEventListener('abort', onAbort), reject(e));
+      this.#waiters.push(waiter);
+      void this.#acceptLoop();
+    });
+  }
+
+  #drop(waiter: Waiter, error: unknown): void {
+    const i = this.#waiters.indexOf(waiter);
+    if (i >= 0) this.#waiters.splice(i, 1);
+    waiter.reject(error);
+  }
+
+  /** Accepts while someone waits and there is room for another handshake. */
+  async #acceptLoop(): Promise<void> {
+    if (this.#accepting) return;
+    this.#accepting = true;
+    const max = this.#options.maxPendingHandshakes ?? 64;
+    try {
+      while (this.#waiters.length > this.#ready.length && this.#pending.size < max && !this.#stream.closed) {
+        let socket: net.Socket;
+        try {
+          socket = await this.#stream.accept();
+        } catch (error) {
+          if (this.#stream.closed) return;
+          this.#waiters.shift()?.reject(error);
+          continue;
+        }
+        this.#handshake(socket);
+      }
+    } finally {
+      this.#accepting = false;
+    }
+  }
+
+  #handshake(socket: net.Socket): void {
+    const o = this.#options;
+    const certs = o.clientCertificates ?? 'none';
+    const secure = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext: this.#context,
+      requestCert: certs !== 'none',
+      rejectUnauthorized: certs === 'required',
+      ALPNProtocols: o.alpnProtocols,
+      SNICallback: this.#sni.size > 0 ? (name, cb) => cb(null, this.#sni.get(name.toLowerCase()) ?? this.#context) : undefined,
+    });
+    this.#pending.add(secure);
+    const timer = setTimeout(() => fail(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' })), o.handshakeTimeout ?? 10_000);
+    const done = () => {
+      clearTimeout(timer);
+      this.#pending.delete(secure);
+      secure.off('error', fail).off('close', closed);
+    };
+    const fail = (error: Error & { code?: string }) => {
+      done();
+      if (error.code === 'ETIMEDOUT') this.#stats.timeouts++;
+      this.#stats.failures++;
+      secure.destroy();
+      this.emit('tlsClientError', error, secure);
+      void this.#acceptLoop(); // room for the next one
+    };
+    const closed = () => fail(Object.assign(new Error('the client closed before the handshake completed'), { code: 'ECONNRESET' }));
+    secure.once('secure', () => {
+      done();
+      this.#stats.handshakes++;
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter.resolve(secure);
+      else this.#ready.push(secure);
+      void this.#acceptLoop();
+    });
+    secure.on('error', fail).once('close', closed);
+  }
+}
+
+/**
+ * STARTTLS: upgrades an accepted plain connection (e.g. after SMTP's
+ * "STARTTLS" line) and resolves once the handshake completed; rejects on a
+ * failed or timed-out handshake (the socket is then destroyed).
+ */
+export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.TLSSocket> {
+  const { context } = secureContextOf(options);
+  const certs = options.clientCertificates ?? 'none';
+  const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, requestCert: certs !== 'none', rejectUnauthorized: certs === 'required', ALPNProtocols: options.alpnProtocols });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => secure.destroy(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' })), options.handshakeTimeout ?? 10_000);
+    secure.once('secure', () => {
+      clearTimeout(timer);
+      secure.off('error', onError);
+      resolve(secure);
+    });
+    const onError = (error: Error) => {
+      clearTimeout(timer);
+      secure.destroy();
+      reject(error);
+    };
+    secure.once('error', onError);
+  });
+}
