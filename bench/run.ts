@@ -193,6 +193,50 @@ async function datagramRound(): Promise<string[]> {
   ];
 }
 
+// ---- TLS round: full handshakes, our TlsServer vs node:tls ----
+
+const tlsContenders = [
+  { key: 'tls-ours', label: '(g) TlsServer (openServer tls://)', command: [node, servers, 'tls-ours'] },
+  { key: 'tls-node', label: '(h) node:tls server', command: [node, servers, 'tls-node'] },
+].map((c) => ({ ...c, handshakes: 0, seconds: 0, cpuNs: 0 })) as Array<Started & { key: string; handshakes: number; seconds: number; cpuNs: number }>;
+
+/** `openssl s_time -new`: sequential full handshakes (connect, handshake, read, close) for `seconds`. */
+function handshakeLoad(port: number, seconds: number): { handshakes: number; seconds: number } {
+  const [cmd, ...args] = onCpu(0, ['openssl', 's_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(Math.max(1, Math.round(seconds)))]);
+  const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const m = /(\d+) connections in ([\d.]+) real seconds/.exec(r.stdout);
+  if (m === null) throw new Error(`openssl s_time failed: ${r.stdout}${r.stderr}`);
+  return { handshakes: Number(m[1]), seconds: Number(m[2]) };
+}
+
+async function tlsRound(): Promise<string[]> {
+  if (spawnSync('sh', ['-c', 'command -v openssl']).status !== 0) return ['', 'TLS round skipped: openssl (s_time) is not installed.'];
+  for (const c of tlsContenders) await start(c);
+  for (const c of tlsContenders) handshakeLoad(c.port!, 1); // warm-up
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of tlsContenders) {
+      progress(`TLS round ${round}/${ROUNDS}: ${c.label}`);
+      const cpu = cpuNs(c.child!.pid!);
+      const r = handshakeLoad(c.port!, SECONDS);
+      c.cpuNs += cpuNs(c.child!.pid!) - cpu;
+      c.handshakes += r.handshakes;
+      c.seconds += r.seconds;
+    }
+  }
+  for (const c of tlsContenders) c.child!.kill('SIGTERM');
+  const theirs = tlsContenders[1]!;
+  const rate = (c: (typeof tlsContenders)[number]) => c.handshakes / c.seconds;
+  const perK = (c: (typeof tlsContenders)[number]) => c.cpuNs / 1e6 / (c.handshakes / 1000);
+  return [
+    '',
+    `TLS: \`openssl s_time -new\` (one full handshake after another: TLS 1.3, P-256 certificate), ${ROUNDS} × ${SECONDS} s per server, interleaved.`,
+    '',
+    '| server | handshakes/s | vs node:tls | server CPU ms / 1k handshakes | vs node:tls |',
+    '|---|---:|---:|---:|---:|',
+    ...tlsContenders.map((c) => `| ${c.label} | ${Math.round(rate(c))} | ${ratio(rate(c), rate(theirs))} | ${perK(c).toFixed(1)} | ${ratio(perK(c), perK(theirs))} |`),
+  ];
+}
+
 async function main(): Promise<void> {
   for (const c of contenders) await start(c);
   // Warm-up: JIT and page cache, not counted.
@@ -219,8 +263,9 @@ async function main(): Promise<void> {
     c.child!.kill('SIGTERM');
   }
   const dgramLines = await datagramRound();
+  const tlsLines = await tlsRound();
   progress('');
-  report(dgramLines);
+  report([...dgramLines, ...tlsLines]);
 }
 
 function report(extra: string[]): void {
@@ -257,7 +302,7 @@ function report(extra: string[]): void {
 }
 
 main().catch((error: unknown) => {
-  for (const c of [...contenders, ...dgramContenders]) c.child?.kill('SIGKILL');
+  for (const c of [...contenders, ...dgramContenders, ...tlsContenders]) c.child?.kill('SIGKILL');
   console.error(error);
   process.exitCode = 1;
 });

@@ -4,7 +4,7 @@
 //   net       a plain node:net server doing the same work
 // Each prints "port N" once listening and exits on SIGTERM.
 import net from 'node:net';
-import { openServer } from '../lib/index.js';
+import { openServer, selfSignedCertificate } from '../lib/index.js';
 import { native } from '../lib/native.js';
 
 const LINE = 'hello\n';
@@ -87,7 +87,28 @@ async function dgramNode(): Promise<void> {
   socket.bind(0, '127.0.0.1', () => ready(socket.address().port));
 }
 
-const modes: Record<string, () => unknown> = { iterator, raw, net: plain, 'dgram-ours': dgramOurs, 'dgram-batches': dgramBatches, 'dgram-node': dgramNode };
+/** TLS servers answer each completed handshake with the line and close. */
+async function tlsOurs(): Promise<void> {
+  const server = openServer('tls://127.0.0.1:0', { tls: selfSignedCertificate() });
+  process.once('SIGTERM', () => server.close());
+  ready(server.port);
+  for await (const conn of server) {
+    conn.on('error', () => conn.destroy());
+    conn.end(LINE);
+  }
+}
+
+async function tlsNode(): Promise<void> {
+  const tls = await import('node:tls');
+  const server = tls.createServer(selfSignedCertificate(), (conn) => {
+    conn.on('error', () => conn.destroy());
+    conn.end(LINE);
+  });
+  server.listen(0, '127.0.0.1', () => ready((server.address() as net.AddressInfo).port));
+  process.once('SIGTERM', () => server.close());
+}
+
+const modes: Record<string, () => unknown> = { iterator, raw, net: plain, 'dgram-ours': dgramOurs, 'dgram-batches': dgramBatches, 'dgram-node': dgramNode, 'tls-ours': tlsOurs, 'tls-node': tlsNode };
 const run = modes[mode ?? ''];
 if (run === undefined) {
   console.error(`usage: servers.js ${Object.keys(modes).join('|')} [backlog]`);
