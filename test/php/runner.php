@@ -950,6 +950,244 @@ function probe_sendto(Srv $srv, array $p): array
     return ['probe' => 'sendto', 'result' => $result, 'warnings' => $warnings, 'exception' => $exception];
 }
 
+// ---------------------------------------------------------------- tls probes
+
+const TLS_CLIENT_SCRIPT = __DIR__ . '/tls-client.php';
+/** How long the runner waits for the client's TCP connection before it calls accept. */
+const TLS_CONNECT_WAIT = 5.0;
+/** Bound on waiting for tls-client.php to answer (it ends itself after 15 s). */
+const TLS_CLIENT_WAIT = 17.0;
+
+/**
+ * Starts tls-client.php with $input on its stdin. Returns [proc, stdout-pipe] or null.
+ * The client runs without the case's ini settings (plain `php tls-client.php`).
+ */
+function tls_client_start(array $input): ?array
+{
+    $spec = [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => STDERR];
+    $pipes = [];
+    $proc = quiet(function () use ($spec, &$pipes) {
+        return proc_open([PHP_BINARY, TLS_CLIENT_SCRIPT], $spec, $pipes);
+    });
+    if (!is_resource($proc)) {
+        diag('tls probe: cannot start tls-client.php');
+        return null;
+    }
+    quiet(fn() => fwrite($pipes[0], json_encode($input, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE) . "\n"));
+    fclose($pipes[0]);
+    stream_set_blocking($pipes[1], false);
+    return [$proc, $pipes[1]];
+}
+
+/**
+ * Waits until a connection is pending on the server (it is readable), at most TLS_CONNECT_WAIT
+ * seconds, and no longer once the client process has ended (a connection it made would be
+ * pending already).
+ */
+function tls_wait_pending($server, ?array $client): void
+{
+    if ($client === null) {
+        return;
+    }
+    $deadline = microtime(true) + TLS_CONNECT_WAIT;
+    while (microtime(true) < $deadline) {
+        if (wait_readable($server, 0.05)) {
+            return;
+        }
+        $st = quiet(fn() => proc_get_status($client[0]));
+        if (!is_array($st) || !$st['running']) {
+            return;
+        }
+    }
+}
+
+/** Waits (bounded) for the client's JSON line; returns the decoded object or a runner_error. */
+function tls_client_finish(?array $client): array
+{
+    if ($client === null) {
+        return ['runner_error' => 'tls-client.php could not be started'];
+    }
+    [$proc, $stdout] = $client;
+    $text = '';
+    $deadline = microtime(true) + TLS_CLIENT_WAIT;
+    while (!feof($stdout) && microtime(true) < $deadline) {
+        if (!wait_readable($stdout, 0.2)) {
+            continue;
+        }
+        $chunk = quiet(fn() => fread($stdout, 65536));
+        if (is_string($chunk)) {
+            $text .= $chunk;
+        }
+    }
+    $timedOut = !feof($stdout);
+    fclose($stdout);
+    if ($timedOut) {
+        proc_terminate($proc, 9);
+    }
+    proc_close($proc);
+    $lines = array_values(array_filter(explode("\n", trim($text)), fn($l) => $l !== ''));
+    $obj = $lines ? json_decode((string)end($lines), true) : null;
+    if (!is_array($obj)) {
+        return ['runner_error' => $timedOut ? 'tls-client.php did not answer' : 'tls-client.php gave no JSON'];
+    }
+    return $obj;
+}
+
+/**
+ * Reads up to $len bytes from $stream (IO_TIMEOUT bound), collecting warnings into $warnings.
+ * Returns the bytes, or false when the first read failed.
+ */
+function read_collect($stream, int $len, array &$warnings)
+{
+    $buf = '';
+    $deadline = microtime(true) + IO_TIMEOUT;
+    while (strlen($buf) < $len && microtime(true) < $deadline) {
+        [$chunk, $w] = capture(fn() => fread($stream, $len - strlen($buf)));
+        array_push($warnings, ...$w);
+        if ($chunk === false || $chunk === null) {
+            return $buf === '' ? false : $buf;
+        }
+        if ($chunk === '') {
+            $meta = stream_get_meta_data($stream);
+            if ($meta['eof'] || $meta['timed_out']) {
+                break;
+            }
+            usleep(10000);
+            continue;
+        }
+        $buf .= $chunk;
+    }
+    return $buf;
+}
+
+/**
+ * Runs OpenSSL's one-time set-up in this process (first SSL_CTX, DRBG seeding, provider
+ * fetches: ~1.5 ms cold, ~0.3 ms warm) with a throwaway client handshake start on a
+ * loopback pair, before the probe's client is started. A server that fails before the
+ * handshake (tls-missing-key-file) races the client's ClientHello: closing first gives a FIN
+ * (the client sees only "Failed to enable crypto", as recorded); the ClientHello arriving first
+ * turns the close into a RST (an extra "SSL: Connection reset by peer"). Warm, the server wins
+ * by about a millisecond (cold it mostly loses); only a CPU-saturated machine still flips it.
+ * Nothing observable changes: the throwaway handshake uses its own sockets and context.
+ */
+function tls_warm_up(): void
+{
+    static $done = false;
+    if ($done) {
+        return;
+    }
+    $done = true;
+    quiet(function () {
+        $l = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
+        if (!is_resource($l)) {
+            return;
+        }
+        $ctx = stream_context_create(['ssl' => ['verify_peer' => false, 'verify_peer_name' => false]]);
+        $c = stream_socket_client('tcp://' . stream_socket_get_name($l, false), $errno, $errstr, 1, STREAM_CLIENT_CONNECT, $ctx);
+        $a = is_resource($c) ? stream_socket_accept($l, 1) : false;
+        if (is_resource($c)) {
+            stream_set_blocking($c, false);
+            stream_socket_enable_crypto($c, true, STREAM_CRYPTO_METHOD_TLS_CLIENT);
+            fclose($c);
+        }
+        if (is_resource($a)) {
+            fclose($a);
+        }
+        fclose($l);
+    });
+}
+
+/**
+ * tls {client_url, client_ssl?, client_hold?, client_io?, client_send?, server_enable?,
+ *      server_ssl?, accept_timeout?, accept_elapsed_between?}
+ * → {probe, server: {...}, client: {...}}; see PROTOCOL.md.
+ */
+function probe_tls(Srv $srv, array $p): array
+{
+    $server = $srv->stream;
+    $addr = is_string($srv->name) ? $srv->name : $srv->target;
+    $input = ['url' => str_replace('{addr}', $addr, (string)($p['client_url'] ?? ''))];
+    if (isset($p['client_ssl']) && is_array($p['client_ssl'])) {
+        $input['ssl'] = $p['client_ssl'];
+    }
+    if (isset($p['client_hold'])) {
+        $input['hold'] = (float)$p['client_hold'];
+    }
+    if (array_key_exists('client_io', $p) && $p['client_io'] !== null) {
+        $input['io'] = (bool)$p['client_io'];
+    }
+    if (isset($p['client_send'])) {
+        $input['send'] = (string)$p['client_send'];
+    }
+    tls_warm_up();
+    $client = tls_client_start($input);
+
+    // Accept only once the client's TCP connection is pending, so that the accept timeout
+    // covers the accept (and handshake), not the client's start-up.
+    tls_wait_pending($server, $client);
+    $timeout = isset($p['accept_timeout']) ? (float)$p['accept_timeout'] : 5.0;
+    $t0 = microtime(true);
+    [$conn, $warnings, $exception] = capture(fn() => stream_socket_accept($server, $timeout));
+    $elapsed = microtime(true) - $t0;
+    $ok = is_resource($conn);
+    $sres = ['accept_ok' => $ok, 'accept_warnings' => $warnings, 'accept_exception' => $exception];
+    if (isset($p['accept_elapsed_between']) && is_array($p['accept_elapsed_between'])) {
+        [$lo, $hi] = array_map('floatval', array_values($p['accept_elapsed_between']) + [0, INF]);
+        $sres['accept_elapsed_in_range'] = $elapsed >= $lo && $elapsed <= $hi;
+    }
+    if ($ok) {
+        stream_set_timeout($conn, IO_TIMEOUT);
+        $enabled = true;
+        if (isset($p['server_enable'])) {
+            if (isset($p['server_ssl']) && is_array($p['server_ssl'])) {
+                foreach ($p['server_ssl'] as $k => $v) {
+                    quiet(fn() => stream_context_set_option($conn, 'ssl', (string)$k, $v));
+                }
+            }
+            $method = (int)$p['server_enable'];
+            [$r, $w, $e] = capture(fn() => stream_socket_enable_crypto($conn, true, $method));
+            $sres['enable_result'] = $r;
+            $sres['enable_warnings'] = $w;
+            $sres['enable_exception'] = $e;
+            $enabled = $r === true;
+        }
+        $meta = stream_get_meta_data($conn);
+        $sres['stream_type'] = $meta['stream_type'] ?? null;
+        $sres['crypto'] = $meta['crypto'] ?? null;
+        if ($enabled) {
+            $io = [];
+            $sres['read'] = read_collect($conn, 4, $io);
+            [, $w] = capture(fn() => fwrite($conn, 'pong'));
+            array_push($io, ...$w);
+            $sres['io_warnings'] = $io;
+        }
+    }
+    $cres = tls_client_finish($client);
+    if ($ok && is_resource($conn)) {
+        quiet(fn() => fclose($conn));
+    }
+    return ['probe' => 'tls', 'server' => $sres, 'client' => $cres];
+}
+
+/**
+ * enable-crypto {method?, enable?=true} → {probe, result, warnings, exception}:
+ * stream_socket_enable_crypto on the server stream itself (method absent → not passed).
+ */
+function probe_enable_crypto(Srv $srv, array $p): array
+{
+    $server = $srv->stream;
+    $enable = (bool)($p['enable'] ?? true);
+    $hasMethod = isset($p['method']);
+    $method = $hasMethod ? (int)$p['method'] : null;
+    [$result, $warnings, $exception] = capture(function () use ($server, $enable, $hasMethod, $method) {
+        if ($hasMethod) {
+            return stream_socket_enable_crypto($server, $enable, $method);
+        }
+        return stream_socket_enable_crypto($server, $enable);
+    });
+    return ['probe' => 'enable-crypto', 'result' => $result, 'warnings' => $warnings, 'exception' => $exception];
+}
+
 function probe_close(Srv $srv, array $p): array
 {
     if (is_resource($srv->stream)) {
@@ -973,7 +1211,7 @@ function run_probe(Srv $srv, array $p): array
 {
     $name = (string)($p['probe'] ?? '');
     $known = ['connect', 'accept', 'accept-timing', 'second-server', 'fill-backlog', 'shutdown', 'close',
-        'recvfrom', 'recvfrom-direct', 'sendto'];
+        'recvfrom', 'recvfrom-direct', 'sendto', 'tls', 'enable-crypto'];
     if (!in_array($name, $known, true)) {
         return ['probe' => $name, 'skipped' => true];
     }
@@ -1000,6 +1238,8 @@ function run_probe(Srv $srv, array $p): array
         case 'recvfrom': return probe_recvfrom($srv, $p);
         case 'recvfrom-direct': return probe_recvfrom_direct($srv, $p);
         case 'sendto': return probe_sendto($srv, $p);
+        case 'tls': return probe_tls($srv, $p);
+        case 'enable-crypto': return probe_enable_crypto($srv, $p);
     }
     return ['probe' => $name, 'skipped' => true];
 }
