@@ -36,8 +36,12 @@ const bits = (b: Buffer) => der(0x03, Buffer.concat([Buffer.from([0]), b]));
 const utf8 = (s: string) => der(0x0c, Buffer.from(s));
 const bool = (v: boolean) => der(0x01, Buffer.from([v ? 0xff : 0]));
 
+/** A non-negative INTEGER in minimal form: leading zero bytes dropped, one added back when the top bit is set. */
 function integer(b: Buffer): Buffer {
-  return der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const digits = b.subarray(i);
+  return der(0x02, digits[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), digits]) : digits);
 }
 
 function oid(dotted: string): Buffer {
