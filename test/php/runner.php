@@ -15,7 +15,8 @@ error_reporting(E_ALL);
 ini_set('display_errors', 'stderr');
 ini_set('log_errors', '0');
 
-const JSON_OUT_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE;
+require __DIR__ . '/common.php';
+
 const CLIENT_CONNECT_TIMEOUT = 2.0;
 const IO_TIMEOUT = 2;
 // Last-resort bound on the whole run (seconds); SSS_RUNNER_WATCHDOG overrides it.
@@ -23,9 +24,6 @@ define('WATCHDOG_SECONDS', max(1, (int)(getenv('SSS_RUNNER_WATCHDOG') ?: 30)));
 
 /** Output object being built; the watchdog prints whatever is there. */
 $GLOBALS['OUT'] = [];
-$GLOBALS['EMITTED'] = false;
-/** Current warning collector (array) or null (warnings dropped). */
-$GLOBALS['COLLECT'] = null;
 /** Things kept open for the whole case (occupying sockets, servers, fds). */
 $GLOBALS['KEEP'] = [];
 
@@ -34,48 +32,6 @@ function diag(string $msg): void
     fwrite(STDERR, "runner.php: $msg\n");
 }
 
-function emit(array $out): void
-{
-    if ($GLOBALS['EMITTED']) {
-        return;
-    }
-    $GLOBALS['EMITTED'] = true;
-    $json = json_encode($out, JSON_OUT_FLAGS);
-    if ($json === false) {
-        $json = json_encode(['ok' => false, 'runner_error' => 'json_encode failed: ' . json_last_error_msg()], JSON_OUT_FLAGS);
-    }
-    fwrite(STDOUT, $json . "\n");
-    fflush(STDOUT);
-}
-
-set_error_handler(function (int $errno, string $errstr, string $file = '', int $line = 0): bool {
-    if ($GLOBALS['COLLECT'] !== null) {
-        $GLOBALS['COLLECT'][] = $errstr;
-    } elseif (error_reporting() & $errno) {
-        diag("unexpected diagnostic (ignored): $errstr at $file:$line");
-    }
-    return true;
-});
-
-/**
- * Run $fn collecting every warning/notice it raises and any Error/Exception it throws.
- * Returns [result, warnings, exception-string-or-null].
- */
-function capture(callable $fn): array
-{
-    $prev = $GLOBALS['COLLECT'];
-    $GLOBALS['COLLECT'] = [];
-    $result = null;
-    $exception = null;
-    try {
-        $result = $fn();
-    } catch (\Throwable $e) {
-        $exception = get_class($e) . ': ' . $e->getMessage();
-    }
-    $warnings = $GLOBALS['COLLECT'];
-    $GLOBALS['COLLECT'] = $prev;
-    return [$result, $warnings, $exception];
-}
 
 /** Run $fn with every diagnostic dropped. */
 function quiet(callable $fn)
@@ -437,24 +393,9 @@ function connect_client(Srv $srv, ?int &$errno = null, ?string &$errstr = null)
 
 function read_exact($stream, int $len): string
 {
-    $buf = '';
-    $deadline = microtime(true) + IO_TIMEOUT;
-    while (strlen($buf) < $len && microtime(true) < $deadline) {
-        $chunk = quiet(fn() => fread($stream, $len - strlen($buf)));
-        if ($chunk === false) {
-            break;
-        }
-        if ($chunk === '') {
-            $meta = stream_get_meta_data($stream);
-            if ($meta['eof'] || $meta['timed_out']) {
-                break;
-            }
-            usleep(10000);
-            continue;
-        }
-        $buf .= $chunk;
-    }
-    return $buf;
+    $ignored = [];
+    $read = read_collect($stream, $len, $ignored);
+    return $read === false ? '' : $read;
 }
 
 /** Timeout argument handling shared by accept probes: returns [args-after-server, effective-seconds]. */

@@ -26,6 +26,8 @@
 
 declare(strict_types=0);
 
+require __DIR__ . '/common.php';
+
 error_reporting(E_ALL);
 ini_set('display_errors', 'stderr');
 ini_set('log_errors', '0');
@@ -45,45 +47,7 @@ const SETTLE_SECONDS = 0.2;
 const ALARM_SECONDS = 15;
 
 $GLOBALS['OUT'] = ['ok' => false, 'errno' => 0, 'errstr' => '', 'warnings' => [], 'exception' => null];
-$GLOBALS['EMITTED'] = false;
-$GLOBALS['COLLECT'] = null;
 
-function emit(array $out): void
-{
-    if ($GLOBALS['EMITTED']) {
-        return;
-    }
-    $GLOBALS['EMITTED'] = true;
-    $flags = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE;
-    fwrite(STDOUT, json_encode($out, $flags) . "\n");
-    fflush(STDOUT);
-}
-
-set_error_handler(function (int $errno, string $errstr): bool {
-    if ($GLOBALS['COLLECT'] !== null) {
-        $GLOBALS['COLLECT'][] = $errstr;
-    } else {
-        fwrite(STDERR, "tls-client.php: unexpected diagnostic (ignored): $errstr\n");
-    }
-    return true;
-});
-
-/** [result, warnings, exception-or-null] */
-function capture(callable $fn): array
-{
-    $prev = $GLOBALS['COLLECT'];
-    $GLOBALS['COLLECT'] = [];
-    $result = null;
-    $exception = null;
-    try {
-        $result = $fn();
-    } catch (\Throwable $e) {
-        $exception = get_class($e) . ': ' . $e->getMessage();
-    }
-    $warnings = $GLOBALS['COLLECT'];
-    $GLOBALS['COLLECT'] = $prev;
-    return [$result, $warnings, $exception];
-}
 
 if (function_exists('pcntl_async_signals')) {
     pcntl_async_signals(true);
