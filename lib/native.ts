@@ -58,6 +58,8 @@ export interface Addon {
   unixQueue(h: NativeHandle): { listening: boolean; length: number; limit: number };
   getaddrinfo(host: string, family: number, socktype: number, numericOnly: boolean): NativeInetEndpoint[];
   close(h: NativeHandle): void;
+  /** The C library's strerror() text for a (positive) errno. */
+  strerror(errno: number): string;
   release(h: NativeHandle): number;
   fd(h: NativeHandle): number;
   acceptBatch(h: NativeHandle, max: number, withPeers: false): number[];

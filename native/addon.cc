@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "dgram.h"
+#include "errno.h"
 #include "handle.h"
 #include "io.h"
 #include "syscalls.h"
@@ -118,6 +119,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "pollStart", PollStart);
   Export(e, exports_obj, data, "pollStop", PollStop);
   Export(e, exports_obj, data, "setKeepAlive", SetKeepAlive);
+  Export(e, exports_obj, data, "strerror", Strerror);
   exports_obj.Set("constants", Constants(e));
   return exports;
 }

@@ -1,5 +1,7 @@
 #include "errno.h"
 
+#include "args.h"
+
 #include <netdb.h>
 
 #include <cerrno>
@@ -92,6 +94,12 @@ Napi::Error MakeErrnoError(Napi::Env env, int err, const char* syscall) {
 Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall) {
   MakeErrnoError(env, err, syscall).ThrowAsJavaScriptException();
   return Napi::Value();
+}
+
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  int32_t err = 0;
+  if (!ReadInt32(info, 0, "errno", 0, 4095, &err)) return Napi::Value();
+  return Napi::String::New(info.Env(), std::strerror(err));
 }
 
 Napi::Value ThrowGaiError(Napi::Env env, int gai_err, int sys_err) {

@@ -16,4 +16,7 @@ Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall);
 // Resolver failures: code is the EAI_* name, errno the real errno for EAI_SYSTEM, else 0.
 Napi::Value ThrowGaiError(Napi::Env env, int gai_err, int sys_err);
 
+// strerror(errno) for JS, which only has libuv's lower-case texts.
+Napi::Value Strerror(const Napi::CallbackInfo& info);
+
 }  // namespace sss

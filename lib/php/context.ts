@@ -20,6 +20,21 @@ export class StreamContext {
   }
 }
 
+/** The context each stream resource carries (server streams and the connections they accept). */
+const streamContexts = new WeakMap<object, StreamContext>();
+
+export function attachContext(stream: object, context: StreamContext): void {
+  streamContexts.set(stream, context);
+}
+
+/** A context argument: a context, or a stream whose context is meant (as PHP allows). */
+function contextOf(fn: string, target: StreamContext | object): StreamContext {
+  if (target instanceof StreamContext) return target;
+  const context = streamContexts.get(target);
+  if (context === undefined) throw new TypeError(`${fn}(): Argument #1 ($stream_or_context) must be a stream context or a stream`);
+  return context;
+}
+
 function checkOptions(fn: string, options: unknown): ContextOptions {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) {
@@ -55,12 +70,13 @@ export function resetDefaultContext(): void {
   defaultContext = new StreamContext();
 }
 
-export function stream_context_get_options(context: StreamContext): ContextOptions {
-  return JSON.parse(JSON.stringify(context.options)) as ContextOptions;
+export function stream_context_get_options(context: StreamContext | object): ContextOptions {
+  return JSON.parse(JSON.stringify(contextOf('stream_context_get_options', context).options)) as ContextOptions;
 }
 
-/** stream_context_set_option(ctx, wrapper, option, value) or (ctx, [wrapper => [option => value]]). */
-export function stream_context_set_option(context: StreamContext, wrapperOrOptions: string | ContextOptions, option?: string, value?: unknown): true {
+/** stream_context_set_option(ctx|stream, wrapper, option, value) or (ctx|stream, [wrapper => [option => value]]). */
+export function stream_context_set_option(target: StreamContext | object, wrapperOrOptions: string | ContextOptions, option?: string, value?: unknown): true {
+  const context = contextOf('stream_context_set_option', target);
   if (typeof wrapperOrOptions === 'string') {
     if (option === undefined) throw new TypeError('stream_context_set_option(): Argument #3 ($option_name) cannot be null when argument #2 ($wrapper_or_options) is a string');
     (context.options[wrapperOrOptions] ??= {})[option] = value;

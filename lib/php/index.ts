@@ -9,6 +9,8 @@ export {
   stream_socket_sendto,
   stream_get_transports,
   stream_set_blocking,
+  stream_set_timeout,
+  stream_get_meta_data,
   fclose,
   ValueError,
   type PhpStream,
@@ -22,4 +24,5 @@ export {
   stream_context_set_option,
   type ContextOptions,
 } from './context.js';
+export { stream_socket_enable_crypto } from './enable-crypto.js';
 export { lastSocketError, ini_get, ini_set } from './diagnostics.js';

@@ -9,8 +9,10 @@ import type { StreamServer } from '../server.js';
 import type { Transport } from '../url.js';
 import { parsePhpAddress, phpTransport, PhpParseError, PHP_UNIX_PATH_MAX, type PhpTarget } from './address.js';
 import { STREAM_SERVER_BIND, STREAM_SERVER_LISTEN } from './constants.js';
-import { StreamContext, stream_context_get_default } from './context.js';
+import { attachContext, StreamContext, stream_context_get_default } from './context.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
+import { TLS_CAPABLE } from './stream-state.js';
+import { serverCryptoMethod } from './tls-setup.js';
 import { phpInt, phpTruthy, toCInt } from './values.js';
 
 /** A by-reference argument: PHP's `&$errno` is `ref(0)` here, read back as `.value`. */
@@ -30,12 +32,20 @@ export const PHP_DEFAULT_BACKLOG = 32;
 /** What stream_socket_server() returns: PHP's server stream resource. */
 export class PhpServerStream {
   blocking = true;
+  /** stream_set_timeout() in seconds; null: ini default_socket_timeout. Bounds TLS handshakes in accept. */
+  readTimeout: number | null = null;
+  /** For ssl:// and tls*:// servers, the STREAM_CRYPTO_METHOD_* set each accepted connection negotiates. */
+  readonly cryptoMethod: number | null;
   constructor(
     readonly transport: Transport,
     /** null when the flags had no STREAM_SERVER_BIND: PHP then makes no socket at all. */
     readonly server: StreamServer | DatagramServer | null,
     readonly context: StreamContext,
-  ) {}
+  ) {
+    // PHP fixes the method when the server is made; the other ssl options are read at each accept.
+    this.cryptoMethod = transport !== 'tcp' && TLS_CAPABLE.has(transport) ? serverCryptoMethod(transport, context) : null;
+    attachContext(this, context);
+  }
 }
 
 /** A failure whose errstr is PHP's resolver text. */
@@ -145,9 +155,6 @@ function open(address: string, flags: number, context: StreamContext): PhpServer
   const { transport } = phpTransport(address);
   // Without the bind bit PHP creates no socket and parses nothing more.
   if ((flags & STREAM_SERVER_BIND) === 0) return new PhpServerStream(transport, null, context);
-  if (transport !== 'tcp' && transport !== 'unix' && transport !== 'udp' && transport !== 'udg') {
-    throw new PhpParseError(`the ${transport}:// transport is not available in this version of the facade`);
-  }
   const target = parsePhpAddress(address);
   if (target.kind === 'unix' && target.truncated) {
     phpWarning('stream_socket_server', `socket path exceeded the maximum allowed length of ${PHP_UNIX_PATH_MAX} bytes and was truncated`, 'Notice');

@@ -1,21 +1,24 @@
 // The rest of PHP's stream_socket_* family, on server streams and on the
 // net.Sockets that stream_socket_accept() hands out.
 import type net from 'node:net';
+import tls from 'node:tls';
 import { DatagramServer } from '../datagram.js';
 import { SocketError } from '../errors.js';
 import { isUnixEndpoint } from '../endpoint.js';
 import { C, native, type NativeEndpoint } from '../native.js';
 import { TRANSPORTS } from '../url.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
-import { ini_get, phpWarning, recordSocketError } from './diagnostics.js';
+import { attachContext } from './context.js';
+import { cryptoMeta } from './crypto.js';
+import { phpWarning, recordSocketError } from './diagnostics.js';
+import { secureAccepted } from './enable-crypto.js';
 import { PhpServerStream, type Ref } from './server.js';
-import { cAtoi, phpTruthy } from './values.js';
+import { activeSocket, connectionState, registerConnection, streamType, timeoutMs, TLS_CAPABLE } from './stream-state.js';
+import { tlsSetup } from './tls-setup.js';
+import { cAtoi, phpTruthy, ValueError } from './values.js';
 import { isIP } from 'node:net';
 
-/** PHP's ValueError (a RangeError here, so plain JS code can catch it as one). */
-export class ValueError extends RangeError {
-  override name = 'ValueError';
-}
+export { ValueError };
 
 export type PhpStream = PhpServerStream | net.Socket;
 
@@ -54,13 +57,6 @@ export function stream_socket_get_name(stream: PhpStream, remote: boolean): stri
   }
 }
 
-function timeoutMs(timeout: number | null | undefined): number | undefined {
-  const seconds = timeout ?? Number(ini_get('default_socket_timeout'));
-  if (seconds < 0) return undefined; // negative: wait forever
-  const ms = Math.floor(seconds * 1000);
-  return ms > 2 ** 31 - 1 ? undefined : ms; // absurdly large: forever as well
-}
-
 function acceptFailed(text: string, error: SocketError | null): false {
   recordSocketError(error);
   phpWarning('stream_socket_accept', `Accept failed: ${text}`);
@@ -83,6 +79,8 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
     return acceptFailed('Connection timed out', null);
   }
   if (server instanceof DatagramServer) return acceptOnDatagram(server, ms);
+  // ssl:// and tls*://: the ssl options are read before the wait (see secureAccepted).
+  const crypto = stream.cryptoMethod === null ? null : tlsSetup(stream.context, stream.cryptoMethod);
   let conn: net.Socket;
   try {
     // Paused: like a PHP stream, nothing is read until asked, so STREAM_OOB
@@ -94,9 +92,22 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
     const text = error.code === 'ETIMEDOUT' ? 'Connection timed out' : error.code === 'EBADF' ? 'Bad file descriptor' : error.reason;
     return acceptFailed(text, error);
   }
-  if (stream.transport === 'tcp' && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
-  if (peerName) peerName.value = peerText(conn);
-  return conn;
+  if (TLS_CAPABLE.has(stream.transport) && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
+  const peer = peerText(conn);
+  let secure: tls.TLSSocket | null = null;
+  if (crypto !== null) {
+    // The handshake is bounded by the server stream's read timeout, not the accept timeout (as in PHP).
+    secure = await secureAccepted(conn, crypto, timeoutMs(stream.readTimeout));
+    if (secure === null) {
+      phpWarning('stream_socket_accept', 'Failed to enable crypto');
+      return acceptFailed('Success', null); // sic: PHP's text after a failed handshake
+    }
+  }
+  const accepted = secure ?? conn;
+  registerConnection(accepted, { transport: stream.transport, context: stream.context, secure, readTimeout: null, timedOut: false });
+  attachContext(accepted, stream.context);
+  if (peerName) peerName.value = peer;
+  return accepted;
 }
 
 /** PHP polls, then accept() fails: EOPNOTSUPP once a datagram is there, a timeout otherwise. */
@@ -146,6 +157,11 @@ export function stream_socket_sendto(stream: PhpStream, data: string | Buffer, f
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const fd = targetOf(stream);
   if (fd === null) return sysFailure('stream_socket_sendto', { reason: 'Bad file descriptor' });
+  if (!(stream instanceof PhpServerStream) && activeSocket(stream) instanceof tls.TLSSocket) {
+    // Encrypted: the bytes go through the TLS layer (no flags, no target, as with PHP's ssl streams).
+    activeSocket(stream).write(bytes);
+    return bytes.length;
+  }
   const sysFlags = flags & STREAM_OOB ? C.MSG_OOB! : 0;
   let target: NativeEndpoint | null = null;
   if (address !== '') {
@@ -213,13 +229,13 @@ export async function stream_socket_recvfrom(stream: PhpStream, length: number, 
     return stream.server instanceof DatagramServer ? recvDatagram(stream, stream.server, length, flags, address) : false;
   }
   try {
-    if (flags & STREAM_OOB) {
+    if (flags & STREAM_OOB && !(activeSocket(stream) instanceof tls.TLSSocket)) {
       const got = native.recvfrom(fd, length, C.MSG_OOB! | C.MSG_DONTWAIT!);
       if (got === null) return false;
       if (address) address.value = '';
       return got.data;
     }
-    const data = await readSome(stream, length, (flags & STREAM_PEEK) !== 0);
+    const data = await readSome(activeSocket(stream), length, (flags & STREAM_PEEK) !== 0);
     if (address) address.value = '';
     return data;
   } catch (error) {
@@ -271,6 +287,43 @@ function readSome(socket: net.Socket, length: number, peek: boolean): Promise<Bu
   });
 }
 
+/** PHP's stream_get_meta_data() for a socket stream, with the `crypto` block once TLS is on. */
+export function stream_get_meta_data(stream: PhpStream): Record<string, unknown> {
+  if (stream instanceof PhpServerStream) {
+    return { timed_out: false, blocked: stream.blocking, eof: false, stream_type: streamType(stream.transport), mode: 'r+', unread_bytes: 0, seekable: false };
+  }
+  const state = connectionState(stream);
+  const socket = activeSocket(stream);
+  const meta: Record<string, unknown> = {
+    timed_out: state?.timedOut ?? false,
+    blocked: true,
+    eof: socket.readableEnded,
+    stream_type: streamType(state?.transport ?? 'tcp'),
+    mode: 'r+',
+    unread_bytes: 0,
+    seekable: false,
+  };
+  if (socket instanceof tls.TLSSocket && socket.encrypted && !socket.destroyed) meta.crypto = cryptoMeta(socket);
+  return meta;
+}
+
+/**
+ * PHP's stream_set_timeout(): the read timeout of a stream. On a server
+ * stream it bounds the TLS handshake of each accept; on a connection, its
+ * STARTTLS handshake.
+ */
+export function stream_set_timeout(stream: PhpStream, seconds: number, microseconds = 0): boolean {
+  if (!Number.isInteger(seconds) || !Number.isInteger(microseconds)) throw new TypeError('stream_set_timeout(): Arguments #2 and #3 must be of type int');
+  const value = seconds + microseconds / 1e6;
+  if (stream instanceof PhpServerStream) stream.readTimeout = value;
+  else {
+    const state = connectionState(stream);
+    if (state === null) return false;
+    state.readTimeout = value;
+  }
+  return true;
+}
+
 export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean {
   // Accept and recvfrom are asynchronous here either way; PHP's accept
   // ignores the flag too. Kept so that ported code runs unchanged.
@@ -278,9 +331,16 @@ export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean
   return true;
 }
 
-/** fclose(): closes a server stream (the unix socket file stays, as in PHP) or a connection. */
+/** fclose(): closes a server stream (the unix socket file stays, as in PHP) or a connection (TLS: after its close_notify). */
 export function fclose(stream: PhpStream): boolean {
-  if (stream instanceof PhpServerStream) stream.server?.close();
-  else stream.destroy();
+  if (stream instanceof PhpServerStream) {
+    stream.server?.close();
+    return true;
+  }
+  const socket = activeSocket(stream);
+  if (socket instanceof tls.TLSSocket && !socket.destroyed) {
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  } else socket.destroy();
   return true;
 }

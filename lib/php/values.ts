@@ -57,3 +57,8 @@ export function cAtoi(text: string): number {
   if (long < -LONG_MAX - 1n) long = -LONG_MAX - 1n;
   return Number(BigInt.asIntN(32, long));
 }
+
+/** PHP's ValueError (a RangeError here, so plain JS code can catch it as one). */
+export class ValueError extends RangeError {
+  override name = 'ValueError';
+}

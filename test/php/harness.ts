@@ -29,10 +29,24 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The {tls} fixtures (make-tls.sh), made once per test process in a directory `nobody` can read; removed at exit. */
+let tlsDir: string | undefined;
+function tlsFixtures(): string {
+  if (tlsDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'sss-tls-'));
+    chmodSync(dir, 0o755);
+    const made = spawnSync('bash', [join(ROOT, 'test/php/make-tls.sh'), dir], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`make-tls.sh failed: ${made.stderr}`);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    tlsDir = dir;
+  }
+  return tlsDir;
+}
+
 /** Replaces placeholders in every string of the case. */
-function substitute(value: unknown, vars: { tmp: string; port: number; port2: number }): unknown {
+function substitute(value: unknown, vars: { tmp: string; port: number; port2: number; tls: string }): unknown {
   if (typeof value === 'string') {
-    let s = value.replaceAll('{tmp}', vars.tmp).replaceAll('{port}', String(vars.port)).replaceAll('{port2}', String(vars.port2)).replaceAll('{pid}', String(process.pid));
+    let s = value.replaceAll('{tmp}', vars.tmp).replaceAll('{tls}', vars.tls).replaceAll('{port}', String(vars.port)).replaceAll('{port2}', String(vars.port2)).replaceAll('{pid}', String(process.pid));
     // {fill:N} pads the target (what follows "scheme://") to N bytes.
     s = s.replace(/\{fill:(\d+)\}/, (_m, n: string, offset: number, whole: string) => {
       const start = whole.indexOf('://') >= 0 ? whole.indexOf('://') + 3 : 0;
@@ -93,6 +107,7 @@ function runChild(cmd: string, args: string[], input: string, c: Case, env: Node
 /** Masks what differs from run to run: temp dir, ports. */
 function mask(observation: Observation, tmp: string, ports: number[]): Observation {
   let text = JSON.stringify(observation).replaceAll(tmp, '<tmp>');
+  if (tlsDir !== undefined) text = text.replaceAll(tlsDir, '<tls>');
   const server = observation.server as { name?: unknown } | undefined;
   const serverPort = typeof server?.name === 'string' ? /:(\d+)$/.exec(server.name)?.[1] : undefined;
   const known = new Set([...ports.map(String), ...(serverPort ? [serverPort] : [])]);
@@ -102,6 +117,20 @@ function mask(observation: Observation, tmp: string, ports: number[]): Observati
   return JSON.parse(text) as Observation;
 }
 
+/**
+ * A server that closes before its handshake races the client's hello: a FIN
+ * or a reset, so the client may add "SSL: Connection reset by peer" (or
+ * "Broken pipe"). The recordings normalise that warning away; so does this.
+ */
+const CLIENT_RACE_WARNING = /^stream_socket_client\(\): SSL: (Connection reset by peer|Broken pipe)$/;
+function normaliseTlsRace(observation: Observation): Observation {
+  for (const probe of (observation.probes as Observation[] | undefined) ?? []) {
+    const client = probe.probe === 'tls' ? (probe.client as { warnings?: string[] } | undefined) : undefined;
+    if (Array.isArray(client?.warnings)) client.warnings = client.warnings.filter((w) => !CLIENT_RACE_WARNING.test(w));
+  }
+  return observation;
+}
+
 async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Observation> {
   // Same length on both sides: paths are compared after masking, and a
   // truncated unix path must keep the same number of bytes of the name.
@@ -109,7 +138,8 @@ async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Obs
   mkdirSync(tmp);
   chmodSync(tmp, 0o755);
   const ports = [await freePort(), await freePort()];
-  const prepared = substitute(c, { tmp, port: ports[0]!, port2: ports[1]! }) as Case;
+  const tls = JSON.stringify(c).includes('{tls}') ? tlsFixtures() : '';
+  const prepared = substitute(c, { tmp, port: ports[0]!, port2: ports[1]!, tls }) as Case;
   runFsSetup((prepared.setup ?? []).filter((s) => FS_STEPS.has(s.kind)));
   const runnerCase = { ...prepared, setup: (prepared.setup ?? []).filter((s) => !FS_STEPS.has(s.kind)) };
   const input = JSON.stringify({ case: runnerCase, tmp, port: ports[0], port2: ports[1] });
@@ -120,7 +150,7 @@ async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Obs
       : await runChild(process.execPath, ['--no-warnings', join(ROOT, 'test/php/runner.mjs')], input, c, { ...process.env, SSS_PHP_INI: JSON.stringify(c.ini ?? {}) });
   const line = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`${side} runner failed (exit ${code}) on ${c.id}:\n${stdout}\n${stderr}`);
-  return mask(JSON.parse(line) as Observation, tmp, ports);
+  return normaliseTlsRace(mask(JSON.parse(line) as Observation, tmp, ports));
 }
 
 /** Runs the case through PHP, then through the facade, each in its own temp dir. */

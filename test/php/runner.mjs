@@ -1,6 +1,6 @@
 // Facade side of the differential runner (protocol: PROTOCOL.md).
 // Reads one case on stdin, runs it through the facade, prints one JSON observation.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, fstatSync, lstatSync, mkdirSync, chmodSync, openSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
@@ -284,6 +284,55 @@ async function recvfromDatagram(server, p) {
   return out;
 }
 
+// ---- tls probe helpers (the client is real PHP: tls-client.php) ------------
+const TLS_CLIENT = new URL('./tls-client.php', import.meta.url).pathname;
+const IO_TIMEOUT = 2;
+
+function startTlsClient(input) {
+  const child = spawn('php', [TLS_CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const done = new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 17_000);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        resolve({ runner_error: 'tls-client.php gave no JSON' });
+      }
+    });
+    child.on('error', () => resolve({ runner_error: 'tls-client.php could not be started' }));
+  });
+  child.stdin.on('error', () => {});
+  child.stdin.end(`${JSON.stringify(input)}\n`);
+  return { child, done };
+}
+
+/** Waits (≤ 5 s) until a connection is pending, so that the accept timeout times the accept, not the client's start-up. */
+async function waitPending(server, client) {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && client.child.exitCode === null) {
+    if (server.server.queue().length > 0) return;
+    await sleep(1);
+  }
+}
+
+/** Up to `len` bytes within IO_TIMEOUT: stops at end of stream or a failed read (false if nothing came before). */
+async function readCollect(conn, len) {
+  let buf = '';
+  const deadline = Date.now() + IO_TIMEOUT * 1000;
+  while (buf.length < len && Date.now() < deadline) {
+    const got = await Promise.race([php.stream_socket_recvfrom(conn, len - buf.length), sleep(deadline - Date.now()).then(() => null)]);
+    if (got === null) break;
+    if (got === false) return buf === '' ? false : buf;
+    if (got.length === 0) break;
+    buf += got.toString();
+  }
+  return buf;
+}
+
 // ---- probes ---------------------------------------------------------------
 async function acceptOnce(server, timeout) {
   const conn = timeout === 'omit' ? await php.stream_socket_accept(server) : await php.stream_socket_accept(server, timeout);
@@ -454,6 +503,64 @@ const probes = {
     }
     return { result, warnings: await takeWarnings(), exception };
   },
+  async tls(server, p) {
+    const input = { url: p.client_url.replace('{addr}', nameOrTarget(server)) };
+    if (p.client_ssl && typeof p.client_ssl === 'object') input.ssl = p.client_ssl;
+    if (p.client_hold !== undefined) input.hold = p.client_hold;
+    if (p.client_io !== undefined && p.client_io !== null) input.io = Boolean(p.client_io);
+    if (p.client_send !== undefined) input.send = String(p.client_send);
+    const client = startTlsClient(input);
+    // With a timed accept, wait for the connection first, as runner.php does. Otherwise accept at
+    // once (PHP's 5 s wait plus its 5 s accept): the accept wakes when the connection arrives, so a
+    // server that fails before its handshake (tls-missing-key-file) closes before the client's
+    // hello is there, as PHP's does after its warm-up.
+    if (p.accept_timeout !== undefined) await waitPending(server, client);
+    const started = performance.now();
+    const conn = await php.stream_socket_accept(server, p.accept_timeout ?? 10);
+    const elapsed = (performance.now() - started) / 1000;
+    const sres = { accept_ok: conn !== false, accept_warnings: await takeWarnings(), accept_exception: null };
+    if (Array.isArray(p.accept_elapsed_between)) {
+      const [lo, hi = Infinity] = p.accept_elapsed_between;
+      sres.accept_elapsed_in_range = elapsed >= lo && elapsed <= hi;
+    }
+    if (conn !== false) {
+      php.stream_set_timeout(conn, IO_TIMEOUT);
+      let enabled = true;
+      if (p.server_enable !== undefined) {
+        for (const [k, v] of Object.entries(p.server_ssl ?? {})) php.stream_context_set_option(conn, 'ssl', k, v);
+        let result = null;
+        let exception = null;
+        try {
+          result = await php.stream_socket_enable_crypto(conn, true, p.server_enable);
+        } catch (error) {
+          exception = exceptionText(error);
+        }
+        Object.assign(sres, { enable_result: result, enable_warnings: await takeWarnings(), enable_exception: exception });
+        enabled = result === true;
+      }
+      const meta = php.stream_get_meta_data(conn);
+      sres.stream_type = meta.stream_type ?? null;
+      sres.crypto = meta.crypto ?? null;
+      if (enabled) {
+        sres.read = await readCollect(conn, 4);
+        php.stream_socket_sendto(conn, 'pong');
+        sres.io_warnings = await takeWarnings();
+      }
+    }
+    const cres = await client.done;
+    if (conn !== false) php.fclose(conn);
+    return { server: sres, client: cres };
+  },
+  async 'enable-crypto'(server, p) {
+    let result = null;
+    let exception = null;
+    try {
+      result = p.method === undefined || p.method === null ? await php.stream_socket_enable_crypto(server, p.enable ?? true) : await php.stream_socket_enable_crypto(server, p.enable ?? true, p.method);
+    } catch (error) {
+      exception = exceptionText(error);
+    }
+    return { result, warnings: await takeWarnings(), exception };
+  },
   async close(server) {
     php.fclose(server);
     const target = unixTarget(c.url);
@@ -482,7 +589,12 @@ async function main() {
   exhausted = [];
   const out = { ok: server !== false, errno: errno.value, errstr: errstr.value, warnings: await takeWarnings() };
   if (server !== false) {
-    out.server = { name: php.stream_socket_get_name(server, false), backlog: server.server?.listening ? ssRow(server, unixTarget(c.url) !== undefined)?.sendQ ?? null : null };
+    const { stream_type, mode, blocked, timed_out, eof } = php.stream_get_meta_data(server);
+    out.server = {
+      name: php.stream_socket_get_name(server, false),
+      meta: { stream_type, mode, blocked, timed_out, eof },
+      backlog: server.server?.listening ? ssRow(server, unixTarget(c.url) !== undefined)?.sendQ ?? null : null,
+    };
   }
   const target = unixTarget(c.url);
   if (target !== undefined && target !== '' && !target.startsWith('\0')) out.file = fileInfo(target);

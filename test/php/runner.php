@@ -1314,7 +1314,12 @@ function main(): int
         $srv->stream = $server;
         $srv->name = quiet(fn() => stream_socket_get_name($server, false));
         $row = ss_listener($server, $srv->unix, $srv->name);
-        $out['server'] = ['name' => $srv->name, 'backlog' => $row === null ? null : $row['sendq']];
+        $meta = stream_get_meta_data($server);
+        $out['server'] = [
+            'name' => $srv->name,
+            'meta' => array_intersect_key($meta, array_flip(['stream_type', 'mode', 'blocked', 'timed_out', 'eof'])),
+            'backlog' => $row === null ? null : $row['sendq'],
+        ];
     }
 
     if ($srv->unix && $target !== '' && $target[0] !== "\0") {

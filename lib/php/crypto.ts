@@ -1,0 +1,153 @@
+// The facade's TLS handshake: PHP's outcome and warnings, but asynchronous —
+// a handshake never blocks the event loop, and its deadline is the stream's
+// read timeout (default_socket_timeout or stream_set_timeout), as in PHP.
+import { createHash, type X509Certificate } from 'node:crypto';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { native } from '../native.js';
+import { phpWarning } from './diagnostics.js';
+import type { PeerPolicy, TlsSetup } from './tls-setup.js';
+
+const NO_SHARED_CIPHER =
+  'SSL_R_NO_SHARED_CIPHER: no suitable shared cipher could be used.  This could be because the server is missing an SSL certificate (local_cert context option)';
+/** What OpenSSL reports when its verify callback refuses a certificate (PHP's server does so inside the handshake). */
+const CERT_VERIFY_FAILED = 'SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed';
+
+interface OpenSslError extends Error {
+  code?: string;
+  library?: string;
+  reason?: string;
+  syscall?: string;
+  errno?: number;
+}
+
+/**
+ * Failures on the first record's header (the client does not speak TLS).
+ * PHP's OpenSSL has read only those 5 bytes, so its close finds unread data
+ * and the kernel answers with a reset; Node has read everything, so the
+ * facade resets on purpose to give the client the same ending.
+ */
+const NOT_TLS = new Set(['ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** PHP's warning for a failed handshake step, or none (the peer closed first). */
+function failureText(error: OpenSslError, hasCertificate: boolean): string | null {
+  // Without a certificate PHP's OpenSSL finds no cipher, Node's no signature algorithm: PHP explains both the same way.
+  if (error.code === 'ERR_SSL_NO_SHARED_CIPHER' || (!hasCertificate && error.code === 'ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM')) return NO_SHARED_CIPHER;
+  const packed = /error:([0-9A-F]{8}):/.exec(error.message);
+  if (packed !== null && error.library !== undefined && error.reason !== undefined) {
+    // OpenSSL 3's ERR_error_string_n() form, as PHP prints it: no function name.
+    return `SSL operation failed with code 1. OpenSSL Error messages:\nerror:${packed[1]}:${error.library}::${error.reason}`;
+  }
+  if (error.syscall !== undefined && typeof error.errno === 'number' && error.errno !== 0) return `SSL: ${native.strerror(Math.abs(error.errno))}`;
+  return null;
+}
+
+/** The verification error OpenSSL recorded for the peer's certificate, e.g. DEPTH_ZERO_SELF_SIGNED_CERT; null when it verified. */
+function verifyErrorOf(secure: tls.TLSSocket): string | null {
+  const handle = (secure as unknown as { _handle?: { verifyError?: () => { code?: string } | null } })._handle;
+  if (typeof handle?.verifyError === 'function') return handle.verifyError()?.code ?? null;
+  return secure.authorized ? null : String(secure.authorizationError ?? 'UNABLE_TO_VERIFY');
+}
+
+/** peer_fingerprint: a hex md5/sha1 string, or { algorithm: hex } pairs that must all match. */
+function fingerprintMatches(cert: X509Certificate, expected: unknown): boolean {
+  const digest = (algorithm: string) => createHash(algorithm).update(cert.raw).digest('hex');
+  if (typeof expected === 'string') {
+    const algorithm = expected.length === 32 ? 'md5' : expected.length === 40 ? 'sha1' : null;
+    return algorithm !== null && digest(algorithm) === expected.toLowerCase();
+  }
+  if (expected !== null && typeof expected === 'object') {
+    const pairs = Object.entries(expected as Record<string, unknown>);
+    return pairs.length > 0 && pairs.every(([algorithm, hex]) => {
+      try {
+        return digest(algorithm) === String(hex).toLowerCase();
+      } catch {
+        return false;
+      }
+    });
+  }
+  return false;
+}
+
+/** PHP's judgement of the peer once the handshake is done: a warning, or null to accept it. */
+function judgePeer(secure: tls.TLSSocket, policy: PeerPolicy): string | null {
+  const cert = secure.getPeerX509Certificate();
+  if (policy.requested && cert !== undefined) {
+    const code = verifyErrorOf(secure);
+    if (code !== null && !(code === 'DEPTH_ZERO_SELF_SIGNED_CERT' && policy.allowSelfSigned)) return CERT_VERIFY_FAILED;
+  }
+  if (policy.required && cert === undefined) return 'Could not get peer certificate';
+  if (cert === undefined) return null;
+  if (policy.fingerprint !== undefined && policy.fingerprint !== null && !fingerprintMatches(cert, policy.fingerprint)) return 'peer_fingerprint match failure';
+  if (policy.peerName !== null && tls.checkServerIdentity(policy.peerName, secure.getPeerCertificate()) !== undefined) {
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
+    return `Peer certificate CN=\`${cn}' did not match expected CN=\`${policy.peerName}'`;
+  }
+  return null;
+}
+
+/**
+ * Runs the handshake PHP's stream_socket_accept() / enable_crypto() would,
+ * on an accepted socket: a server handshake, or a client one for a client
+ * method. Resolves to the TLS socket, or to null after PHP's OpenSSL-level
+ * warnings (the socket is then closed, with a close_notify when the
+ * handshake itself had completed). `timeoutMs` undefined: no deadline.
+ */
+export function phpHandshake(raw: net.Socket, setup: Extract<TlsSetup, { ok: true }>, fn: string, timeoutMs: number | undefined): Promise<tls.TLSSocket | null> {
+  const secure = setup.client ? tls.connect({ ...setup.options, socket: raw }) : new tls.TLSSocket(raw, { ...setup.options, isServer: true });
+  return new Promise((resolve) => {
+    const finish = (warning: string | null, result: tls.TLSSocket | null) => {
+      clearTimeout(timer);
+      secure.off('error', onError).off('close', onClose).off('secure', onSecure).off('secureConnect', onSecure);
+      if (warning !== null) phpWarning(fn, warning);
+      resolve(result);
+    };
+    const onError = (error: OpenSslError) => {
+      if (NOT_TLS.has(error.code ?? '') && !raw.destroyed) raw.resetAndDestroy();
+      secure.destroy();
+      finish(failureText(error, setup.hasCertificate), null);
+    };
+    const onClose = () => finish(null, null);
+    const onSecure = () => {
+      const refusal = judgePeer(secure, setup.peer);
+      if (refusal === null) {
+        secure.on('error', () => {}); // later I/O errors end the stream, as a failed PHP read does
+        finish(null, secure);
+        return;
+      }
+      // PHP shuts the session down (close_notify) before it closes the socket.
+      secure.end();
+      setTimeout(() => secure.destroy(), 1000).unref();
+      finish(refusal, null);
+    };
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            secure.destroy();
+            finish('SSL: Handshake timed out', null);
+          }, timeoutMs);
+    secure.on('error', onError).once('close', onClose).once(setup.client ? 'secureConnect' : 'secure', onSecure);
+  });
+}
+
+/** stream_get_meta_data()['crypto'] of an established TLS socket. */
+export function cryptoMeta(secure: tls.TLSSocket): Record<string, string | number> {
+  const cipher = secure.getCipher();
+  const meta: Record<string, string | number> = {
+    protocol: secure.getProtocol() ?? '',
+    cipher_name: cipher.name,
+    cipher_bits: cipherBits(cipher.name),
+    cipher_version: cipher.version,
+  };
+  if (typeof secure.alpnProtocol === 'string') meta.alpn_protocol = secure.alpnProtocol;
+  return meta;
+}
+
+/** The symmetric key size a cipher suite's name states (OpenSSL's SSL_CIPHER_get_bits). */
+function cipherBits(name: string): number {
+  if (/CHACHA20|AES_?256|CAMELLIA_?256|ARIA_?256/.test(name)) return 256;
+  if (/AES_?128|CAMELLIA_?128|ARIA_?128|SM4/.test(name)) return 128;
+  if (/3DES|DES-CBC3/.test(name)) return 168;
+  return 0;
+}

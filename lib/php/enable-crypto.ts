@@ -1,0 +1,85 @@
+// stream_socket_enable_crypto() and the TLS step of stream_socket_accept()
+// on ssl:// and tls*:// servers. Both resolve when the handshake is over;
+// neither blocks the event loop while it runs.
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { phpHandshake } from './crypto.js';
+import { phpWarning } from './diagnostics.js';
+import { PhpServerStream } from './server.js';
+import { activeSocket, connectionState, TLS_CAPABLE, timeoutMs } from './stream-state.js';
+import { tlsSetup, type TlsSetup } from './tls-setup.js';
+import { phpInt, ValueError } from './values.js';
+import type { StreamContext } from './context.js';
+
+/**
+ * The handshake of an ssl:// accept. `setup` was read before the connection
+ * arrived, so a server that cannot do TLS (missing key…) closes the
+ * connection before the client's hello arrives, as PHP does. Null after
+ * PHP's warnings (the caller adds "Failed to enable crypto").
+ */
+export async function secureAccepted(conn: net.Socket, setup: TlsSetup, handshakeMs: number | undefined): Promise<tls.TLSSocket | null> {
+  if (!setup.ok) {
+    for (const warning of setup.warnings) phpWarning('stream_socket_accept', warning);
+    conn.destroy();
+    return null;
+  }
+  return phpHandshake(conn, setup, 'stream_socket_accept', handshakeMs);
+}
+
+function methodFrom(context: StreamContext, method: number | null | undefined): number {
+  if (method !== null && method !== undefined) return method;
+  if (context.has('ssl', 'crypto_method')) return Number(phpInt(context.get('ssl', 'crypto_method')));
+  throw new ValueError('stream_socket_enable_crypto(): Argument #3 ($crypto_method) must be specified when enabling encryption');
+}
+
+const unsupported = (): false => {
+  phpWarning('stream_socket_enable_crypto', 'This stream does not support SSL/crypto');
+  return false;
+};
+
+/**
+ * PHP's stream_socket_enable_crypto(): turns TLS on for an accepted
+ * connection (STARTTLS) and resolves to true, or to false after PHP's
+ * warnings. A server method runs a server handshake, a client method
+ * (bit 0 set) a client one. `crypto_method` may come from the context's
+ * `ssl` options instead. Turning crypto off again is not supported: Node
+ * cannot hand a TLS connection back as plain text (false, with a warning).
+ */
+export async function stream_socket_enable_crypto(stream: PhpServerStream | net.Socket, enable: boolean, cryptoMethod?: number | null, _sessionStream?: unknown): Promise<boolean> {
+  if (typeof enable !== 'boolean') throw new TypeError('stream_socket_enable_crypto(): Argument #2 ($enable) must be of type bool');
+  if (cryptoMethod !== undefined && cryptoMethod !== null && !Number.isInteger(cryptoMethod)) {
+    throw new TypeError('stream_socket_enable_crypto(): Argument #3 ($crypto_method) must be of type ?int');
+  }
+  if (stream instanceof PhpServerStream) return listenerCrypto(stream, enable, cryptoMethod);
+  const state = connectionState(stream);
+  if (state === null) throw new TypeError('stream_socket_enable_crypto(): Argument #1 ($stream) must be a stream from stream_socket_accept()');
+  const method = enable ? methodFrom(state.context, cryptoMethod) : 0;
+  if (!TLS_CAPABLE.has(state.transport)) return unsupported();
+  if (!enable) {
+    if (state.secure === null) return false;
+    phpWarning('stream_socket_enable_crypto', 'Turning crypto off on an established TLS stream is not supported by this facade');
+    return false;
+  }
+  if (state.secure !== null) return true;
+  const setup = tlsSetup(state.context, method);
+  if (!setup.ok) {
+    for (const warning of setup.warnings) phpWarning('stream_socket_enable_crypto', warning);
+    phpWarning('stream_socket_enable_crypto', 'Failed to enable crypto');
+    return false;
+  }
+  const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', timeoutMs(state.readTimeout));
+  if (secure === null) return false;
+  state.secure = secure;
+  return true;
+}
+
+/** On a server stream: datagram and unix streams have no crypto; a TCP listener never answers a handshake, so it times out. */
+async function listenerCrypto(stream: PhpServerStream, enable: boolean, cryptoMethod: number | null | undefined): Promise<boolean> {
+  if (enable) methodFrom(stream.context, cryptoMethod);
+  if (!TLS_CAPABLE.has(stream.transport)) return unsupported();
+  if (!enable) return false;
+  const ms = timeoutMs(stream.readTimeout);
+  await new Promise((resolve) => (ms === undefined ? undefined : setTimeout(resolve, ms)));
+  phpWarning('stream_socket_enable_crypto', 'SSL: Handshake timed out');
+  return false;
+}

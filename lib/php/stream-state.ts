@@ -1,0 +1,52 @@
+// What a PHP stream resource holds besides its socket, for the connections
+// stream_socket_accept() hands out: the context it inherited from its
+// server, its read timeout, and the TLS layer once crypto is on.
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { Transport } from '../url.js';
+import type { StreamContext } from './context.js';
+import { ini_get } from './diagnostics.js';
+
+export interface ConnectionState {
+  transport: Transport;
+  context: StreamContext;
+  /** The TLS socket carrying the stream's bytes once crypto is enabled (for ssl:// servers: from the start). */
+  secure: tls.TLSSocket | null;
+  /** stream_set_timeout() in seconds; null: ini default_socket_timeout. */
+  readTimeout: number | null;
+  timedOut: boolean;
+}
+
+const states = new WeakMap<net.Socket, ConnectionState>();
+
+export function registerConnection(conn: net.Socket, state: ConnectionState): ConnectionState {
+  states.set(conn, state);
+  if (state.secure !== null) states.set(state.secure, state);
+  return state;
+}
+
+/** The state of an accepted connection (or of its TLS socket); null for sockets the facade did not hand out. */
+export function connectionState(conn: net.Socket): ConnectionState | null {
+  return states.get(conn) ?? null;
+}
+
+/** The socket that carries the stream's plain-text bytes: the TLS socket once crypto is on. */
+export function activeSocket(conn: net.Socket): net.Socket {
+  return states.get(conn)?.secure ?? conn;
+}
+
+export const TLS_CAPABLE: ReadonlySet<Transport> = new Set(['tcp', 'ssl', 'tls', 'tlsv1.0', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3']);
+
+/** PHP's stream_type for a socket of this transport (OpenSSL provides PHP's tcp transport). */
+export function streamType(transport: Transport): string {
+  if (TLS_CAPABLE.has(transport)) return 'tcp_socket/ssl';
+  return `${transport}_socket`;
+}
+
+/** PHP's timeout in seconds as ms for timers: null → ini default_socket_timeout; negative or absurdly large → undefined (forever). */
+export function timeoutMs(seconds: number | null | undefined): number | undefined {
+  const value = seconds ?? Number(ini_get('default_socket_timeout'));
+  if (value < 0) return undefined;
+  const ms = Math.floor(value * 1000);
+  return ms > 2 ** 31 - 1 ? undefined : ms;
+}

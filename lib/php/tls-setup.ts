@@ -1,0 +1,222 @@
+// PHP's `ssl` context options, read the way PHP reads them when it enables
+// crypto on a stream, turned into a node:tls secure context. Failures carry
+// PHP's warning texts; the handshake itself is crypto.ts's.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import type { Transport } from '../url.js';
+import type { StreamContext } from './context.js';
+import { phpInt, phpTruthy } from './values.js';
+
+/** STREAM_CRYPTO_METHOD_* bits of the TLS versions (a client method adds bit 0). */
+const VERSION_BITS: ReadonlyArray<[bit: number, version: tls.SecureVersion, noFlag: number]> = [
+  [8, 'TLSv1', cryptoConstants.SSL_OP_NO_TLSv1],
+  [16, 'TLSv1.1', cryptoConstants.SSL_OP_NO_TLSv1_1],
+  [32, 'TLSv1.2', cryptoConstants.SSL_OP_NO_TLSv1_2],
+  [64, 'TLSv1.3', cryptoConstants.SSL_OP_NO_TLSv1_3],
+];
+const CLIENT_BIT = 1;
+/** What ssl:// and tls:// servers accept unless `crypto_method` says otherwise: TLS 1.0 to 1.3. */
+const ANY_TLS = 8 | 16 | 32 | 64;
+
+/** The crypto method a server made for `transport` gives its accepted streams (PHP decides it at stream_socket_server()). */
+export function serverCryptoMethod(transport: Transport, context: StreamContext): number {
+  const pinned: Partial<Record<Transport, number>> = { 'tlsv1.0': 8, 'tlsv1.1': 16, 'tlsv1.2': 32, 'tlsv1.3': 64 };
+  if (pinned[transport] !== undefined) return pinned[transport]!;
+  // For ssl:// and tls:// the context's crypto_method replaces the set.
+  return context.has('ssl', 'crypto_method') ? Number(phpInt(context.get('ssl', 'crypto_method'))) & ~CLIENT_BIT : ANY_TLS;
+}
+
+export function isClientMethod(method: number): boolean {
+  return (method & CLIENT_BIT) !== 0;
+}
+
+/**
+ * The TLS versions of a method, narrowed or widened by min_proto_version /
+ * max_proto_version into a contiguous range as PHP does; holes in a method
+ * without them become SSL_OP_NO_* flags.
+ */
+function versionsOf(method: number, context: StreamContext): { minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion; secureOptions: number } {
+  const inMethod = VERSION_BITS.map(([bit]) => bit).filter((bit) => (method & bit) !== 0);
+  const option = (name: string) => (context.has('ssl', name) ? Number(phpInt(context.get('ssl', name))) & ~CLIENT_BIT : 0);
+  const min = option('min_proto_version') || inMethod[0] || 0;
+  const max = option('max_proto_version') || inMethod.at(-1) || 0;
+  const explicitRange = context.has('ssl', 'min_proto_version') || context.has('ssl', 'max_proto_version');
+  const allowed = VERSION_BITS.filter(([bit]) => (explicitRange ? bit >= min && bit <= max : (method & bit) !== 0));
+  if (allowed.length === 0) {
+    // Nothing OpenSSL 3 can speak (e.g. SSLv3 alone): every handshake fails.
+    return { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', secureOptions: cryptoConstants.SSL_OP_NO_TLSv1_3 };
+  }
+  // Versions between the lowest and highest allowed one but not allowed themselves.
+  const first = VERSION_BITS.indexOf(allowed[0]!);
+  const last = VERSION_BITS.indexOf(allowed.at(-1)!);
+  let secureOptions = 0;
+  for (const entry of VERSION_BITS.slice(first, last + 1)) if (!allowed.includes(entry)) secureOptions |= entry[2];
+  return { minVersion: allowed[0]![1], maxVersion: allowed.at(-1)![1], secureOptions };
+}
+
+/** How the handshake's peer certificate is judged afterwards (PHP's apply_peer_verification). */
+export interface PeerPolicy {
+  /** A certificate was asked for (verify_peer not explicitly false): one that fails verification is refused. */
+  requested: boolean;
+  allowSelfSigned: boolean;
+  /** verify_peer / verify_peer_name / peer_fingerprint set truthy: a certificate is required. */
+  required: boolean;
+  /** verify_peer_name with a peer_name: the certificate must name it. */
+  peerName: string | null;
+  fingerprint: unknown;
+}
+
+export type TlsSetup =
+  | { ok: true; client: boolean; hasCertificate: boolean; options: tls.TLSSocketOptions; peer: PeerPolicy }
+  /** PHP's warnings for a setup that failed before any handshake (may be none: an invalid cipher list). */
+  | { ok: false; warnings: string[] };
+
+class SetupFailure extends Error {
+  constructor(readonly warnings: string[]) {
+    super(warnings.join('\n'));
+  }
+}
+
+function readPath(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** PEM certificates of a capath directory (OpenSSL's hashed names or any .pem file). */
+function capathCertificates(dir: string): Buffer[] {
+  const found: Buffer[] = [];
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    const pem = statSync(file, { throwIfNoEntry: false })?.isFile() ? readPath(file) : null;
+    if (pem === null) continue;
+    try {
+      new X509Certificate(pem);
+      found.push(pem);
+    } catch {
+      // not a certificate: OpenSSL's lookup would skip it too
+    }
+  }
+  return found;
+}
+
+/** cafile / capath: trust anchors for client certificates (else Node's root store, as OpenSSL's default paths). */
+function trustAnchors(context: StreamContext): Buffer[] | undefined {
+  const cafile = context.get('ssl', 'cafile');
+  const capath = context.get('ssl', 'capath');
+  if (!phpTruthy(cafile) && !phpTruthy(capath)) return undefined;
+  const unable = new SetupFailure([`Unable to set verify locations \`${phpTruthy(cafile) ? String(cafile) : '(null)'}' \`${phpTruthy(capath) ? String(capath) : '(null)'}'`]);
+  const anchors: Buffer[] = [];
+  if (phpTruthy(cafile)) {
+    const pem = readPath(String(cafile));
+    if (pem === null) throw unable;
+    anchors.push(pem);
+  }
+  if (phpTruthy(capath)) {
+    try {
+      anchors.push(...capathCertificates(String(capath)));
+    } catch {
+      throw unable;
+    }
+  }
+  return anchors;
+}
+
+interface CertAndKey {
+  cert?: Buffer;
+  key?: Buffer;
+  passphrase?: string;
+}
+
+/** local_cert (a chain, maybe with the key) and local_pk, checked one at a time for PHP's two messages. */
+function certificateAndKey(certPath: unknown, keyPath: unknown, passphrase: unknown): CertAndKey {
+  if (!phpTruthy(certPath)) return {};
+  const certFile = String(certPath);
+  const cert = readPath(certFile);
+  const certFailure = new SetupFailure([`Unable to set local cert chain file \`${certFile}'; Check that your cafile/capath settings include details of your certificate and its issuer`]);
+  if (cert === null) throw certFailure;
+  try {
+    tls.createSecureContext({ cert });
+  } catch {
+    throw certFailure;
+  }
+  const keyFile = phpTruthy(keyPath) ? String(keyPath) : certFile;
+  const key = readPath(keyFile);
+  const keyFailure = new SetupFailure([`Unable to set private key file \`${keyFile}'`]);
+  if (key === null) throw keyFailure;
+  // Never a prompt: without a passphrase an encrypted key simply fails to load.
+  const pass = passphrase === undefined || passphrase === null ? '' : String(passphrase);
+  try {
+    tls.createSecureContext({ cert, key, passphrase: pass });
+  } catch {
+    throw keyFailure;
+  }
+  return { cert, key, passphrase: pass };
+}
+
+/** SNI_server_certs: { name: certPath } or { name: { local_cert, local_pk } }. */
+function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Map<string, tls.SecureContext> {
+  const map = new Map<string, tls.SecureContext>();
+  const certs = context.get('ssl', 'SNI_server_certs');
+  if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) return map;
+  for (const [name, entry] of Object.entries(certs as Record<string, unknown>)) {
+    const pair = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>) : { local_cert: entry };
+    const loaded = certificateAndKey(pair.local_cert, pair.local_pk, pair.passphrase ?? context.get('ssl', 'passphrase'));
+    map.set(name.toLowerCase(), tls.createSecureContext({ ...base, ...loaded }));
+  }
+  return map;
+}
+
+/**
+ * Reads the stream context's `ssl` options for a handshake with `method`
+ * (a server method, or a client one: PHP then runs a client handshake), in
+ * PHP's order: verify locations, ciphers, certificate and key, SNI.
+ */
+export function tlsSetup(context: StreamContext, method: number): TlsSetup {
+  const opt = (name: string) => context.get('ssl', name);
+  const client = isClientMethod(method);
+  try {
+    const verifyOff = context.has('ssl', 'verify_peer') && !phpTruthy(opt('verify_peer'));
+    const ca = verifyOff ? undefined : trustAnchors(context);
+    const versions = versionsOf(method, context);
+    const ciphers = phpTruthy(opt('ciphers')) ? String(opt('ciphers')) : undefined;
+    const base: tls.SecureContextOptions = { ...versions, ca, ciphers, honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')) };
+    try {
+      tls.createSecureContext({ ciphers });
+    } catch {
+      return { ok: false, warnings: [] }; // PHP: only "Failed to enable crypto"
+    }
+    const own = certificateAndKey(opt('local_cert'), opt('local_pk'), opt('passphrase'));
+    const secureContext = tls.createSecureContext({ ...base, ...own });
+    const sni = client ? new Map<string, tls.SecureContext>() : sniContexts(context, base);
+    const alpn = phpTruthy(opt('alpn_protocols')) ? String(opt('alpn_protocols')).split(',') : undefined;
+    const explicit = (name: string) => context.has('ssl', name) && phpTruthy(opt(name));
+    const peerName = explicit('verify_peer_name') && phpTruthy(opt('peer_name')) ? String(opt('peer_name')) : null;
+    return {
+      ok: true,
+      client,
+      hasCertificate: own.cert !== undefined,
+      options: {
+        secureContext,
+        requestCert: !verifyOff,
+        rejectUnauthorized: false, // judged after the handshake, with PHP's rules (crypto.ts)
+        ALPNProtocols: alpn,
+        SNICallback: sni.size > 0 ? (name, done) => done(null, sni.get(name.toLowerCase()) ?? secureContext) : undefined,
+      },
+      peer: {
+        requested: !verifyOff,
+        allowSelfSigned: phpTruthy(opt('allow_self_signed')),
+        required: explicit('verify_peer') || explicit('verify_peer_name') || phpTruthy(opt('peer_fingerprint')),
+        peerName,
+        fingerprint: opt('peer_fingerprint'),
+      },
+    };
+  } catch (error) {
+    if (error instanceof SetupFailure) return { ok: false, warnings: error.warnings };
+    throw error;
+  }
+}
