@@ -5,9 +5,24 @@ import type { SocketError } from '../errors.js';
 
 export type PhpLevel = 'Warning' | 'Notice';
 
-/** Emits PHP's diagnostic `function(): message` as a process warning of type PHPWarning / PHPNotice. */
-export function phpWarning(fn: string, message: string, level: PhpLevel = 'Warning'): void {
-  process.emitWarning(`${fn}(): ${message}`, { type: `PHP${level}` });
+/**
+ * Emits PHP's diagnostic `function(): message` as a process warning of type
+ * PHPWarning / PHPNotice; `fn` null for the few PHP raises without the
+ * function's name.
+ */
+export function phpWarning(fn: string | null, message: string, level: PhpLevel = 'Warning'): void {
+  process.emitWarning(fn === null ? message : `${fn}(): ${message}`, { type: `PHP${level}` });
+}
+
+/** A warning decided now and emitted later, under the function that reports it. */
+export interface PendingWarning {
+  text: string;
+  /** PHP raises it without the function's name. */
+  bare?: boolean;
+}
+
+export function emitPending(fn: string, warnings: readonly PendingWarning[]): void {
+  for (const w of warnings) phpWarning(w.bare === true ? null : fn, w.text);
 }
 
 let lastError: SocketError | null = null;

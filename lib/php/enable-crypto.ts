@@ -4,7 +4,7 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { phpHandshake } from './crypto.js';
-import { phpWarning } from './diagnostics.js';
+import { emitPending, phpWarning } from './diagnostics.js';
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, TLS_CAPABLE, timeoutMs } from './stream-state.js';
 import { tlsSetup, type TlsSetup } from './tls-setup.js';
@@ -19,7 +19,7 @@ import type { StreamContext } from './context.js';
  */
 export async function secureAccepted(conn: net.Socket, setup: TlsSetup, handshakeMs: number | undefined): Promise<tls.TLSSocket | null> {
   if (!setup.ok) {
-    for (const warning of setup.warnings) phpWarning('stream_socket_accept', warning);
+    emitPending('stream_socket_accept', setup.warnings);
     conn.destroy();
     return null;
   }
@@ -32,9 +32,10 @@ function methodFrom(context: StreamContext, method: number | null | undefined): 
   throw new ValueError('stream_socket_enable_crypto(): Argument #3 ($crypto_method) must be specified when enabling encryption');
 }
 
-const unsupported = (): false => {
+/** Streams without crypto (udp, udg, unix): PHP warns, and — its quirk — says true to turning crypto off. */
+const unsupported = (enable: boolean): boolean => {
   phpWarning('stream_socket_enable_crypto', 'This stream does not support SSL/crypto');
-  return false;
+  return !enable;
 };
 
 /**
@@ -54,7 +55,7 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
   const state = connectionState(stream);
   if (state === null) throw new TypeError('stream_socket_enable_crypto(): Argument #1 ($stream) must be a stream from stream_socket_accept()');
   const method = enable ? methodFrom(state.context, cryptoMethod) : 0;
-  if (!TLS_CAPABLE.has(state.transport)) return unsupported();
+  if (!TLS_CAPABLE.has(state.transport)) return unsupported(enable);
   if (!enable) {
     if (state.secure === null) return false;
     phpWarning('stream_socket_enable_crypto', 'Turning crypto off on an established TLS stream is not supported by this facade');
@@ -63,8 +64,7 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
   if (state.secure !== null) return true;
   const setup = tlsSetup(state.context, method);
   if (!setup.ok) {
-    for (const warning of setup.warnings) phpWarning('stream_socket_enable_crypto', warning);
-    phpWarning('stream_socket_enable_crypto', 'Failed to enable crypto');
+    emitPending('stream_socket_enable_crypto', setup.warnings);
     return false;
   }
   const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', timeoutMs(state.readTimeout));
@@ -76,7 +76,7 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
 /** On a server stream: datagram and unix streams have no crypto; a TCP listener never answers a handshake, so it times out. */
 async function listenerCrypto(stream: PhpServerStream, enable: boolean, cryptoMethod: number | null | undefined): Promise<boolean> {
   if (enable) methodFrom(stream.context, cryptoMethod);
-  if (!TLS_CAPABLE.has(stream.transport)) return unsupported();
+  if (!TLS_CAPABLE.has(stream.transport)) return unsupported(enable);
   if (!enable) return false;
   const ms = timeoutMs(stream.readTimeout);
   await new Promise((resolve) => (ms === undefined ? undefined : setTimeout(resolve, ms)));

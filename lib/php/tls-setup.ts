@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import type { Transport } from '../url.js';
 import type { StreamContext } from './context.js';
+import type { PendingWarning } from './diagnostics.js';
 import { phpInt, phpTruthy } from './values.js';
 
 /** STREAM_CRYPTO_METHOD_* bits of the TLS versions (a client method adds bit 0). */
@@ -71,11 +72,13 @@ export interface PeerPolicy {
 export type TlsSetup =
   | { ok: true; client: boolean; hasCertificate: boolean; options: tls.TLSSocketOptions; peer: PeerPolicy }
   /** PHP's warnings for a setup that failed before any handshake (may be none: an invalid cipher list). */
-  | { ok: false; warnings: string[] };
+  | { ok: false; warnings: PendingWarning[] };
 
 class SetupFailure extends Error {
-  constructor(readonly warnings: string[]) {
-    super(warnings.join('\n'));
+  readonly warnings: PendingWarning[];
+  constructor(text: string, bare = false) {
+    super(text);
+    this.warnings = [{ text, bare }];
   }
 }
 
@@ -93,37 +96,45 @@ function capathCertificates(dir: string): Buffer[] {
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);
     const pem = statSync(file, { throwIfNoEntry: false })?.isFile() ? readPath(file) : null;
-    if (pem === null) continue;
-    try {
-      new X509Certificate(pem);
-      found.push(pem);
-    } catch {
-      // not a certificate: OpenSSL's lookup would skip it too
-    }
+    // Not a certificate: OpenSSL's lookup would skip it too.
+    if (pem !== null && hasCertificate(pem)) found.push(pem);
   }
   return found;
 }
 
-/** cafile / capath: trust anchors for client certificates (else Node's root store, as OpenSSL's default paths). */
+/**
+ * cafile / capath: trust anchors for client certificates (else Node's root
+ * store, as OpenSSL's default paths). PHP's server first loads the cafile's
+ * names for its certificate request, and gives up when it has none; a
+ * capath is looked into lazily, so a missing one is no error.
+ */
 function trustAnchors(context: StreamContext): Buffer[] | undefined {
   const cafile = context.get('ssl', 'cafile');
   const capath = context.get('ssl', 'capath');
   if (!phpTruthy(cafile) && !phpTruthy(capath)) return undefined;
-  const unable = new SetupFailure([`Unable to set verify locations \`${phpTruthy(cafile) ? String(cafile) : '(null)'}' \`${phpTruthy(capath) ? String(capath) : '(null)'}'`]);
   const anchors: Buffer[] = [];
   if (phpTruthy(cafile)) {
     const pem = readPath(String(cafile));
-    if (pem === null) throw unable;
+    if (pem === null || !hasCertificate(pem)) throw new SetupFailure('SSL: failed loading CA names from cafile', true);
     anchors.push(pem);
   }
   if (phpTruthy(capath)) {
     try {
       anchors.push(...capathCertificates(String(capath)));
     } catch {
-      throw unable;
+      // unreadable: no anchors from it, as OpenSSL's lookup would find none
     }
   }
   return anchors;
+}
+
+function hasCertificate(pem: Buffer): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface CertAndKey {
@@ -132,41 +143,67 @@ interface CertAndKey {
   passphrase?: string;
 }
 
-/** local_cert (a chain, maybe with the key) and local_pk, checked one at a time for PHP's two messages. */
-function certificateAndKey(certPath: unknown, keyPath: unknown, passphrase: unknown): CertAndKey {
-  if (!phpTruthy(certPath)) return {};
-  const certFile = String(certPath);
+/** PHP's texts when a certificate file (unreadable or invalid) or a key file (unreadable, wrong passphrase, not matching) fails. */
+interface LoadTexts {
+  cert(path: string): string;
+  key(path: string): string;
+}
+
+const LOCAL_CERT_TEXTS: LoadTexts = {
+  cert: (path) => `Unable to set local cert chain file \`${path}'; Check that your cafile/capath settings include details of your certificate and its issuer`,
+  key: (path) => `Unable to set private key file \`${path}'`,
+};
+
+const SNI_TEXTS: LoadTexts = {
+  cert: (path) => `Failed setting local cert chain file \`${path}'; check that your cafile/capath settings include details of your certificate and its issuer`,
+  key: (path) => `Failed setting private key from file \`${path}'`,
+};
+
+/** A certificate chain (which may hold the key too) and its key, checked one at a time for PHP's separate messages. */
+function certificateAndKey(certFile: string, keyFile: string, passphrase: unknown, texts: LoadTexts): CertAndKey {
   const cert = readPath(certFile);
-  const certFailure = new SetupFailure([`Unable to set local cert chain file \`${certFile}'; Check that your cafile/capath settings include details of your certificate and its issuer`]);
-  if (cert === null) throw certFailure;
-  try {
-    tls.createSecureContext({ cert });
-  } catch {
-    throw certFailure;
-  }
-  const keyFile = phpTruthy(keyPath) ? String(keyPath) : certFile;
+  if (cert === null || !loads({ cert })) throw new SetupFailure(texts.cert(certFile));
   const key = readPath(keyFile);
-  const keyFailure = new SetupFailure([`Unable to set private key file \`${keyFile}'`]);
-  if (key === null) throw keyFailure;
   // Never a prompt: without a passphrase an encrypted key simply fails to load.
   const pass = passphrase === undefined || passphrase === null ? '' : String(passphrase);
-  try {
-    tls.createSecureContext({ cert, key, passphrase: pass });
-  } catch {
-    throw keyFailure;
-  }
+  if (key === null || !loads({ cert, key, passphrase: pass })) throw new SetupFailure(texts.key(keyFile));
   return { cert, key, passphrase: pass };
 }
 
-/** SNI_server_certs: { name: certPath } or { name: { local_cert, local_pk } }. */
+function loads(options: tls.SecureContextOptions): boolean {
+  try {
+    tls.createSecureContext(options);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** local_cert and local_pk (default: the key is in local_cert's file). */
+function localCertificate(context: StreamContext): CertAndKey {
+  const certPath = context.get('ssl', 'local_cert');
+  if (!phpTruthy(certPath)) return {};
+  const keyPath = context.get('ssl', 'local_pk');
+  return certificateAndKey(String(certPath), String(phpTruthy(keyPath) ? keyPath : certPath), context.get('ssl', 'passphrase'), LOCAL_CERT_TEXTS);
+}
+
+/** One SNI_server_certs entry: a path holding certificate and key, or { local_cert, local_pk } (no passphrase, as in PHP). */
+function sniCertificate(entry: unknown): CertAndKey {
+  if (entry === null || typeof entry !== 'object') return certificateAndKey(String(entry), String(entry), undefined, SNI_TEXTS);
+  const pair = entry as Record<string, unknown>;
+  if (!Object.hasOwn(pair, 'local_cert')) throw new SetupFailure('local_cert not present in the array');
+  if (!Object.hasOwn(pair, 'local_pk')) throw new SetupFailure('local_pk not present in the array');
+  return certificateAndKey(String(pair.local_cert), String(pair.local_pk), undefined, SNI_TEXTS);
+}
+
+/** SNI_server_certs (unless SNI_enabled is false): a secure context per host name. */
 function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Map<string, tls.SecureContext> {
   const map = new Map<string, tls.SecureContext>();
+  if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled')))) return map;
   const certs = context.get('ssl', 'SNI_server_certs');
-  if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) return map;
+  if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) throw new SetupFailure('SNI_server_certs requires an array mapping host names to cert paths');
   for (const [name, entry] of Object.entries(certs as Record<string, unknown>)) {
-    const pair = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>) : { local_cert: entry };
-    const loaded = certificateAndKey(pair.local_cert, pair.local_pk, pair.passphrase ?? context.get('ssl', 'passphrase'));
-    map.set(name.toLowerCase(), tls.createSecureContext({ ...base, ...loaded }));
+    map.set(name.toLowerCase(), tls.createSecureContext({ ...base, ...sniCertificate(entry) }));
   }
   return map;
 }
@@ -185,12 +222,8 @@ export function tlsSetup(context: StreamContext, method: number): TlsSetup {
     const versions = versionsOf(method, context);
     const ciphers = phpTruthy(opt('ciphers')) ? String(opt('ciphers')) : undefined;
     const base: tls.SecureContextOptions = { ...versions, ca, ciphers, honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')) };
-    try {
-      tls.createSecureContext({ ciphers });
-    } catch {
-      return { ok: false, warnings: [] }; // PHP: only "Failed to enable crypto"
-    }
-    const own = certificateAndKey(opt('local_cert'), opt('local_pk'), opt('passphrase'));
+    if (!loads({ ciphers })) return { ok: false, warnings: [] }; // PHP says nothing more than that it failed
+    const own = localCertificate(context);
     const secureContext = tls.createSecureContext({ ...base, ...own });
     const sni = client ? new Map<string, tls.SecureContext>() : sniContexts(context, base);
     const alpn = phpTruthy(opt('alpn_protocols')) ? String(opt('alpn_protocols')).split(',') : undefined;

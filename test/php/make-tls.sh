@@ -8,6 +8,12 @@
 #   DIR/key.pem            its private key, unencrypted (PKCS#8, "BEGIN PRIVATE KEY")
 #   DIR/combined.pem       cert.pem followed by key.pem
 #   DIR/key-encrypted.pem  the same key, encrypted PKCS#8 (AES-256-CBC), passphrase "secret"
+#   DIR/other-key.pem      an unrelated RSA 2048 key (a key that does not match cert.pem)
+#   DIR/ca.pem             a CA certificate (CN=sss test CA), with ca-key.pem
+#   DIR/client.pem         a client certificate (CN=client) issued by ca.pem, with client-key.pem
+#   DIR/sni.pem            a certificate for sni.test issued by ca.pem, with sni-key.pem;
+#                          sni-combined.pem holds both
+#   DIR/capath/            ca.pem under its OpenSSL subject hash name (HASH.0)
 #
 # DIR/missing-key.pem never exists (removed if present). Idempotent: a complete, matching
 # set valid for at least one more day is left alone; otherwise the set is made afresh and
@@ -24,11 +30,15 @@ command -v openssl >/dev/null 2>&1 || { echo "make-tls.sh: openssl not found" >&
 mkdir -p -- "$dir"
 rm -f -- "$dir/missing-key.pem"
 
+FILES="cert.pem key.pem combined.pem key-encrypted.pem other-key.pem ca.pem ca-key.pem client.pem client-key.pem sni.pem sni-key.pem sni-combined.pem"
+
 # Is the existing set complete, consistent and valid for another day?
 complete() {
-    for f in cert.pem key.pem combined.pem key-encrypted.pem; do
+    for f in $FILES; do
         [ -s "$dir/$f" ] || return 1
     done
+    openssl verify -CAfile "$dir/ca.pem" "$dir/client.pem" "$dir/sni.pem" >/dev/null 2>&1 || return 1
+    [ -n "$(ls "$dir/capath" 2>/dev/null)" ] || return 1
     openssl x509 -in "$dir/cert.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
     c=$(openssl x509 -in "$dir/cert.pem" -noout -pubkey 2>/dev/null) || return 1
     k=$(openssl pkey -in "$dir/key.pem" -pubout 2>/dev/null) || return 1
@@ -61,10 +71,35 @@ mv -f -- "$work/key8.pem" "$work/key.pem"
 openssl pkey -in "$work/key.pem" -aes256 -passout pass:secret -out "$work/key-encrypted.pem" >"$log" 2>&1 \
     || fail "cannot encrypt the key"
 cat "$work/cert.pem" "$work/key.pem" >"$work/combined.pem"
-chmod 0644 "$work/cert.pem" "$work/key.pem" "$work/combined.pem" "$work/key-encrypted.pem"
-# Readable by any user the harness may run a runner as (fixtures, not secrets).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/other-key.pem" >"$log" 2>&1 \
+    || fail "cannot create the other key"
 
-for f in cert.pem key.pem combined.pem key-encrypted.pem; do
+# A small CA, a client certificate and an SNI certificate it issued.
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=sss test CA" \
+    -keyout "$work/ca-key.pem" -out "$work/ca.pem" >"$log" 2>&1 || fail "cannot create the CA"
+issue() { # issue NAME SUBJECT [SAN]
+    openssl req -newkey rsa:2048 -nodes -sha256 -subj "$2" -keyout "$work/$1-key.pem" -out "$work/$1.csr" >"$log" 2>&1 \
+        || fail "cannot create the $1 request"
+    if [ $# -eq 3 ]; then
+        printf 'subjectAltName=%s\n' "$3" >"$work/$1.ext"
+    else
+        : >"$work/$1.ext"
+    fi
+    openssl x509 -req -sha256 -days 30 -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca-key.pem" \
+        -CAcreateserial -extfile "$work/$1.ext" -out "$work/$1.pem" >"$log" 2>&1 || fail "cannot issue $1.pem"
+}
+issue client "/CN=client"
+issue sni "/CN=sni.test" "DNS:sni.test"
+cat "$work/sni.pem" "$work/sni-key.pem" >"$work/sni-combined.pem"
+
+# Readable by any user the harness may run a runner as (fixtures, not secrets).
+for f in $FILES; do
+    chmod 0644 "$work/$f"
     mv -f -- "$work/$f" "$dir/$f"
 done
+rm -rf -- "$dir/capath"
+mkdir -p -- "$dir/capath"
+cp -- "$dir/ca.pem" "$dir/capath/$(openssl x509 -in "$dir/ca.pem" -noout -hash).0"
+chmod 0755 "$dir/capath"
+chmod 0644 "$dir/capath/"*
 complete || fail "the new set does not verify"

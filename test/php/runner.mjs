@@ -561,6 +561,10 @@ const probes = {
     }
     return { result, warnings: await takeWarnings(), exception };
   },
+  async 'set-timeout'(server, p) {
+    const result = php.stream_set_timeout(server, Math.trunc(p.seconds ?? 0));
+    return { result, warnings: await takeWarnings() };
+  },
   async close(server) {
     php.fclose(server);
     const target = unixTarget(c.url);

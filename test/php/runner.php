@@ -1129,6 +1129,13 @@ function probe_enable_crypto(Srv $srv, array $p): array
     return ['probe' => 'enable-crypto', 'result' => $result, 'warnings' => $warnings, 'exception' => $exception];
 }
 
+/** set-timeout {seconds} → {probe, result}: stream_set_timeout on the server stream (it bounds TLS handshakes). */
+function probe_set_timeout(Srv $srv, array $p): array
+{
+    [$result, $warnings] = capture(fn() => stream_set_timeout($srv->stream, (int)($p['seconds'] ?? 0)));
+    return ['probe' => 'set-timeout', 'result' => $result, 'warnings' => $warnings];
+}
+
 function probe_close(Srv $srv, array $p): array
 {
     if (is_resource($srv->stream)) {
@@ -1152,7 +1159,7 @@ function run_probe(Srv $srv, array $p): array
 {
     $name = (string)($p['probe'] ?? '');
     $known = ['connect', 'accept', 'accept-timing', 'second-server', 'fill-backlog', 'shutdown', 'close',
-        'recvfrom', 'recvfrom-direct', 'sendto', 'tls', 'enable-crypto'];
+        'recvfrom', 'recvfrom-direct', 'sendto', 'tls', 'enable-crypto', 'set-timeout'];
     if (!in_array($name, $known, true)) {
         return ['probe' => $name, 'skipped' => true];
     }
@@ -1181,6 +1188,7 @@ function run_probe(Srv $srv, array $p): array
         case 'sendto': return probe_sendto($srv, $p);
         case 'tls': return probe_tls($srv, $p);
         case 'enable-crypto': return probe_enable_crypto($srv, $p);
+        case 'set-timeout': return probe_set_timeout($srv, $p);
     }
     return ['probe' => $name, 'skipped' => true];
 }

@@ -137,5 +137,72 @@ add("shutdown-wr-listener", url="tcp://127.0.0.1:0", probes=[{"probe": "shutdown
 add("shutdown-bind-only", url="tcp://127.0.0.1:0", flags=4, probes=[{"probe": "shutdown", "how": 2}])
 add("shutdown-rd-v6", url="tcp://[::1]:0", probes=[{"probe": "shutdown", "how": 0, "accept_after": True}])
 
+# §11 TLS servers: context options, failures, upgrades (fixtures: make-tls.sh)
+CERT = {"local_cert": "{tls}/cert.pem", "local_pk": "{tls}/key.pem"}
+NOVERIFY = {"verify_peer": False, "verify_peer_name": False}
+def tls(id, url="ssl://127.0.0.1:0", ssl=None, client_url="ssl://{addr}", client_ssl=NOVERIFY, context=None, before=(), **probe):
+    ctx = context if context is not None else {"ssl": CERT if ssl is None else ssl}
+    add(f"tls-{id}", url=url, context=ctx, probes=[*before, {"probe": "tls", "client_url": client_url, "client_ssl": client_ssl, **probe}])
+
+tls("v1.0-server-seclevel", url="tlsv1.0://127.0.0.1:0")
+tls("v1.2-pinned", url="tlsv1.2://127.0.0.1:0")
+tls("v1.2-server-v1.3-client", url="tlsv1.2://127.0.0.1:0", client_url="tlsv1.3://{addr}")
+tls("mismatched-key", ssl={"local_cert": "{tls}/cert.pem", "local_pk": "{tls}/other-key.pem"})
+tls("encrypted-key-wrong-passphrase", ssl={"local_cert": "{tls}/cert.pem", "local_pk": "{tls}/key-encrypted.pem", "passphrase": "wrong"})
+tls("encrypted-key-no-passphrase", ssl={"local_cert": "{tls}/cert.pem", "local_pk": "{tls}/key-encrypted.pem"})
+tls("cert-without-key", ssl={"local_cert": "{tls}/cert.pem"})
+tls("missing-cert-file", ssl={"local_cert": "{tls}/nothing.pem", "local_pk": "{tls}/key.pem"})
+tls("cert-is-a-key", ssl={"local_cert": "{tls}/key.pem"})
+tls("ciphers-invalid", ssl={**CERT, "ciphers": "NOT-A-CIPHER"})
+tls("crypto-method-tls11-and-13", ssl={**CERT, "crypto_method": 16 | 64})
+tls("crypto-method-ignored-by-tlsv1.2", url="tlsv1.2://127.0.0.1:0", ssl={**CERT, "crypto_method": 64})
+tls("min-proto-13", ssl={**CERT, "min_proto_version": 64})
+tls("max-proto-12-client-13", ssl={**CERT, "max_proto_version": 32}, client_url="tlsv1.3://{addr}")
+tls("alpn-server-order", ssl={**CERT, "alpn_protocols": "h2,http/1.1"}, client_ssl={**NOVERIFY, "alpn_protocols": "http/1.1,h2"})
+tls("alpn-client-none", ssl={**CERT, "alpn_protocols": "h2"})
+tls("cafile-missing", ssl={**CERT, "cafile": "{tls}/nothing.pem"})
+tls("cafile-missing-verify-off", ssl={**CERT, "cafile": "{tls}/nothing.pem", "verify_peer": False})
+tls("ca-trusts-client", ssl={**CERT, "cafile": "{tls}/ca.pem", "verify_peer": True},
+    client_ssl={**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"})
+tls("capath-trusts-client", ssl={**CERT, "capath": "{tls}/capath", "verify_peer": True},
+    client_ssl={**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"})
+tls("ca-does-not-trust-self-signed-client", ssl={**CERT, "cafile": "{tls}/ca.pem"},
+    client_ssl={**NOVERIFY, "local_cert": "{tls}/cert.pem", "local_pk": "{tls}/key.pem"})
+tls("verify-peer-name-without-peer-name", ssl={**CERT, "verify_peer_name": True, "verify_peer": False})
+tls("peer-name-mismatch", ssl={**CERT, "cafile": "{tls}/ca.pem", "verify_peer_name": True, "peer_name": "other.test"},
+    client_ssl={**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"})
+tls("peer-name-match", ssl={**CERT, "cafile": "{tls}/ca.pem", "verify_peer_name": True, "peer_name": "client"},
+    client_ssl={**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"})
+tls("sni-picks-certificate", ssl={**CERT, "SNI_server_certs": {"sni.test": "{tls}/sni-combined.pem"}},
+    client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
+tls("sni-pair-form", ssl={**CERT, "SNI_server_certs": {"sni.test": {"local_cert": "{tls}/sni.pem", "local_pk": "{tls}/sni-key.pem"}}},
+    client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
+tls("sni-other-name-gets-default", ssl={**CERT, "SNI_server_certs": {"sni.test": "{tls}/sni-combined.pem"}},
+    client_ssl={"verify_peer": True, "cafile": "{tls}/cert.pem", "peer_name": "localhost"})
+tls("cafile-is-a-key", ssl={**CERT, "cafile": "{tls}/key.pem"})
+tls("capath-missing", ssl={**CERT, "capath": "{tls}/no-such-dir"})
+tls("sni-missing-file", ssl={**CERT, "SNI_server_certs": {"sni.test": "{tls}/nothing.pem"}})
+tls("sni-pair-missing-key", ssl={**CERT, "SNI_server_certs": {"sni.test": {"local_cert": "{tls}/sni.pem"}}})
+tls("sni-pair-unreadable-key", ssl={**CERT, "SNI_server_certs": {"sni.test": {"local_cert": "{tls}/sni.pem", "local_pk": "{tls}/nothing.pem"}}})
+tls("sni-not-an-array", ssl={**CERT, "SNI_server_certs": "{tls}/sni.pem"})
+tls("sni-disabled", ssl={**CERT, "SNI_enabled": False, "SNI_server_certs": {"sni.test": "{tls}/nothing.pem"}})
+tls("server-stream-timeout-bounds-handshake", before=[{"probe": "set-timeout", "seconds": 1}],
+    client_url="tcp://{addr}", client_ssl=None, client_hold=3, accept_timeout=10, accept_elapsed_between=[0.8, 2.5])
+tls("garbage-client", client_url="tcp://{addr}", client_ssl=None, client_send="\x16\x03\x01\x00\x05hello garbage")
+tls("nodelay-on-accepted", context={"ssl": CERT, "socket": {"tcp_nodelay": True}})
+tls("ipv6-v1.2", url="tlsv1.2://[::1]:0")
+tls("enable-tls12-method", url="tcp://127.0.0.1:0", server_enable=32)
+tls("enable-tls12-method-tls13-client", url="tcp://127.0.0.1:0", server_enable=32, client_url="tlsv1.3://{addr}")
+tls("enable-missing-key", url="tcp://127.0.0.1:0", ssl={"local_cert": "{tls}/cert.pem", "local_pk": "{tls}/missing-key.pem"}, server_enable=120)
+tls("enable-ciphers-invalid", url="tcp://127.0.0.1:0", ssl={**CERT, "ciphers": "NOT-A-CIPHER"}, server_enable=120)
+tls("enable-unix", url="unix://{tmp}/e.sock", client_url="unix://{addr}", client_ssl=None, client_io=False, server_enable=120)
+add("crypto-on-unix-server", url="unix://{tmp}/c.sock", probes=[{"probe": "enable-crypto", "method": 120}])
+add("crypto-on-udg-server", url="udg://{tmp}/c.sock", flags=4, probes=[{"probe": "enable-crypto", "method": 120}])
+add("crypto-disable-on-udp", url="udp://127.0.0.1:0", flags=4, probes=[{"probe": "enable-crypto", "enable": False}])
+add("crypto-missing-method-on-udp", url="udp://127.0.0.1:0", flags=4, probes=[{"probe": "enable-crypto"}])
+add("crypto-on-ssl-listener-times-out", url="ssl://127.0.0.1:0", ini={"default_socket_timeout": "1"}, probes=[{"probe": "enable-crypto", "method": 120}])
+add("crypto-method-from-context-on-tcp-listener", url="tcp://127.0.0.1:0", context={"ssl": {"crypto_method": 120}},
+    ini={"default_socket_timeout": "1"}, probes=[{"probe": "enable-crypto"}])
+
 json.dump(cases, __import__("sys").stdout, indent=1, ensure_ascii=False)
 print()
