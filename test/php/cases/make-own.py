@@ -173,6 +173,10 @@ tls("peer-name-mismatch", ssl={**CERT, "cafile": "{tls}/ca.pem", "verify_peer_na
     client_ssl={**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"})
 tls("peer-name-match", ssl={**CERT, "cafile": "{tls}/ca.pem", "verify_peer_name": True, "peer_name": "client"},
     client_ssl={**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"})
+CLIENT_CERT = {**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/client-key.pem"}
+tls("peer-fingerprint-mismatch", ssl={**CERT, "verify_peer": False, "peer_fingerprint": "0" * 40}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-array-mismatch", ssl={**CERT, "verify_peer": False, "peer_fingerprint": {"sha256": "ab" * 32}}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-without-client-cert", ssl={**CERT, "verify_peer": False, "peer_fingerprint": "0" * 32})
 tls("sni-picks-certificate", ssl={**CERT, "SNI_server_certs": {"sni.test": "{tls}/sni-combined.pem"}},
     client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
 tls("sni-pair-form", ssl={**CERT, "SNI_server_certs": {"sni.test": {"local_cert": "{tls}/sni.pem", "local_pk": "{tls}/sni-key.pem"}}},
