@@ -208,12 +208,58 @@ function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Ma
   return map;
 }
 
+/** The files (and capath directory) the options name: a setup is reused only while none of them changed. */
+function referencedPaths(ssl: Record<string, unknown>): string[] {
+  const paths = ['local_cert', 'local_pk', 'cafile', 'capath'].map((name) => ssl[name]).filter(phpTruthy).map(String);
+  const sni = ssl.SNI_server_certs;
+  if (sni !== null && typeof sni === 'object') {
+    for (const entry of Object.values(sni as Record<string, unknown>)) {
+      if (entry !== null && typeof entry === 'object') paths.push(...[(entry as Record<string, unknown>).local_cert, (entry as Record<string, unknown>).local_pk].filter(phpTruthy).map(String));
+      else paths.push(String(entry));
+    }
+  }
+  return paths;
+}
+
+function fileSignature(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st === undefined ? `${path}:-` : `${path}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/**
+ * PHP reads certificates and keys at every accept; building a secure context
+ * costs about 3 ms, more than the handshake. The same options over unchanged
+ * files give the same setup, so it is kept (a few, most recent last).
+ */
+const setups = new Map<string, TlsSetup>();
+const MAX_SETUPS = 16;
+
 /**
  * Reads the stream context's `ssl` options for a handshake with `method`
  * (a server method, or a client one: PHP then runs a client handshake), in
  * PHP's order: verify locations, ciphers, certificate and key, SNI.
  */
 export function tlsSetup(context: StreamContext, method: number): TlsSetup {
+  const ssl = context.options.ssl ?? {};
+  let key: string;
+  try {
+    key = JSON.stringify([method, ssl, referencedPaths(ssl).map(fileSignature)]);
+  } catch {
+    return buildSetup(context, method); // options JSON cannot hold: no reuse
+  }
+  const cached = setups.get(key);
+  if (cached !== undefined) {
+    setups.delete(key);
+    setups.set(key, cached);
+    return cached;
+  }
+  const built = buildSetup(context, method);
+  setups.set(key, built);
+  if (setups.size > MAX_SETUPS) setups.delete(setups.keys().next().value!);
+  return built;
+}
+
+function buildSetup(context: StreamContext, method: number): TlsSetup {
   const opt = (name: string) => context.get('ssl', name);
   const client = isClientMethod(method);
   try {

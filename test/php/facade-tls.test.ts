@@ -100,6 +100,27 @@ describe('facade TLS', () => {
     fclose(server);
   });
 
+  it('certificates are read at each accept, as in PHP: a replaced file serves the new certificate', async () => {
+    const file = join(dir, 'rotating.pem');
+    const { server, port } = serverOn('ssl://127.0.0.1:0', { ssl: { local_cert: file, verify_peer: false } });
+    const { warnings } = await warningsOf(async () => {
+      const client = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+      client.on('error', () => {});
+      expect(await stream_socket_accept(server, 5)).toBe(false); // no file yet
+      client.destroy();
+    });
+    expect(warnings[0]).toContain(`Unable to set local cert chain file \`${file}'`);
+    for (const name of ['first.test', 'second.test']) {
+      const made = selfSignedCertificate({ commonName: name, altNames: [name] });
+      writeFileSync(file, made.cert + made.key);
+      const [client, conn] = await Promise.all([tlsClient(port), stream_socket_accept(server, 5)]);
+      expect(client.getPeerCertificate().subject.CN).toBe(name);
+      client.destroy();
+      fclose(conn as net.Socket);
+    }
+    fclose(server);
+  });
+
   it('a silent client does not hold up a second accept: each handshake runs on its own', async () => {
     const { server, port } = serverOn('ssl://127.0.0.1:0');
     stream_set_timeout(server, 1);

@@ -83,6 +83,36 @@ describe.runIf(hasPhp)('interop with PHP', () => {
   });
 });
 
+describe.runIf(hasPhp)('the manual Example 1 over ssl:// (a self-signed certificate, as the user notes make it)', () => {
+  it("answers PHP's ssl:// client, openssl s_client, and survives a client that is not TLS", async () => {
+    const { child, match } = await startChild(process.execPath, ['--no-warnings', 'dist/examples/php-tls-time-server.js', 'ssl://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
+    try {
+      const line = /^The local time is \d{4}-\d\d-\d\dT/;
+      // Not TLS: that accept fails after PHP's warnings (the client gets no time), and the example serves on.
+      if (hasCommand('socat')) {
+        const plain = await run('socat', ['-t', '1', '-', `TCP:${match[1]}`], { input: 'GET / HTTP/1.0\r\n\r\n', timeoutMs: 5000 });
+        expect(plain.stdout).not.toMatch(line);
+      } else if (process.env.CI) throw new Error('socat is required in CI');
+      const php = `
+        $ctx = stream_context_create(['ssl' => ['verify_peer' => false, 'verify_peer_name' => false]]);
+        $c = stream_socket_client($argv[1], $errno, $errstr, 3, STREAM_CLIENT_CONNECT, $ctx);
+        if (!$c) { fwrite(STDERR, "connect failed: $errstr\\n"); exit(2); }
+        echo stream_get_contents($c), stream_get_meta_data($c)['crypto']['protocol'];`;
+      const fromPhp = await run('php', ['-r', php, `ssl://${match[1]}`], { timeoutMs: 10_000 });
+      expect(fromPhp.stdout).toMatch(line);
+      expect(fromPhp.stdout).toMatch(/TLSv1\.3$/);
+      expect(fromPhp.stderr).toBe('');
+      if (hasCommand('openssl')) {
+        const fromOpenssl = await run('openssl', ['s_client', '-quiet', '-connect', match[1]!], { input: '', timeoutMs: 10_000 });
+        expect(fromOpenssl.stdout).toMatch(line);
+      } else if (process.env.CI) throw new Error('openssl is required in CI');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
+
 describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
   it("answers PHP's udp client with the date, and prints the peer", async () => {
     const { child, match } = await startChild(process.execPath, ['dist/examples/udp-time-server.js', 'udp://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
