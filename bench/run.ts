@@ -198,6 +198,7 @@ async function datagramRound(): Promise<string[]> {
 const tlsContenders = [
   { key: 'tls-ours', label: '(g) TlsServer (openServer tls://)', command: [node, servers, 'tls-ours'] },
   { key: 'tls-node', label: '(h) node:tls server', command: [node, servers, 'tls-node'] },
+  { key: 'tls-php', label: '(i) PHP facade ssl:// (stream_socket_accept loop)', command: [node, '--no-warnings', servers, 'tls-php'] },
 ].map((c) => ({ ...c, handshakes: 0, seconds: 0, cpuNs: 0 })) as Array<Started & { key: string; handshakes: number; seconds: number; cpuNs: number }>;
 
 /** `openssl s_time -new`: sequential full handshakes (connect, handshake, read, close) for `seconds`. */

@@ -4,7 +4,13 @@
 //   net       a plain node:net server doing the same work
 // Each prints "port N" once listening and exits on SIGTERM.
 import net from 'node:net';
-import { openServer, selfSignedCertificate } from '../lib/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  fclose, openServer, selfSignedCertificate, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server,
+  type PhpServerStream,
+} from '../lib/index.js';
 import { native } from '../lib/native.js';
 
 const LINE = 'hello\n';
@@ -108,7 +114,25 @@ async function tlsNode(): Promise<void> {
   process.once('SIGTERM', () => server.close());
 }
 
-const modes: Record<string, () => unknown> = { iterator, raw, net: plain, 'dgram-ours': dgramOurs, 'dgram-batches': dgramBatches, 'dgram-node': dgramNode, 'tls-ours': tlsOurs, 'tls-node': tlsNode };
+/** The PHP facade's ssl:// server, PHP style: one stream_socket_accept() (handshake included) after another. */
+async function tlsPhp(): Promise<void> {
+  const { cert, key } = selfSignedCertificate();
+  const pem = join(mkdtempSync(join(tmpdir(), 'bench-tls-')), 'server.pem');
+  writeFileSync(pem, cert + key);
+  // verify_peer off: like the other two, the server asks no client certificate.
+  const context = stream_context_create({ ssl: { local_cert: pem, verify_peer: false } });
+  const server = stream_socket_server('ssl://127.0.0.1:0', null, null, 12, context) as PhpServerStream;
+  process.once('SIGTERM', () => fclose(server));
+  ready(Number((stream_socket_get_name(server, false) as string).split(':').pop()));
+  while (!server.server!.closed) {
+    const conn = await stream_socket_accept(server, -1);
+    if (conn === false) continue;
+    stream_socket_sendto(conn, LINE);
+    fclose(conn);
+  }
+}
+
+const modes: Record<string, () => unknown> = { iterator, raw, net: plain, 'dgram-ours': dgramOurs, 'dgram-batches': dgramBatches, 'dgram-node': dgramNode, 'tls-ours': tlsOurs, 'tls-node': tlsNode, 'tls-php': tlsPhp };
 const run = modes[mode ?? ''];
 if (run === undefined) {
   console.error(`usage: servers.js ${Object.keys(modes).join('|')} [backlog]`);
