@@ -6,6 +6,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { native } from '../native.js';
 import { phpWarning } from './diagnostics.js';
+import { peerNameMismatch } from './host-names.js';
 import type { PeerPolicy, TlsSetup } from './tls-setup.js';
 
 const NO_SHARED_CIPHER =
@@ -78,12 +79,11 @@ function judgePeer(secure: tls.TLSSocket, policy: PeerPolicy): string | null {
   }
   if (policy.required && cert === undefined) return 'Could not get peer certificate';
   if (cert === undefined) return null;
-  if (policy.fingerprint !== undefined && policy.fingerprint !== null && !fingerprintMatches(cert, policy.fingerprint)) return 'peer_fingerprint match failure';
-  if (policy.peerName !== null && tls.checkServerIdentity(policy.peerName, secure.getPeerCertificate()) !== undefined) {
-    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
-    return `Peer certificate CN=\`${cn}' did not match expected CN=\`${policy.peerName}'`;
+  if (policy.fingerprint !== undefined) {
+    if (typeof policy.fingerprint !== 'string' && (policy.fingerprint === null || typeof policy.fingerprint !== 'object')) return 'Expected peer fingerprint must be a string or an array';
+    if (!fingerprintMatches(cert, policy.fingerprint)) return 'peer_fingerprint match failure';
   }
-  return null;
+  return policy.peerName === null ? null : peerNameMismatch(cert, policy.peerName);
 }
 
 /**
@@ -94,8 +94,17 @@ function judgePeer(secure: tls.TLSSocket, policy: PeerPolicy): string | null {
  * handshake itself had completed). `timeoutMs` undefined: no deadline.
  */
 export function phpHandshake(raw: net.Socket, setup: Extract<TlsSetup, { ok: true }>, fn: string, timeoutMs: number | undefined): Promise<tls.TLSSocket | null> {
-  const secure = setup.client ? tls.connect({ ...setup.options, socket: raw }) : new tls.TLSSocket(raw, { ...setup.options, isServer: true });
+  let secure: tls.TLSSocket;
+  try {
+    secure = setup.client ? tls.connect({ ...setup.options, socket: raw }) : new tls.TLSSocket(raw, { ...setup.options, isServer: true });
+  } catch (error) {
+    // Options node:tls refuses only here: the connection ends as a failed handshake would.
+    raw.destroy();
+    phpWarning(fn, (error as Error).message);
+    return Promise.resolve(null);
+  }
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
     const finish = (warning: string | null, result: tls.TLSSocket | null) => {
       clearTimeout(timer);
       secure.off('error', onError).off('close', onClose).off('secure', onSecure).off('secureConnect', onSecure);
@@ -115,20 +124,23 @@ export function phpHandshake(raw: net.Socket, setup: Extract<TlsSetup, { ok: tru
         finish(null, secure);
         return;
       }
-      // PHP shuts the session down (close_notify) before it closes the socket.
-      secure.end();
-      setTimeout(() => secure.destroy(), 1000).unref();
+      closeTls(secure); // PHP shuts the session down (close_notify) before it closes the socket
       finish(refusal, null);
     };
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            secure.destroy();
-            finish('SSL: Handshake timed out', null);
-          }, timeoutMs);
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        secure.destroy();
+        finish('SSL: Handshake timed out', null);
+      }, timeoutMs);
+    }
     secure.on('error', onError).once('close', onClose).once(setup.client ? 'secureConnect' : 'secure', onSecure);
   });
+}
+
+/** Ends a TLS session as PHP's fclose() does: close_notify, then the socket (at the latest a second later). */
+export function closeTls(secure: tls.TLSSocket): void {
+  secure.end();
+  setTimeout(() => secure.destroy(), 1000).unref();
 }
 
 /** stream_get_meta_data()['crypto'] of an established TLS socket. */
@@ -148,6 +160,6 @@ export function cryptoMeta(secure: tls.TLSSocket): Record<string, string | numbe
 function cipherBits(name: string): number {
   if (/CHACHA20|AES_?256|CAMELLIA_?256|ARIA_?256/.test(name)) return 256;
   if (/AES_?128|CAMELLIA_?128|ARIA_?128|SM4/.test(name)) return 128;
-  if (/3DES|DES-CBC3/.test(name)) return 168;
+  if (/3DES|DES-CBC3/.test(name)) return 112; // OpenSSL counts 3DES's effective strength
   return 0;
 }

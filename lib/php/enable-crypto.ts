@@ -6,16 +6,16 @@ import type tls from 'node:tls';
 import { phpHandshake } from './crypto.js';
 import { emitPending, phpWarning } from './diagnostics.js';
 import { PhpServerStream } from './server.js';
-import { activeSocket, connectionState, TLS_CAPABLE, timeoutMs } from './stream-state.js';
+import { activeSocket, connectionState, handshakeMs, registerConnection, TLS_CAPABLE, timeoutMs } from './stream-state.js';
 import { tlsSetup, type TlsSetup } from './tls-setup.js';
 import { phpInt, ValueError } from './values.js';
 import type { StreamContext } from './context.js';
 
 /**
- * The handshake of an ssl:// accept. `setup` was read before the connection
- * arrived, so a server that cannot do TLS (missing key…) closes the
- * connection before the client's hello arrives, as PHP does. Null after
- * PHP's warnings (the caller adds "Failed to enable crypto").
+ * The handshake of an ssl:// accept, with the setup read for this accept.
+ * A server that cannot do TLS (missing key…) closes the connection without
+ * reading it. Null after PHP's warnings (the caller adds "Failed to enable
+ * crypto").
  */
 export async function secureAccepted(conn: net.Socket, setup: TlsSetup, handshakeMs: number | undefined): Promise<tls.TLSSocket | null> {
   if (!setup.ok) {
@@ -43,8 +43,9 @@ const unsupported = (enable: boolean): boolean => {
  * connection (STARTTLS) and resolves to true, or to false after PHP's
  * warnings. A server method runs a server handshake, a client method
  * (bit 0 set) a client one. `crypto_method` may come from the context's
- * `ssl` options instead. Turning crypto off again is not supported: Node
- * cannot hand a TLS connection back as plain text (false, with a warning).
+ * `ssl` options instead. A second call warns as PHP does. Turning crypto
+ * off resolves false (as PHP's) but leaves TLS on: Node cannot hand a TLS
+ * connection back as plain text.
  */
 export async function stream_socket_enable_crypto(stream: PhpServerStream | net.Socket, enable: boolean, cryptoMethod?: number | null, _sessionStream?: unknown): Promise<boolean> {
   if (typeof enable !== 'boolean') throw new TypeError('stream_socket_enable_crypto(): Argument #2 ($enable) must be of type bool');
@@ -56,19 +57,22 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
   if (state === null) throw new TypeError('stream_socket_enable_crypto(): Argument #1 ($stream) must be a stream from stream_socket_accept()');
   const method = enable ? methodFrom(state.context, cryptoMethod) : 0;
   if (!TLS_CAPABLE.has(state.transport)) return unsupported(enable);
-  if (!enable) {
-    if (state.secure === null) return false;
-    phpWarning('stream_socket_enable_crypto', 'Turning crypto off on an established TLS stream is not supported by this facade');
+  // Off: PHP shuts TLS down and says false; Node cannot hand a TLS socket back as plain text, so it stays on.
+  if (!enable) return false;
+  if (state.secure !== null || state.handshaking) {
+    phpWarning('stream_socket_enable_crypto', 'SSL/TLS already set-up for this stream');
     return false;
   }
-  if (state.secure !== null) return true;
   const setup = tlsSetup(state.context, method);
   if (!setup.ok) {
     emitPending('stream_socket_enable_crypto', setup.warnings);
     return false;
   }
-  const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', timeoutMs(state.readTimeout));
+  state.handshaking = true;
+  const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', handshakeMs(state.readTimeout));
+  state.handshaking = false;
   if (secure === null) return false;
+  registerConnection(secure, state);
   state.secure = secure;
   return true;
 }

@@ -12,9 +12,10 @@ export interface ConnectionState {
   context: StreamContext;
   /** The TLS socket carrying the stream's bytes once crypto is enabled (for ssl:// servers: from the start). */
   secure: tls.TLSSocket | null;
-  /** stream_set_timeout() in seconds; null: ini default_socket_timeout. */
+  /** stream_set_timeout() in seconds (inherited from the server stream); null: ini default_socket_timeout. */
   readTimeout: number | null;
-  timedOut: boolean;
+  /** A stream_socket_enable_crypto() handshake is running. */
+  handshaking: boolean;
 }
 
 const states = new WeakMap<net.Socket, ConnectionState>();
@@ -49,4 +50,10 @@ export function timeoutMs(seconds: number | null | undefined): number | undefine
   if (value < 0) return undefined;
   const ms = Math.floor(value * 1000);
   return ms > 2 ** 31 - 1 ? undefined : ms;
+}
+
+/** A handshake's deadline from the stream's read timeout: none when it is 0 or negative (PHP waits then). */
+export function handshakeMs(seconds: number | null): number | undefined {
+  const value = seconds ?? Number(ini_get('default_socket_timeout'));
+  return value > 0 ? timeoutMs(value) : undefined;
 }

@@ -9,11 +9,11 @@ import { C, native, type NativeEndpoint } from '../native.js';
 import { TRANSPORTS } from '../url.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
 import { attachContext } from './context.js';
-import { cryptoMeta } from './crypto.js';
+import { closeTls, cryptoMeta } from './crypto.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { secureAccepted } from './enable-crypto.js';
 import { PhpServerStream, type Ref } from './server.js';
-import { activeSocket, connectionState, registerConnection, streamType, timeoutMs, TLS_CAPABLE } from './stream-state.js';
+import { activeSocket, connectionState, handshakeMs, registerConnection, streamType, timeoutMs, TLS_CAPABLE } from './stream-state.js';
 import { tlsSetup } from './tls-setup.js';
 import { cAtoi, phpTruthy, ValueError } from './values.js';
 import { isIP } from 'node:net';
@@ -79,8 +79,6 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
     return acceptFailed('Connection timed out', null);
   }
   if (server instanceof DatagramServer) return acceptOnDatagram(server, ms);
-  // ssl:// and tls*://: the ssl options are read before the wait (see secureAccepted).
-  const crypto = stream.cryptoMethod === null ? null : tlsSetup(stream.context, stream.cryptoMethod);
   let conn: net.Socket;
   try {
     // Paused: like a PHP stream, nothing is read until asked, so STREAM_OOB
@@ -95,16 +93,17 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
   if (TLS_CAPABLE.has(stream.transport) && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
   const peer = peerText(conn);
   let secure: tls.TLSSocket | null = null;
-  if (crypto !== null) {
-    // The handshake is bounded by the server stream's read timeout, not the accept timeout (as in PHP).
-    secure = await secureAccepted(conn, crypto, timeoutMs(stream.readTimeout));
+  if (stream.cryptoMethod !== null) {
+    // ssl:// and tls*://: the ssl options are read now, at each accept, as PHP does. The handshake
+    // is bounded by the server stream's read timeout, not the accept timeout (as in PHP).
+    secure = await secureAccepted(conn, tlsSetup(stream.context, stream.cryptoMethod), handshakeMs(stream.readTimeout));
     if (secure === null) {
       phpWarning('stream_socket_accept', 'Failed to enable crypto');
       return acceptFailed('Success', null); // sic: PHP's text after a failed handshake
     }
   }
   const accepted = secure ?? conn;
-  registerConnection(accepted, { transport: stream.transport, context: stream.context, secure, readTimeout: null, timedOut: false });
+  registerConnection(accepted, { transport: stream.transport, context: stream.context, secure, readTimeout: stream.readTimeout, handshaking: false });
   attachContext(accepted, stream.context);
   if (peerName) peerName.value = peer;
   return accepted;
@@ -158,8 +157,10 @@ export function stream_socket_sendto(stream: PhpStream, data: string | Buffer, f
   const fd = targetOf(stream);
   if (fd === null) return sysFailure('stream_socket_sendto', { reason: 'Bad file descriptor' });
   if (!(stream instanceof PhpServerStream) && activeSocket(stream) instanceof tls.TLSSocket) {
-    // Encrypted: the bytes go through the TLS layer (no flags, no target, as with PHP's ssl streams).
-    activeSocket(stream).write(bytes);
+    // Encrypted: the bytes go through the TLS layer (PHP's sendto would bypass it; see the README).
+    const secure = activeSocket(stream);
+    if (!secure.writable) return sysFailure('stream_socket_sendto', { reason: 'Broken pipe' });
+    secure.write(bytes);
     return bytes.length;
   }
   const sysFlags = flags & STREAM_OOB ? C.MSG_OOB! : 0;
@@ -295,7 +296,7 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
   const state = connectionState(stream);
   const socket = activeSocket(stream);
   const meta: Record<string, unknown> = {
-    timed_out: state?.timedOut ?? false,
+    timed_out: false,
     blocked: true,
     eof: socket.readableEnded,
     stream_type: streamType(state?.transport ?? 'tcp'),
@@ -338,9 +339,7 @@ export function fclose(stream: PhpStream): boolean {
     return true;
   }
   const socket = activeSocket(stream);
-  if (socket instanceof tls.TLSSocket && !socket.destroyed) {
-    socket.end();
-    setTimeout(() => socket.destroy(), 1000).unref();
-  } else socket.destroy();
+  if (socket instanceof tls.TLSSocket && !socket.destroyed) closeTls(socket);
+  else socket.destroy();
   return true;
 }

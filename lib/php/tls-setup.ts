@@ -2,20 +2,21 @@
 // crypto on a stream, turned into a node:tls secure context. Failures carry
 // PHP's warning texts; the handshake itself is crypto.ts's.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import type { Transport } from '../url.js';
 import type { StreamContext } from './context.js';
 import type { PendingWarning } from './diagnostics.js';
+import { matchesHostName } from './host-names.js';
 import { phpInt, phpTruthy } from './values.js';
 
 /** STREAM_CRYPTO_METHOD_* bits of the TLS versions (a client method adds bit 0). */
-const VERSION_BITS: ReadonlyArray<[bit: number, version: tls.SecureVersion, noFlag: number]> = [
-  [8, 'TLSv1', cryptoConstants.SSL_OP_NO_TLSv1],
-  [16, 'TLSv1.1', cryptoConstants.SSL_OP_NO_TLSv1_1],
-  [32, 'TLSv1.2', cryptoConstants.SSL_OP_NO_TLSv1_2],
-  [64, 'TLSv1.3', cryptoConstants.SSL_OP_NO_TLSv1_3],
+const VERSION_BITS: ReadonlyArray<[bit: number, version: tls.SecureVersion]> = [
+  [8, 'TLSv1'],
+  [16, 'TLSv1.1'],
+  [32, 'TLSv1.2'],
+  [64, 'TLSv1.3'],
 ];
 const CLIENT_BIT = 1;
 /** What ssl:// and tls:// servers accept unless `crypto_method` says otherwise: TLS 1.0 to 1.3. */
@@ -34,28 +35,47 @@ export function isClientMethod(method: number): boolean {
 }
 
 /**
- * The TLS versions of a method, narrowed or widened by min_proto_version /
- * max_proto_version into a contiguous range as PHP does; holes in a method
- * without them become SSL_OP_NO_* flags.
+ * The TLS versions of a method as PHP applies them with OpenSSL 3: only the
+ * lowest and the highest count (a hole in between is not excluded), and
+ * min_proto_version / max_proto_version replace either end.
  */
-function versionsOf(method: number, context: StreamContext): { minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion; secureOptions: number } {
-  const inMethod = VERSION_BITS.map(([bit]) => bit).filter((bit) => (method & bit) !== 0);
+function versionsOf(method: number, context: StreamContext): { minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion } {
+  const inMethod = VERSION_BITS.filter(([bit]) => (method & bit) !== 0).map(([bit]) => bit);
   const option = (name: string) => (context.has('ssl', name) ? Number(phpInt(context.get('ssl', name))) & ~CLIENT_BIT : 0);
   const min = option('min_proto_version') || inMethod[0] || 0;
   const max = option('max_proto_version') || inMethod.at(-1) || 0;
-  const explicitRange = context.has('ssl', 'min_proto_version') || context.has('ssl', 'max_proto_version');
-  const allowed = VERSION_BITS.filter(([bit]) => (explicitRange ? bit >= min && bit <= max : (method & bit) !== 0));
-  if (allowed.length === 0) {
-    // Nothing OpenSSL 3 can speak (e.g. SSLv3 alone): every handshake fails.
-    return { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', secureOptions: cryptoConstants.SSL_OP_NO_TLSv1_3 };
-  }
-  // Versions between the lowest and highest allowed one but not allowed themselves.
-  const first = VERSION_BITS.indexOf(allowed[0]!);
-  const last = VERSION_BITS.indexOf(allowed.at(-1)!);
-  let secureOptions = 0;
-  for (const entry of VERSION_BITS.slice(first, last + 1)) if (!allowed.includes(entry)) secureOptions |= entry[2];
-  return { minVersion: allowed[0]![1], maxVersion: allowed.at(-1)![1], secureOptions };
+  const allowed = VERSION_BITS.filter(([bit]) => bit >= min && bit <= max);
+  // Nothing OpenSSL 3 can speak (e.g. SSLv3 alone): a range no handshake fits.
+  if (allowed.length === 0) return { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' };
+  return { minVersion: allowed[0]![1], maxVersion: allowed.at(-1)![1] };
 }
+
+/**
+ * PHP's `ciphers` is OpenSSL's cipher list, which concerns TLS 1.2 and
+ * below: TLS 1.3 keeps its suites, and a list with no TLS ≤ 1.2 cipher
+ * fails. `security_level` becomes the list's @SECLEVEL. Null: the list fails.
+ */
+function cipherList(context: StreamContext): string | null {
+  const given = context.get('ssl', 'ciphers');
+  const level = context.has('ssl', 'security_level') ? `@SECLEVEL=${Number(phpInt(context.get('ssl', 'security_level')))}` : '';
+  if (!phpTruthy(given)) return level === '' ? PHP_DEFAULT_CIPHERS : `${PHP_DEFAULT_CIPHERS}:${level}`;
+  const tls12 = String(given).split(':').filter((name) => name !== '' && !name.startsWith('TLS_'));
+  if (tls12.length === 0) return null;
+  const list = [...tls12, ...(level === '' ? [] : [level])].join(':');
+  return loads({ ciphers: list }) ? list : null;
+}
+/**
+ * PHP's built-in default list (its PHP_OPENSSL_DEFAULT_STREAM_CIPHERS): with
+ * honor_cipher_order on, its order picks the cipher (AES-128 before AES-256).
+ */
+const PHP_DEFAULT_CIPHERS = [
+  'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'DHE-RSA-AES128-GCM-SHA256', 'DHE-DSS-AES128-GCM-SHA256', 'kEDH+AESGCM', 'ECDHE-RSA-AES128-SHA256', 'ECDHE-ECDSA-AES128-SHA256',
+  'ECDHE-RSA-AES128-SHA', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA384', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-RSA-AES256-SHA',
+  'ECDHE-ECDSA-AES256-SHA', 'DHE-RSA-AES128-SHA256', 'DHE-RSA-AES128-SHA', 'DHE-DSS-AES128-SHA256', 'DHE-RSA-AES256-SHA256',
+  'DHE-DSS-AES256-SHA', 'DHE-RSA-AES256-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128', 'AES256', 'HIGH',
+  '!SSLv2', '!aNULL', '!eNULL', '!EXPORT', '!DES', '!MD5', '!RC4', '!ADH',
+].join(':');
 
 /** How the handshake's peer certificate is judged afterwards (PHP's apply_peer_verification). */
 export interface PeerPolicy {
@@ -196,16 +216,21 @@ function sniCertificate(entry: unknown): CertAndKey {
   return certificateAndKey(String(pair.local_cert), String(pair.local_pk), undefined, SNI_TEXTS);
 }
 
-/** SNI_server_certs (unless SNI_enabled is false): a secure context per host name. */
-function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Map<string, tls.SecureContext> {
-  const map = new Map<string, tls.SecureContext>();
-  if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled')))) return map;
+/** SNI_server_certs (unless SNI_enabled is false): a secure context per host name pattern, first match wins. */
+function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Array<[pattern: string, context: tls.SecureContext]> {
+  if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled')))) return [];
   const certs = context.get('ssl', 'SNI_server_certs');
   if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) throw new SetupFailure('SNI_server_certs requires an array mapping host names to cert paths');
-  for (const [name, entry] of Object.entries(certs as Record<string, unknown>)) {
-    map.set(name.toLowerCase(), tls.createSecureContext({ ...base, ...sniCertificate(entry) }));
-  }
-  return map;
+  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [pattern, tls.createSecureContext({ ...base, ...sniCertificate(entry) })]);
+}
+
+/** alpn_protocols: a comma list; a name longer than 255 bytes cannot be sent. */
+function alpnProtocols(context: StreamContext): string[] | undefined {
+  const text = context.get('ssl', 'alpn_protocols');
+  if (!phpTruthy(text)) return undefined;
+  const names = String(text).split(',');
+  if (names.some((name) => Buffer.byteLength(name) > 255)) throw new SetupFailure('Failed parsing comma-separated TLS ALPN protocol string');
+  return names;
 }
 
 /** The files (and capath directory) the options name: a setup is reused only while none of them changed. */
@@ -221,8 +246,12 @@ function referencedPaths(ssl: Record<string, unknown>): string[] {
   return paths;
 }
 
-function fileSignature(path: string): string {
+function fileSignature(path: string, inDirectory = false): string {
   const st = statSync(path, { throwIfNoEntry: false });
+  if (st?.isDirectory() && !inDirectory) {
+    // capath: the files in it count, not only the directory.
+    return `${path}/:${readdirSync(path).map((name) => fileSignature(join(path, name), true)).join(';')}`;
+  }
   return st === undefined ? `${path}:-` : `${path}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 
@@ -243,9 +272,10 @@ export function tlsSetup(context: StreamContext, method: number): TlsSetup {
   const ssl = context.options.ssl ?? {};
   let key: string;
   try {
-    key = JSON.stringify([method, ssl, referencedPaths(ssl).map(fileSignature)]);
+    // undefined is kept in the key: a present-but-undefined option is not an absent one.
+    key = JSON.stringify([method, ssl, referencedPaths(ssl).map((path) => fileSignature(path))], (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
   } catch {
-    return buildSetup(context, method); // options JSON cannot hold: no reuse
+    return buildSetup(context, method); // options JSON cannot hold, or a path stat() refuses: no reuse
   }
   const cached = setups.get(key);
   if (cached !== undefined) {
@@ -265,14 +295,13 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
   try {
     const verifyOff = context.has('ssl', 'verify_peer') && !phpTruthy(opt('verify_peer'));
     const ca = verifyOff ? undefined : trustAnchors(context);
-    const versions = versionsOf(method, context);
-    const ciphers = phpTruthy(opt('ciphers')) ? String(opt('ciphers')) : undefined;
-    const base: tls.SecureContextOptions = { ...versions, ca, ciphers, honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')) };
-    if (!loads({ ciphers })) return { ok: false, warnings: [] }; // PHP says nothing more than that it failed
+    const ciphers = cipherList(context);
+    if (ciphers === null) return { ok: false, warnings: [] }; // PHP says nothing more than that it failed
+    const base: tls.SecureContextOptions = { ...versionsOf(method, context), ca, ciphers, honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')) };
+    const alpn = alpnProtocols(context);
     const own = localCertificate(context);
     const secureContext = tls.createSecureContext({ ...base, ...own });
-    const sni = client ? new Map<string, tls.SecureContext>() : sniContexts(context, base);
-    const alpn = phpTruthy(opt('alpn_protocols')) ? String(opt('alpn_protocols')).split(',') : undefined;
+    const sni = client ? [] : sniContexts(context, base);
     const explicit = (name: string) => context.has('ssl', name) && phpTruthy(opt(name));
     const peerName = explicit('verify_peer_name') && phpTruthy(opt('peer_name')) ? String(opt('peer_name')) : null;
     return {
@@ -284,14 +313,15 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
         requestCert: !verifyOff,
         rejectUnauthorized: false, // judged after the handshake, with PHP's rules (crypto.ts)
         ALPNProtocols: alpn,
-        SNICallback: sni.size > 0 ? (name, done) => done(null, sni.get(name.toLowerCase()) ?? secureContext) : undefined,
+        SNICallback: sni.length > 0 ? (name, done) => done(null, sni.find(([pattern]) => matchesHostName(name, pattern))?.[1] ?? secureContext) : undefined,
       },
       peer: {
         requested: !verifyOff,
         allowSelfSigned: phpTruthy(opt('allow_self_signed')),
-        required: explicit('verify_peer') || explicit('verify_peer_name') || phpTruthy(opt('peer_fingerprint')),
+        // peer_fingerprint counts when present at all (even false or '').
+        required: explicit('verify_peer') || explicit('verify_peer_name') || context.has('ssl', 'peer_fingerprint'),
         peerName,
-        fingerprint: opt('peer_fingerprint'),
+        fingerprint: context.has('ssl', 'peer_fingerprint') ? opt('peer_fingerprint') : undefined,
       },
     };
   } catch (error) {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   fclose, selfSignedCertificate, stream_context_create, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto,
   stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER,
-  type PhpServerStream, type ContextOptions,
+  type PhpServerStream, type ContextOptions, type StreamServer,
 } from '../../lib/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand } from '../helpers/peers.js';
@@ -111,9 +111,11 @@ describe('facade TLS', () => {
     });
     expect(warnings[0]).toContain(`Unable to set local cert chain file \`${file}'`);
     for (const name of ['first.test', 'second.test']) {
+      // The accept is already waiting when the file changes: it reads the file once the connection is there.
+      const accepting = stream_socket_accept(server, 5);
       const made = selfSignedCertificate({ commonName: name, altNames: [name] });
       writeFileSync(file, made.cert + made.key);
-      const [client, conn] = await Promise.all([tlsClient(port), stream_socket_accept(server, 5)]);
+      const [client, conn] = await Promise.all([tlsClient(port), accepting]);
       expect(client.getPeerCertificate().subject.CN).toBe(name);
       client.destroy();
       fclose(conn as net.Socket);
@@ -128,7 +130,7 @@ describe('facade TLS', () => {
     await new Promise((resolve) => silent.once('connect', resolve));
     const order: string[] = [];
     const slow = warningsOf(() => stream_socket_accept(server, 5)).then((r) => (order.push('silent'), r));
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the silent connection is taken first
+    while ((server.server as StreamServer).queue().length > 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the silent connection is taken first
     const [client, good] = await Promise.all([tlsClient(port), stream_socket_accept(server, 5).then((c) => (order.push('good'), c))]);
     expect(good).toBeInstanceOf(tls.TLSSocket);
     const failed = await slow;
@@ -160,7 +162,8 @@ describe('facade TLS', () => {
     await new Promise((resolve) => upgraded.once('secureConnect', resolve));
     expect(await enabled).toBe(true);
     expect(stream_get_meta_data(conn).crypto).toMatchObject({ protocol: 'TLSv1.3' });
-    expect(await stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER)).toBe(true); // already on
+    const again = await warningsOf(() => stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER));
+    expect(again).toEqual({ result: false, warnings: ['stream_socket_enable_crypto(): SSL/TLS already set-up for this stream'] }); // as PHP
     upgraded.write('MAIL FROM:<a@b>\r\n');
     expect(await recvLine(conn)).toBe('MAIL FROM:<a@b>\r\n');
     stream_socket_sendto(conn, '250 ok\r\n');
@@ -192,6 +195,34 @@ describe('facade TLS', () => {
     fclose(server);
   });
 
+  it('fclose() of the server during a handshake: the accept ends at the handshake deadline, nothing is left', async () => {
+    const { server, port } = serverOn('ssl://127.0.0.1:0');
+    stream_set_timeout(server, 1);
+    const silent = net.connect(port, '127.0.0.1');
+    silent.on('error', () => {});
+    const pending = warningsOf(() => stream_socket_accept(server, 5));
+    while ((server.server as StreamServer).queue().length > 0 || !silent.remoteAddress) await new Promise((resolve) => setTimeout(resolve, 5));
+    fclose(server);
+    const { result, warnings } = await pending;
+    expect(result).toBe(false);
+    expect(warnings[0]).toMatch(/SSL: Handshake timed out$/);
+    silent.destroy();
+  });
+
+  it('two overlapping enable_crypto() calls: the second warns as PHP does, the first completes', async () => {
+    const { server, port } = serverOn('tcp://127.0.0.1:0');
+    const plain = net.connect(port, '127.0.0.1');
+    const conn = (await stream_socket_accept(server, 5)) as net.Socket;
+    const first = stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER);
+    const second = await warningsOf(() => stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER));
+    expect(second).toEqual({ result: false, warnings: ['stream_socket_enable_crypto(): SSL/TLS already set-up for this stream'] });
+    const upgraded = tls.connect({ socket: plain, rejectUnauthorized: false });
+    expect(await first).toBe(true);
+    upgraded.destroy();
+    fclose(conn);
+    fclose(server);
+  });
+
   it('enable_crypto: a client method on the server side fails like PHP (both sides say hello); bad arguments throw', async () => {
     const { server, port } = serverOn('tcp://127.0.0.1:0');
     const client = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
@@ -211,15 +242,17 @@ describe('facade TLS', () => {
   });
 
   it('failed handshakes of every kind leave no socket behind', async () => {
-    const cases: Array<{ options: ContextOptions; connect: (port: number) => net.Socket; timeout?: number }> = [
+    const cases: Array<{ options: ContextOptions; connect: (port: number) => net.Socket; timeout?: number; first: RegExp }> = [
       // no key: closed before any handshake
-      { options: { ssl: { local_cert: certFile, local_pk: join(dir, 'missing.pem') } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) },
+      { options: { ssl: { local_cert: certFile, local_pk: join(dir, 'missing.pem') } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }), first: /Unable to set private key file/ },
+      // an ALPN name node:tls cannot send
+      { options: { ssl: { ...SSL.ssl, alpn_protocols: 'x'.repeat(300) } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }), first: /Failed parsing comma-separated TLS ALPN/ },
       // garbage instead of a ClientHello: reset
-      { options: SSL, connect: (port) => net.connect(port, '127.0.0.1').end('GET / HTTP/1.0\r\n\r\n') },
+      { options: SSL, connect: (port) => net.connect(port, '127.0.0.1').end('GET / HTTP/1.0\r\n\r\n'), first: /::http request$/ },
       // an untrusted client certificate: refused after the handshake
-      { options: SSL, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key }) },
+      { options: SSL, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key }), first: /::certificate verify failed$/ },
       // silent until the handshake deadline
-      { options: SSL, connect: (port) => net.connect(port, '127.0.0.1'), timeout: 1 },
+      { options: SSL, connect: (port) => net.connect(port, '127.0.0.1'), timeout: 1, first: /SSL: Handshake timed out$/ },
     ];
     for (const c of cases) {
       const { server, port } = serverOn('ssl://127.0.0.1:0', c.options);
@@ -228,6 +261,7 @@ describe('facade TLS', () => {
       client.on('error', () => {});
       const { result, warnings } = await warningsOf(() => stream_socket_accept(server, 5));
       expect(result).toBe(false);
+      expect(warnings[0]).toMatch(c.first);
       expect(warnings.slice(-2)).toEqual(['stream_socket_accept(): Failed to enable crypto', 'stream_socket_accept(): Accept failed: Success']);
       client.destroy();
       fclose(server);

@@ -177,6 +177,24 @@ CLIENT_CERT = {**NOVERIFY, "local_cert": "{tls}/client.pem", "local_pk": "{tls}/
 tls("peer-fingerprint-mismatch", ssl={**CERT, "verify_peer": False, "peer_fingerprint": "0" * 40}, client_ssl=CLIENT_CERT)
 tls("peer-fingerprint-array-mismatch", ssl={**CERT, "verify_peer": False, "peer_fingerprint": {"sha256": "ab" * 32}}, client_ssl=CLIENT_CERT)
 tls("peer-fingerprint-without-client-cert", ssl={**CERT, "verify_peer": False, "peer_fingerprint": "0" * 32})
+tls("ciphers-tls12-list-keeps-tls13", ssl={**CERT, "ciphers": "ECDHE-RSA-AES256-GCM-SHA384"})
+tls("ciphers-only-tls13-names", ssl={**CERT, "ciphers": "TLS_AES_128_GCM_SHA256"})
+tls("ciphers-seclevel-in-list", url="tlsv1.2://127.0.0.1:0", ssl={**CERT, "ciphers": "DEFAULT@SECLEVEL=2"})
+tls("crypto-method-hole-tls12-client", ssl={**CERT, "crypto_method": 16 | 64}, client_url="tlsv1.2://{addr}")
+tls("security-level-0-tls11", url="tlsv1.1://127.0.0.1:0", ssl={**CERT, "security_level": 0}, client_ssl={**NOVERIFY, "security_level": 0})
+tls("verify-peer-name-cert-without-peer-name", ssl={**CERT, "verify_peer": False, "verify_peer_name": True}, client_ssl=CLIENT_CERT)
+tls("peer-name-ip-mismatch", ssl={**CERT, "verify_peer": False, "verify_peer_name": True, "peer_name": "127.0.0.1"}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-empty-string", ssl={**CERT, "verify_peer": False, "peer_fingerprint": ""}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-int", ssl={**CERT, "verify_peer": False, "peer_fingerprint": 123}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-bad-algo", ssl={**CERT, "verify_peer": False, "peer_fingerprint": {"nope": "ab"}}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-bad-length", ssl={**CERT, "verify_peer": False, "peer_fingerprint": "abc"}, client_ssl=CLIENT_CERT)
+tls("peer-fingerprint-false", ssl={**CERT, "verify_peer": False, "peer_fingerprint": False})
+tls("alpn-empty-entry", ssl={**CERT, "alpn_protocols": "h2,,http/1.1"})
+tls("alpn-entry-too-long", ssl={**CERT, "alpn_protocols": "x" * 300})
+tls("sni-wildcard-name", ssl={**CERT, "SNI_server_certs": {"*.test": "{tls}/sni-combined.pem"}},
+    client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
+tls("server-stream-timeout-0-no-deadline", before=[{"probe": "set-timeout", "seconds": 0}],
+    client_url="tcp://{addr}", client_ssl=None, client_hold=1.5, accept_timeout=10, accept_elapsed_between=[1.2, 4.5])
 tls("sni-picks-certificate", ssl={**CERT, "SNI_server_certs": {"sni.test": "{tls}/sni-combined.pem"}},
     client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
 tls("sni-pair-form", ssl={**CERT, "SNI_server_certs": {"sni.test": {"local_cert": "{tls}/sni.pem", "local_pk": "{tls}/sni-key.pem"}}},
