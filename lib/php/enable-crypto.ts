@@ -6,7 +6,7 @@ import type tls from 'node:tls';
 import { phpHandshake } from './crypto.js';
 import { emitPending, phpWarning } from './diagnostics.js';
 import { PhpServerStream } from './server.js';
-import { activeSocket, connectionState, handshakeMs, registerConnection, TLS_CAPABLE, timeoutMs } from './stream-state.js';
+import { activeSocket, connectionState, handshakeMs, registerConnection, TLS_CAPABLE } from './stream-state.js';
 import { tlsSetup, type TlsSetup } from './tls-setup.js';
 import { phpInt, ValueError } from './values.js';
 import type { StreamContext } from './context.js';
@@ -17,13 +17,13 @@ import type { StreamContext } from './context.js';
  * reading it. Null after PHP's warnings (the caller adds "Failed to enable
  * crypto").
  */
-export async function secureAccepted(conn: net.Socket, setup: TlsSetup, handshakeMs: number | undefined): Promise<tls.TLSSocket | null> {
+export async function secureAccepted(conn: net.Socket, setup: TlsSetup, deadlineMs: number | undefined): Promise<tls.TLSSocket | null> {
   if (!setup.ok) {
     emitPending('stream_socket_accept', setup.warnings);
     conn.destroy();
     return null;
   }
-  return phpHandshake(conn, setup, 'stream_socket_accept', handshakeMs);
+  return phpHandshake(conn, setup, 'stream_socket_accept', deadlineMs);
 }
 
 function methodFrom(context: StreamContext, method: number | null | undefined): number {
@@ -82,7 +82,7 @@ async function listenerCrypto(stream: PhpServerStream, enable: boolean, cryptoMe
   if (enable) methodFrom(stream.context, cryptoMethod);
   if (!TLS_CAPABLE.has(stream.transport)) return unsupported(enable);
   if (!enable) return false;
-  const ms = timeoutMs(stream.readTimeout);
+  const ms = handshakeMs(stream.readTimeout);
   await new Promise((resolve) => (ms === undefined ? undefined : setTimeout(resolve, ms)));
   phpWarning('stream_socket_enable_crypto', 'SSL: Handshake timed out');
   return false;
