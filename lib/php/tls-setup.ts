@@ -230,7 +230,8 @@ function alpnProtocols(context: StreamContext): string[] | undefined {
   if (!phpTruthy(text)) return undefined;
   const names = String(text).split(',');
   if (names.some((name) => Buffer.byteLength(name) > 255)) throw new SetupFailure('Failed parsing comma-separated TLS ALPN protocol string');
-  return names;
+  // PHP lets empty names through; newer Node refuses them, and they can match nothing anyway.
+  return names.filter((name) => name !== '');
 }
 
 /** The files (and capath directory) the options name: a setup is reused only while none of them changed. */
