@@ -64,8 +64,9 @@ function acceptFailed(text: string, error: SocketError | null): false {
 }
 
 /**
- * PHP's stream_socket_accept(): the next connection as a net.Socket, or
- * false after PHP's warning. `timeout` in seconds (null: ini
+ * PHP's stream_socket_accept(): the next connection as a net.Socket (on
+ * ssl:// and tls*:// servers a tls.TLSSocket, handshake done), or false
+ * after PHP's warnings. `timeout` in seconds (null: ini
  * default_socket_timeout, negative: forever); `peerName` is written only on success.
  */
 export async function stream_socket_accept(stream: PhpServerStream, timeout?: number | null, peerName?: Ref<string | false> | null): Promise<net.Socket | false> {
