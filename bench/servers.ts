@@ -22,14 +22,18 @@ function ready(port: number): void {
   console.log(`port ${port}`);
 }
 
-async function iterator(): Promise<void> {
-  const server = openServer('tcp://127.0.0.1:0', { backlog });
+/** Answers every connection the server's iterator yields with the line, and closes it. */
+async function answerEach(server: AsyncIterable<net.Socket> & { port: number; close(): void }): Promise<void> {
   process.once('SIGTERM', () => server.close());
   ready(server.port);
   for await (const conn of server) {
     conn.on('error', () => conn.destroy());
     conn.end(LINE);
   }
+}
+
+function iterator(): Promise<void> {
+  return answerEach(openServer('tcp://127.0.0.1:0', { backlog }));
 }
 
 async function raw(): Promise<void> {
@@ -94,14 +98,8 @@ async function dgramNode(): Promise<void> {
 }
 
 /** TLS servers answer each completed handshake with the line and close. */
-async function tlsOurs(): Promise<void> {
-  const server = openServer('tls://127.0.0.1:0', { tls: selfSignedCertificate() });
-  process.once('SIGTERM', () => server.close());
-  ready(server.port);
-  for await (const conn of server) {
-    conn.on('error', () => conn.destroy());
-    conn.end(LINE);
-  }
+function tlsOurs(): Promise<void> {
+  return answerEach(openServer('tls://127.0.0.1:0', { tls: selfSignedCertificate() }));
 }
 
 async function tlsNode(): Promise<void> {

@@ -1,4 +1,6 @@
 // Stream contexts: PHP's option bags, two levels deep (wrapper -> option).
+import type net from 'node:net';
+import { connectionState } from './stream-state.js';
 export type ContextOptions = Record<string, Record<string, unknown>>;
 
 export class StreamContext {
@@ -20,7 +22,7 @@ export class StreamContext {
   }
 }
 
-/** The context each stream resource carries (server streams and the connections they accept). */
+/** The context each server stream carries (accepted connections keep theirs in stream-state.ts). */
 const streamContexts = new WeakMap<object, StreamContext>();
 
 export function attachContext(stream: object, context: StreamContext): void {
@@ -30,7 +32,7 @@ export function attachContext(stream: object, context: StreamContext): void {
 /** A context argument: a context, or a stream whose context is meant (as PHP allows). */
 function contextOf(fn: string, target: StreamContext | object): StreamContext {
   if (target instanceof StreamContext) return target;
-  const context = streamContexts.get(target);
+  const context = streamContexts.get(target) ?? connectionState(target as net.Socket)?.context;
   if (context === undefined) throw new TypeError(`${fn}(): Argument #1 ($stream_or_context) must be a stream context or a stream`);
   return context;
 }

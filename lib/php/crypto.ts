@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { native } from '../native.js';
 import { phpWarning } from './diagnostics.js';
 import { peerNameMismatch } from './host-names.js';
-import type { PeerPolicy, TlsSetup } from './tls-setup.js';
+import type { TlsSetup } from './tls-setup.js';
 
 const NO_SHARED_CIPHER =
   'SSL_R_NO_SHARED_CIPHER: no suitable shared cipher could be used.  This could be because the server is missing an SSL certificate (local_cert context option)';
@@ -71,9 +71,11 @@ function fingerprintMatches(cert: X509Certificate, expected: unknown): boolean {
 }
 
 /** PHP's judgement of the peer once the handshake is done: a warning, or null to accept it. */
-function judgePeer(secure: tls.TLSSocket, policy: PeerPolicy): string | null {
+function judgePeer(secure: tls.TLSSocket, setup: Extract<TlsSetup, { ok: true }>): string | null {
+  const policy = setup.peer;
   const cert = secure.getPeerX509Certificate();
-  if (policy.requested && cert !== undefined) {
+  // A certificate that was asked for (verify_peer not off) and fails verification is refused.
+  if (setup.options.requestCert === true && cert !== undefined) {
     const code = verifyErrorOf(secure);
     if (code !== null && !(code === 'DEPTH_ZERO_SELF_SIGNED_CERT' && policy.allowSelfSigned)) return CERT_VERIFY_FAILED;
   }
@@ -118,7 +120,7 @@ export function phpHandshake(raw: net.Socket, setup: Extract<TlsSetup, { ok: tru
     };
     const onClose = () => finish(null, null);
     const onSecure = () => {
-      const refusal = judgePeer(secure, setup.peer);
+      const refusal = judgePeer(secure, setup);
       if (refusal === null) {
         secure.on('error', () => {}); // later I/O errors end the stream, as a failed PHP read does
         finish(null, secure);

@@ -8,7 +8,6 @@ import { isUnixEndpoint } from '../endpoint.js';
 import { C, native, type NativeEndpoint } from '../native.js';
 import { TRANSPORTS } from '../url.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
-import { attachContext } from './context.js';
 import { closeTls, cryptoMeta } from './crypto.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { secureAccepted } from './enable-crypto.js';
@@ -92,7 +91,6 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
     return acceptFailed(text, error);
   }
   if (TLS_CAPABLE.has(stream.transport) && phpTruthy(stream.context.get('socket', 'tcp_nodelay'))) conn.setNoDelay(true);
-  const peer = peerText(conn);
   let secure: tls.TLSSocket | null = null;
   if (stream.cryptoMethod !== null) {
     // ssl:// and tls*://: the ssl options are read now, at each accept, as PHP does. The handshake
@@ -105,8 +103,7 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
   }
   const accepted = secure ?? conn;
   registerConnection(accepted, { transport: stream.transport, context: stream.context, secure, readTimeout: stream.readTimeout, handshaking: false });
-  attachContext(accepted, stream.context);
-  if (peerName) peerName.value = peer;
+  if (peerName) peerName.value = peerText(conn);
   return accepted;
 }
 

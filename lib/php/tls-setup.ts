@@ -79,8 +79,6 @@ const PHP_DEFAULT_CIPHERS = [
 
 /** How the handshake's peer certificate is judged afterwards (PHP's apply_peer_verification). */
 export interface PeerPolicy {
-  /** A certificate was asked for (verify_peer not explicitly false): one that fails verification is refused. */
-  requested: boolean;
   allowSelfSigned: boolean;
   /** verify_peer / verify_peer_name / peer_fingerprint set truthy: a certificate is required. */
   required: boolean;
@@ -117,7 +115,7 @@ function capathCertificates(dir: string): Buffer[] {
     const file = join(dir, name);
     const pem = statSync(file, { throwIfNoEntry: false })?.isFile() ? readPath(file) : null;
     // Not a certificate: OpenSSL's lookup would skip it too.
-    if (pem !== null && hasCertificate(pem)) found.push(pem);
+    if (pem !== null && holdsCertificate(pem)) found.push(pem);
   }
   return found;
 }
@@ -135,7 +133,7 @@ function trustAnchors(context: StreamContext): Buffer[] | undefined {
   const anchors: Buffer[] = [];
   if (phpTruthy(cafile)) {
     const pem = readPath(String(cafile));
-    if (pem === null || !hasCertificate(pem)) throw new SetupFailure('SSL: failed loading CA names from cafile', true);
+    if (pem === null || !holdsCertificate(pem)) throw new SetupFailure('SSL: failed loading CA names from cafile', true);
     anchors.push(pem);
   }
   if (phpTruthy(capath)) {
@@ -148,7 +146,7 @@ function trustAnchors(context: StreamContext): Buffer[] | undefined {
   return anchors;
 }
 
-function hasCertificate(pem: Buffer): boolean {
+function holdsCertificate(pem: Buffer): boolean {
   try {
     new X509Certificate(pem);
     return true;
@@ -317,7 +315,6 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
         SNICallback: sni.length > 0 ? (name, done) => done(null, sni.find(([pattern]) => matchesHostName(name, pattern))?.[1] ?? secureContext) : undefined,
       },
       peer: {
-        requested: !verifyOff,
         allowSelfSigned: phpTruthy(opt('allow_self_signed')),
         // peer_fingerprint counts when present at all (even false or '').
         required: explicit('verify_peer') || explicit('verify_peer_name') || context.has('ssl', 'peer_fingerprint'),

@@ -195,6 +195,11 @@ tls("sni-wildcard-name", ssl={**CERT, "SNI_server_certs": {"*.test": "{tls}/sni-
     client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
 tls("server-stream-timeout-0-no-deadline", before=[{"probe": "set-timeout", "seconds": 0}],
     client_url="tcp://{addr}", client_ssl=None, client_hold=1.5, accept_timeout=10, accept_elapsed_between=[1.2, 4.5])
+# The server's list puts AES-256 first, PHP's client its AES-128: who decides?
+ORDERED = {**CERT, "ciphers": "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"}
+tls("honor-cipher-order-default", url="tlsv1.2://127.0.0.1:0", ssl=ORDERED)
+tls("honor-cipher-order-off", url="tlsv1.2://127.0.0.1:0", ssl={**ORDERED, "honor_cipher_order": False})
+tls("disable-compression-off", ssl={**CERT, "disable_compression": False})
 tls("sni-picks-certificate", ssl={**CERT, "SNI_server_certs": {"sni.test": "{tls}/sni-combined.pem"}},
     client_ssl={"verify_peer": True, "cafile": "{tls}/ca.pem", "peer_name": "sni.test"})
 tls("sni-pair-form", ssl={**CERT, "SNI_server_certs": {"sni.test": {"local_cert": "{tls}/sni.pem", "local_pk": "{tls}/sni-key.pem"}}},
