@@ -80,7 +80,7 @@ describe('accept error policies at EMFILE (in a child with a low fd limit)', () 
 
   it('pause: accepting pauses and retries (a few times, no busy loop); the waiting accept() succeeds once fds are free', async () => {
     const r = await policy('pause');
-    expect(r.during.accepted).toBe(0);
+    expect(r.during.accepted, JSON.stringify(r)).toBe(0);
     expect(r.during.pauses).toBeGreaterThanOrEqual(2);
     expect(r.during.pauses).toBeLessThanOrEqual(20); // 200 ms at a 20 ms back-off
     expect(r.during.clientClosed).toBe(false); // still queued, not dropped
