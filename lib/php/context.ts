@@ -73,7 +73,16 @@ export function resetDefaultContext(): void {
 }
 
 export function stream_context_get_options(context: StreamContext | object): ContextOptions {
-  return JSON.parse(JSON.stringify(contextOf('stream_context_get_options', context).options)) as ContextOptions;
+  return copyValue(contextOf('stream_context_get_options', context).options) as ContextOptions;
+}
+
+/** PHP hands arrays out by value and objects (a captured certificate) by handle: copies the arrays, keeps the objects. */
+function copyValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyValue);
+  if (value === null || typeof value !== 'object') return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copyValue(inner)]));
 }
 
 /** stream_context_set_option(ctx|stream, wrapper, option, value) or (ctx|stream, [wrapper => [option => value]]). */

@@ -70,10 +70,22 @@ function fingerprintMatches(cert: X509Certificate, expected: unknown): boolean {
   return false;
 }
 
+const peerCertificates = new WeakMap<tls.TLSSocket, X509Certificate | undefined>();
+
+/**
+ * The peer's certificate, linked to the others it sent through
+ * issuerCertificate. node:tls links them on the first call only (later
+ * calls give the certificate alone), so the first answer is kept.
+ */
+export function peerCertificate(secure: tls.TLSSocket): X509Certificate | undefined {
+  if (!peerCertificates.has(secure)) peerCertificates.set(secure, secure.getPeerX509Certificate());
+  return peerCertificates.get(secure);
+}
+
 /** PHP's judgement of the peer once the handshake is done: a warning, or null to accept it. */
 function judgePeer(secure: tls.TLSSocket, setup: Extract<TlsSetup, { ok: true }>): string | null {
   const policy = setup.peer;
-  const cert = secure.getPeerX509Certificate();
+  const cert = peerCertificate(secure);
   // A certificate that was asked for (verify_peer not off) and fails verification is refused.
   if (setup.options.requestCert === true && cert !== undefined) {
     const code = verifyErrorOf(secure);

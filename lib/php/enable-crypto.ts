@@ -1,14 +1,15 @@
 // stream_socket_enable_crypto() and the TLS step of stream_socket_accept()
 // on ssl:// and tls*:// servers. Both resolve when the handshake is over;
 // neither blocks the event loop while it runs.
+import type { X509Certificate } from 'node:crypto';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { phpHandshake } from './crypto.js';
+import { peerCertificate, phpHandshake } from './crypto.js';
 import { emitPending, phpWarning } from './diagnostics.js';
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, handshakeMs, registerConnection, TLS_CAPABLE } from './stream-state.js';
 import { tlsSetup, type TlsSetup } from './tls-setup.js';
-import { phpInt, ValueError } from './values.js';
+import { phpInt, phpTruthy, ValueError } from './values.js';
 import type { StreamContext } from './context.js';
 
 /**
@@ -17,13 +18,41 @@ import type { StreamContext } from './context.js';
  * reading it. Null after PHP's warnings (the caller adds "Failed to enable
  * crypto").
  */
-export async function secureAccepted(conn: net.Socket, setup: TlsSetup, deadlineMs: number | undefined): Promise<tls.TLSSocket | null> {
+export async function secureAccepted(conn: net.Socket, context: StreamContext, setup: TlsSetup, deadlineMs: number | undefined): Promise<tls.TLSSocket | null> {
   if (!setup.ok) {
     emitPending('stream_socket_accept', setup.warnings);
     conn.destroy();
     return null;
   }
-  return phpHandshake(conn, setup, 'stream_socket_accept', deadlineMs);
+  const secure = await phpHandshake(conn, setup, 'stream_socket_accept', deadlineMs);
+  if (secure !== null) capturePeer(secure, context, setup.client);
+  return secure;
+}
+
+/**
+ * capture_peer_cert / capture_peer_cert_chain: as PHP, the stream's context
+ * (shared with its server) gets `peer_certificate`, and
+ * `peer_certificate_chain`: the certificates the peer sent, as OpenSSL lists
+ * them (a server's list leaves the client's own out; null when empty).
+ * Nothing is set when the peer sent no certificate.
+ */
+function capturePeer(secure: tls.TLSSocket, context: StreamContext, asClient: boolean): void {
+  const wantCert = phpTruthy(context.get('ssl', 'capture_peer_cert'));
+  const wantChain = phpTruthy(context.get('ssl', 'capture_peer_cert_chain'));
+  const cert = wantCert || wantChain ? peerCertificate(secure) : undefined;
+  if (cert === undefined) return;
+  const ssl = context.options.ssl!;
+  if (wantCert) ssl.peer_certificate = cert;
+  if (wantChain) {
+    // node:tls links each certificate the peer sent to its issuer among them.
+    const chain: X509Certificate[] = asClient ? [cert] : [];
+    const seen = new Set([cert.fingerprint256]);
+    for (let next = cert.issuerCertificate; next !== undefined && !seen.has(next.fingerprint256); next = next.issuerCertificate) {
+      seen.add(next.fingerprint256); // a self-signed root links to itself
+      chain.push(next);
+    }
+    ssl.peer_certificate_chain = chain.length > 0 ? chain : null;
+  }
 }
 
 function methodFrom(context: StreamContext, method: number | null | undefined): number {
@@ -72,6 +101,7 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
   const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', handshakeMs(state.readTimeout));
   state.handshaking = false;
   if (secure === null) return false;
+  capturePeer(secure, state.context, setup.client);
   registerConnection(secure, state);
   state.secure = secure;
   return true;

@@ -95,7 +95,7 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
   if (stream.cryptoMethod !== null) {
     // ssl:// and tls*://: the ssl options are read now, at each accept, as PHP does. The handshake
     // is bounded by the server stream's read timeout, not the accept timeout (as in PHP).
-    secure = await secureAccepted(conn, tlsSetup(stream.context, stream.cryptoMethod), handshakeMs(stream.readTimeout));
+    secure = await secureAccepted(conn, stream.context, tlsSetup(stream.context, stream.cryptoMethod), handshakeMs(stream.readTimeout));
     if (secure === null) {
       phpWarning('stream_socket_accept', 'Failed to enable crypto');
       return acceptFailed('Success', null); // sic: PHP's text after a failed handshake

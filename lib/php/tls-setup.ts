@@ -2,14 +2,15 @@
 // crypto on a stream, turned into a node:tls secure context. Failures carry
 // PHP's warning texts; the handshake itself is crypto.ts's.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import type { Transport } from '../url.js';
 import type { StreamContext } from './context.js';
+import { dhAllowed, readDhParameters } from './dh-params.js';
 import type { PendingWarning } from './diagnostics.js';
 import { matchesHostName } from './host-names.js';
-import { phpInt, phpTruthy } from './values.js';
+import { phpInt, phpString, phpTruthy } from './values.js';
 
 /** STREAM_CRYPTO_METHOD_* bits of the TLS versions (a client method adds bit 0). */
 const VERSION_BITS: ReadonlyArray<[bit: number, version: tls.SecureVersion]> = [
@@ -51,17 +52,32 @@ function versionsOf(method: number, context: StreamContext): { minVersion: tls.S
 }
 
 /**
+ * OpenSSL's security level when neither `security_level` nor the cipher
+ * list sets one. PHP takes it from the system's OpenSSL configuration, which
+ * on Debian and Ubuntu says 2; Node 20's bundled OpenSSL would use 1.
+ */
+const SYSTEM_SECURITY_LEVEL = 2;
+
+/** The security level in force: `security_level`, else the cipher list's last @SECLEVEL, else the system's. */
+function securityLevel(context: StreamContext): number {
+  if (context.has('ssl', 'security_level')) return Number(phpInt(context.get('ssl', 'security_level')));
+  const given = context.get('ssl', 'ciphers');
+  const inList = phpTruthy(given) ? [...String(given).matchAll(/@SECLEVEL=(\d+)/g)].at(-1) : undefined;
+  return inList === undefined ? SYSTEM_SECURITY_LEVEL : Number(inList[1]);
+}
+
+/**
  * PHP's `ciphers` is OpenSSL's cipher list, which concerns TLS 1.2 and
  * below: TLS 1.3 keeps its suites, and a list with no TLS ≤ 1.2 cipher
- * fails. `security_level` becomes the list's @SECLEVEL. Null: the list fails.
+ * fails. The list ends with the security level in force (securityLevel()).
+ * Null: the list fails.
  */
-function cipherList(context: StreamContext): string | null {
+function cipherList(context: StreamContext, level: number): string | null {
   const given = context.get('ssl', 'ciphers');
-  const level = context.has('ssl', 'security_level') ? `@SECLEVEL=${Number(phpInt(context.get('ssl', 'security_level')))}` : '';
-  if (!phpTruthy(given)) return level === '' ? PHP_DEFAULT_CIPHERS : `${PHP_DEFAULT_CIPHERS}:${level}`;
+  if (!phpTruthy(given)) return `${PHP_DEFAULT_CIPHERS}:@SECLEVEL=${level}`;
   const tls12 = String(given).split(':').filter((name) => name !== '' && !name.startsWith('TLS_'));
   if (tls12.length === 0) return null;
-  const list = [...tls12, ...(level === '' ? [] : [level])].join(':');
+  const list = [...tls12, `@SECLEVEL=${level}`].join(':');
   return loads({ ciphers: list }) ? list : null;
 }
 /**
@@ -177,14 +193,18 @@ const SNI_TEXTS: LoadTexts = {
   key: (path) => `Failed setting private key from file \`${path}'`,
 };
 
-/** A certificate chain (which may hold the key too) and its key, checked one at a time for PHP's separate messages. */
-function certificateAndKey(certFile: string, keyFile: string, passphrase: unknown, texts: LoadTexts): CertAndKey {
+/**
+ * A certificate chain (which may hold the key too) and its key, checked one
+ * at a time for PHP's separate messages, under the cipher list's security
+ * level (a key too small for it fails as the certificate).
+ */
+function certificateAndKey(certFile: string, keyFile: string, passphrase: unknown, texts: LoadTexts, ciphers: string): CertAndKey {
   const cert = readPath(certFile);
-  if (cert === null || !loads({ cert })) throw new SetupFailure(texts.cert(certFile));
+  if (cert === null || !loads({ ciphers, cert })) throw new SetupFailure(texts.cert(certFile));
   const key = readPath(keyFile);
   // Never a prompt: without a passphrase an encrypted key simply fails to load.
   const pass = passphrase === undefined || passphrase === null ? '' : String(passphrase);
-  if (key === null || !loads({ cert, key, passphrase: pass })) throw new SetupFailure(texts.key(keyFile));
+  if (key === null || !loads({ ciphers, cert, key, passphrase: pass })) throw new SetupFailure(texts.key(keyFile));
   return { cert, key, passphrase: pass };
 }
 
@@ -198,20 +218,41 @@ function loads(options: tls.SecureContextOptions): boolean {
 }
 
 /** local_cert and local_pk (default: the key is in local_cert's file). */
-function localCertificate(context: StreamContext): CertAndKey {
+function localCertificate(context: StreamContext, ciphers: string): CertAndKey {
   const certPath = context.get('ssl', 'local_cert');
   if (!phpTruthy(certPath)) return {};
   const keyPath = context.get('ssl', 'local_pk');
-  return certificateAndKey(String(certPath), String(phpTruthy(keyPath) ? keyPath : certPath), context.get('ssl', 'passphrase'), LOCAL_CERT_TEXTS);
+  return certificateAndKey(String(certPath), String(phpTruthy(keyPath) ? keyPath : certPath), context.get('ssl', 'passphrase'), LOCAL_CERT_TEXTS, ciphers);
+}
+
+/**
+ * dh_param (servers): Diffie-Hellman parameters for DHE suites, which are
+ * off without them (PHP 8.2 asks OpenSSL for no automatic ones). EC or DSA
+ * parameters are taken but serve no suite, so they are dropped.
+ */
+function dhParameters(context: StreamContext, level: number): string | undefined {
+  if (!context.has('ssl', 'dh_param')) return undefined;
+  const path = phpString(context.get('ssl', 'dh_param'));
+  let text: string;
+  try {
+    text = statSync(path).isDirectory() ? '' : readFileSync(path, 'latin1'); // a directory opens, and reads as nothing
+  } catch {
+    throw new SetupFailure('Invalid dh_param');
+  }
+  const params = readDhParameters(text);
+  if (params === null) throw new SetupFailure('Failed reading DH params');
+  if (params.kind === 'other') return undefined;
+  if (!dhAllowed(params, level)) throw new SetupFailure('Failed assigning DH params');
+  return params.pem;
 }
 
 /** One SNI_server_certs entry: a path holding certificate and key, or { local_cert, local_pk } (no passphrase, as in PHP). */
-function sniCertificate(entry: unknown): CertAndKey {
-  if (entry === null || typeof entry !== 'object') return certificateAndKey(String(entry), String(entry), undefined, SNI_TEXTS);
+function sniCertificate(entry: unknown, ciphers: string): CertAndKey {
+  if (entry === null || typeof entry !== 'object') return certificateAndKey(String(entry), String(entry), undefined, SNI_TEXTS, ciphers);
   const pair = entry as Record<string, unknown>;
   if (!Object.hasOwn(pair, 'local_cert')) throw new SetupFailure('local_cert not present in the array');
   if (!Object.hasOwn(pair, 'local_pk')) throw new SetupFailure('local_pk not present in the array');
-  return certificateAndKey(String(pair.local_cert), String(pair.local_pk), undefined, SNI_TEXTS);
+  return certificateAndKey(String(pair.local_cert), String(pair.local_pk), undefined, SNI_TEXTS, ciphers);
 }
 
 /** SNI_server_certs (unless SNI_enabled is false): a secure context per host name pattern, first match wins. */
@@ -219,7 +260,7 @@ function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Ar
   if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled')))) return [];
   const certs = context.get('ssl', 'SNI_server_certs');
   if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) throw new SetupFailure('SNI_server_certs requires an array mapping host names to cert paths');
-  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [pattern, tls.createSecureContext({ ...base, ...sniCertificate(entry) })]);
+  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [pattern, tls.createSecureContext({ ...base, ...sniCertificate(entry, base.ciphers!) })]);
 }
 
 /** alpn_protocols: a comma list; a name longer than 255 bytes cannot be sent. */
@@ -234,7 +275,7 @@ function alpnProtocols(context: StreamContext): string[] | undefined {
 
 /** The files (and capath directory) the options name: a setup is reused only while none of them changed. */
 function referencedPaths(ssl: Record<string, unknown>): string[] {
-  const paths = ['local_cert', 'local_pk', 'cafile', 'capath'].map((name) => ssl[name]).filter(phpTruthy).map(String);
+  const paths = ['local_cert', 'local_pk', 'cafile', 'capath', 'dh_param'].map((name) => ssl[name]).filter(phpTruthy).map(String);
   const sni = ssl.SNI_server_certs;
   if (sni !== null && typeof sni === 'object') {
     for (const entry of Object.values(sni as Record<string, unknown>)) {
@@ -268,7 +309,8 @@ const MAX_SETUPS = 16;
  * PHP's order: verify locations, ciphers, certificate and key, SNI.
  */
 export function tlsSetup(context: StreamContext, method: number): TlsSetup {
-  const ssl = context.options.ssl ?? {};
+  // What capture_peer_cert left in the context says nothing about the setup.
+  const { peer_certificate: _cert, peer_certificate_chain: _chain, ...ssl } = context.options.ssl ?? {};
   let key: string;
   try {
     // undefined is kept in the key: a present-but-undefined option is not an absent one.
@@ -294,12 +336,21 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
   try {
     const verifyOff = context.has('ssl', 'verify_peer') && !phpTruthy(opt('verify_peer'));
     const ca = verifyOff ? undefined : trustAnchors(context);
-    const ciphers = cipherList(context);
+    const level = securityLevel(context);
+    const ciphers = cipherList(context, level);
     if (ciphers === null) return { ok: false, warnings: [] }; // PHP says nothing more than that it failed
-    const base: tls.SecureContextOptions = { ...versionsOf(method, context), ca, ciphers, honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')) };
+    const base: tls.SecureContextOptions = {
+      ...versionsOf(method, context),
+      ca,
+      ciphers,
+      honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')),
+      // no_ticket: no stateless session tickets (TLS 1.3 then issues stateful ones, as OpenSSL does for PHP).
+      secureOptions: phpTruthy(opt('no_ticket')) ? cryptoConstants.SSL_OP_NO_TICKET : 0,
+    };
     const alpn = alpnProtocols(context);
-    const own = localCertificate(context);
-    const secureContext = tls.createSecureContext({ ...base, ...own });
+    const own = localCertificate(context, ciphers);
+    const dhparam = client ? undefined : dhParameters(context, level);
+    const secureContext = tls.createSecureContext({ ...base, ...own, dhparam });
     const sni = client ? [] : sniContexts(context, base);
     const explicit = (name: string) => context.has('ssl', name) && phpTruthy(opt(name));
     const peerName = explicit('verify_peer_name') && phpTruthy(opt('peer_name')) ? String(opt('peer_name')) : null;

@@ -1,4 +1,4 @@
-// PHP's value conversions, as the facade needs them: (int) casts, truthiness,
+// PHP's value conversions, as the facade needs them: (int) and (string) casts, truthiness,
 // C atoi(). Each mirrors PHP 8.2 on a 64-bit build.
 
 /** PHP's truthiness: false, 0, 0.0, "", "0", [], null are false. */
@@ -9,6 +9,13 @@ export function phpTruthy(value: unknown): boolean {
   if (typeof value === 'string') return value !== '' && value !== '0';
   if (Array.isArray(value)) return value.length > 0;
   return true;
+}
+
+/** PHP's (string) cast of a scalar: null and false give "", true "1". */
+export function phpString(value: unknown): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value === true) return '1';
+  return String(value);
 }
 
 /** The leading numeric part of a string as PHP reads it: " 12abc" -> 12, "1e3" -> 1000, "abc" -> 0. */

@@ -14,6 +14,11 @@
 #   DIR/sni.pem            a certificate for sni.test issued by ca.pem, with sni-key.pem;
 #                          sni-combined.pem holds both
 #   DIR/capath/            ca.pem under its OpenSSL subject hash name (HASH.0)
+#   DIR/client-chain.pem   client.pem followed by ca.pem (a client that sends its chain)
+#   DIR/weak-cert.pem      a self-signed RSA 1024 certificate (CN=localhost), with weak-key.pem:
+#                          too small for security level 2
+#   DIR/dh.pem             Diffie-Hellman parameters, ffdhe2048 ("BEGIN DH PARAMETERS")
+#   DIR/dh1024.pem         1024-bit X9.42 DH parameters: too small for security level 2
 #
 # DIR/missing-key.pem never exists (removed if present). Idempotent: a complete, matching
 # set valid for at least one more day is left alone; otherwise the set is made afresh and
@@ -30,7 +35,8 @@ command -v openssl >/dev/null 2>&1 || { echo "make-tls.sh: openssl not found" >&
 mkdir -p -- "$dir"
 rm -f -- "$dir/missing-key.pem"
 
-FILES="cert.pem key.pem combined.pem key-encrypted.pem other-key.pem ca.pem ca-key.pem client.pem client-key.pem sni.pem sni-key.pem sni-combined.pem"
+FILES="cert.pem key.pem combined.pem key-encrypted.pem other-key.pem ca.pem ca-key.pem client.pem client-key.pem sni.pem sni-key.pem sni-combined.pem
+       client-chain.pem weak-cert.pem weak-key.pem dh.pem dh1024.pem"
 
 # Is the existing set complete, consistent and valid for another day?
 complete() {
@@ -91,6 +97,14 @@ issue() { # issue NAME SUBJECT [SAN]
 issue client "/CN=client"
 issue sni "/CN=sni.test" "DNS:sni.test"
 cat "$work/sni.pem" "$work/sni-key.pem" >"$work/sni-combined.pem"
+cat "$work/client.pem" "$work/ca.pem" >"$work/client-chain.pem"
+
+# Too weak for security level 2: a 1024-bit key and 1024-bit DH parameters; and good ones.
+openssl req -x509 -newkey rsa:1024 -nodes -sha256 -days 30 -subj "/CN=localhost" \
+    -keyout "$work/weak-key.pem" -out "$work/weak-cert.pem" >"$log" 2>&1 || fail "cannot create the weak certificate"
+openssl genpkey -genparam -algorithm DH -pkeyopt dh_param:ffdhe2048 -out "$work/dh.pem" >"$log" 2>&1 \
+    || fail "cannot write the DH parameters"
+openssl dhparam -dsaparam -out "$work/dh1024.pem" 1024 >"$log" 2>&1 || fail "cannot create the 1024-bit DH parameters"
 
 # Readable by any user the harness may run a runner as (fixtures, not secrets).
 for f in $FILES; do

@@ -285,6 +285,16 @@ async function recvfromDatagram(server, p) {
 }
 
 // ---- tls probe helpers (the client is real PHP: tls-client.php) ------------
+/** What capture_peer_cert(_chain) left in the context: subject CNs, or "absent" (as runner.php reports it). */
+function tlsCaptured(ssl) {
+  const cn = (cert) => /^CN=(.*)$/m.exec(cert.subject)?.[1] ?? null;
+  const out = {};
+  for (const key of ['peer_certificate', 'peer_certificate_chain']) {
+    const value = ssl[key];
+    out[key] = !Object.hasOwn(ssl, key) ? 'absent' : Array.isArray(value) ? value.map(cn) : value === null ? null : cn(value);
+  }
+  return out;
+}
 const TLS_CLIENT = new URL('./tls-client.php', import.meta.url).pathname;
 const IO_TIMEOUT = 2;
 
@@ -541,6 +551,7 @@ const probes = {
       const meta = php.stream_get_meta_data(conn);
       sres.stream_type = meta.stream_type ?? null;
       sres.crypto = meta.crypto ?? null;
+      if (p.capture) sres.captured = tlsCaptured(php.stream_context_get_options(conn).ssl ?? {});
       if (enabled) {
         sres.read = await readCollect(conn, 4);
         php.stream_socket_sendto(conn, 'pong');

@@ -1040,7 +1040,7 @@ function tls_warm_up(): void
 
 /**
  * tls {client_url, client_ssl?, client_hold?, client_io?, client_send?, server_enable?,
- *      server_ssl?, accept_timeout?, accept_elapsed_between?}
+ *      server_ssl?, accept_timeout?, accept_elapsed_between?, capture?}
  * → {probe, server: {...}, client: {...}}; see PROTOCOL.md.
  */
 function probe_tls(Srv $srv, array $p): array
@@ -1095,6 +1095,9 @@ function probe_tls(Srv $srv, array $p): array
         $meta = stream_get_meta_data($conn);
         $sres['stream_type'] = $meta['stream_type'] ?? null;
         $sres['crypto'] = $meta['crypto'] ?? null;
+        if (!empty($p['capture'])) {
+            $sres['captured'] = tls_captured(stream_context_get_options($conn)['ssl'] ?? []);
+        }
         if ($enabled) {
             $io = [];
             $sres['read'] = read_collect($conn, 4, $io);
@@ -1108,6 +1111,23 @@ function probe_tls(Srv $srv, array $p): array
         quiet(fn() => fclose($conn));
     }
     return ['probe' => 'tls', 'server' => $sres, 'client' => $cres];
+}
+
+/** What capture_peer_cert(_chain) left in the context: subject CNs, or "absent". */
+function tls_captured(array $ssl): array
+{
+    $cn = fn($cert) => openssl_x509_parse($cert)['subject']['CN'] ?? null;
+    $out = [];
+    foreach (['peer_certificate', 'peer_certificate_chain'] as $key) {
+        if (!array_key_exists($key, $ssl)) {
+            $out[$key] = 'absent';
+        } elseif (is_array($ssl[$key])) {
+            $out[$key] = array_map($cn, $ssl[$key]);
+        } else {
+            $out[$key] = $ssl[$key] === null ? null : $cn($ssl[$key]);
+        }
+    }
+    return $out;
 }
 
 /**

@@ -231,5 +231,39 @@ add("crypto-on-ssl-listener-times-out", url="ssl://127.0.0.1:0", ini={"default_s
 add("crypto-method-from-context-on-tcp-listener", url="tcp://127.0.0.1:0", context={"ssl": {"crypto_method": 120}},
     ini={"default_socket_timeout": "1"}, probes=[{"probe": "enable-crypto"}])
 
+# dh_param: DHE suites need it (PHP 8.2 asks for no automatic parameters); read after the
+# certificate, before SNI; the security level (system default 2) judges its size.
+DHE = {**CERT, "ciphers": "DHE-RSA-AES128-GCM-SHA256"}
+LEVEL_1_CLIENT = {**NOVERIFY, "security_level": 1}
+tls("dhe-without-dh-param", url="tlsv1.2://127.0.0.1:0", ssl=DHE)
+tls("dh-param-ffdhe2048", url="tlsv1.2://127.0.0.1:0", ssl={**DHE, "dh_param": "{tls}/dh.pem"})
+tls("dh-param-1024-default-level", url="tlsv1.2://127.0.0.1:0", ssl={**DHE, "dh_param": "{tls}/dh1024.pem"})
+tls("dh-param-1024-level-1", url="tlsv1.2://127.0.0.1:0", ssl={**DHE, "dh_param": "{tls}/dh1024.pem", "security_level": 1}, client_ssl=LEVEL_1_CLIENT)
+tls("dh-param-missing-file", ssl={**CERT, "dh_param": "{tls}/nothing.pem"})
+tls("dh-param-not-parameters", ssl={**CERT, "dh_param": "{tls}/cert.pem"})
+tls("dh-param-directory", ssl={**CERT, "dh_param": "{tls}/capath"})
+tls("dh-param-empty", ssl={**CERT, "dh_param": ""})
+tls("dh-param-after-cert", ssl={"local_cert": "{tls}/nothing.pem", "dh_param": "{tls}/nothing.pem"})
+tls("dh-param-before-sni", ssl={**CERT, "dh_param": "{tls}/nothing.pem", "SNI_server_certs": {"sni.test": "{tls}/nothing.pem"}})
+# The security level in force: security_level, else the cipher list's @SECLEVEL, else the system's (2).
+WEAK = {"local_cert": "{tls}/weak-cert.pem", "local_pk": "{tls}/weak-key.pem"}
+tls("weak-cert-default-level", ssl=WEAK)
+tls("weak-cert-level-1", ssl={**WEAK, "security_level": 1}, client_ssl=LEVEL_1_CLIENT)
+tls("weak-cert-level-in-cipher-list", ssl={**WEAK, "ciphers": "DEFAULT@SECLEVEL=1"}, client_ssl=LEVEL_1_CLIENT)
+tls("weak-sni-cert-default-level", ssl={**CERT, "SNI_server_certs": {"sni.test": WEAK}},
+    client_ssl={**NOVERIFY, "peer_name": "sni.test"})
+tls("security-level-3-rsa-2048", ssl={**CERT, "security_level": 3})
+tls("no-ticket", ssl={**CERT, "no_ticket": True})
+# capture_peer_cert(_chain): set in the accepted stream's context, only when a certificate came.
+CAPTURE = {**CERT, "cafile": "{tls}/ca.pem", "capture_peer_cert": True, "capture_peer_cert_chain": True}
+CHAIN_CLIENT = {**NOVERIFY, "local_cert": "{tls}/client-chain.pem", "local_pk": "{tls}/client-key.pem"}
+tls("capture-peer-cert", ssl=CAPTURE, client_ssl=CLIENT_CERT, capture=True)
+tls("capture-peer-cert-chain-sent", ssl=CAPTURE, client_ssl=CHAIN_CLIENT, capture=True)
+tls("capture-without-client-cert", ssl=CAPTURE, capture=True)
+tls("capture-chain-only", ssl={**CAPTURE, "capture_peer_cert": False}, client_ssl=CHAIN_CLIENT, capture=True)
+tls("capture-off", ssl={**CERT, "cafile": "{tls}/ca.pem"}, client_ssl=CLIENT_CERT, capture=True)
+tls("capture-verify-peer-off", ssl={**CAPTURE, "verify_peer": False}, client_ssl=CLIENT_CERT, capture=True)
+tls("enable-capture-peer-cert", url="tcp://127.0.0.1:0", ssl=CAPTURE, server_enable=120, client_ssl=CHAIN_CLIENT, capture=True)
+
 json.dump(cases, __import__("sys").stdout, indent=1, ensure_ascii=False)
 print()
