@@ -2,6 +2,7 @@
 // clients (node:tls, openssl s_client) against ssl:// and STARTTLS servers,
 // handshakes that run side by side, and no socket left behind by a failure.
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  fclose, selfSignedCertificate, stream_context_create, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto,
+  fclose, selfSignedCertificate, stream_context_create, stream_context_get_options, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto,
   stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER,
   type PhpServerStream, type ContextOptions, type StreamServer,
 } from '../../lib/index.js';
@@ -241,6 +242,32 @@ describe('facade TLS', () => {
     fclose(server);
   });
 
+  it('capture_peer_cert(_chain): the client certificate lands in the context its server shares, as an X509Certificate', async () => {
+    const mine = selfSignedCertificate({ commonName: 'a-client' });
+    const options = { ssl: { ...SSL.ssl, allow_self_signed: true, capture_peer_cert: true, capture_peer_cert_chain: true } };
+    const { server, port } = serverOn('ssl://127.0.0.1:0', options);
+    const [client, conn] = await Promise.all([tlsClient(port, { cert: mine.cert, key: mine.key }), stream_socket_accept(server, 5)]);
+    const ssl = stream_context_get_options(conn as net.Socket).ssl!;
+    expect(ssl.peer_certificate).toBeInstanceOf(X509Certificate);
+    expect((ssl.peer_certificate as X509Certificate).fingerprint256).toBe(new X509Certificate(mine.cert).fingerprint256);
+    expect(ssl.peer_certificate_chain).toBeNull(); // the client sent its certificate alone
+    expect(stream_context_get_options(server).ssl!.peer_certificate).toBe(ssl.peer_certificate);
+    client.destroy();
+    fclose(conn as net.Socket);
+    fclose(server);
+  });
+
+  it('no_ticket: a TLS 1.2 client gets no session ticket (and one without the option)', async () => {
+    for (const noTicket of [false, true]) {
+      const { server, port } = serverOn('ssl://127.0.0.1:0', { ssl: { ...SSL.ssl, no_ticket: noTicket } });
+      const [client, conn] = await Promise.all([tlsClient(port, { maxVersion: 'TLSv1.2' }), stream_socket_accept(server, 5)]);
+      expect(client.getTLSTicket() === undefined).toBe(noTicket);
+      client.destroy();
+      fclose(conn as net.Socket);
+      fclose(server);
+    }
+  });
+
   it('failed handshakes of every kind leave no socket behind', async () => {
     const cases: Array<{ options: ContextOptions; connect: (port: number) => net.Socket; timeout?: number; first: RegExp }> = [
       // no key: closed before any handshake
@@ -253,6 +280,8 @@ describe('facade TLS', () => {
       { options: SSL, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key }), first: /::certificate verify failed$/ },
       // silent until the handshake deadline
       { options: SSL, connect: (port) => net.connect(port, '127.0.0.1'), timeout: 1, first: /SSL: Handshake timed out$/ },
+      // DH parameters that are not there
+      { options: { ssl: { ...SSL.ssl, dh_param: join(dir, 'missing-dh.pem') } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }), first: /Invalid dh_param$/ },
     ];
     for (const c of cases) {
       const { server, port } = serverOn('ssl://127.0.0.1:0', c.options);
