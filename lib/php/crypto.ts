@@ -70,26 +70,43 @@ function fingerprintMatches(cert: X509Certificate, expected: unknown): boolean {
   return false;
 }
 
-const peerCertificates = new WeakMap<tls.TLSSocket, X509Certificate | undefined>();
+interface PeerCertificate {
+  /** Linked through issuerCertificate to the other certificates the peer sent. */
+  cert: X509Certificate;
+  /** How deep the verified chain goes: 0 for a self-signed certificate, 1 for one a trusted root issued, … */
+  depth: number;
+}
+
+const peerCertificates = new WeakMap<tls.TLSSocket, PeerCertificate | undefined>();
 
 /**
- * The peer's certificate, linked to the others it sent through
- * issuerCertificate. node:tls links them on the first call only (later
- * calls give the certificate alone), so the first answer is kept.
+ * The peer's certificate and its chain's depth, read once: node:tls links
+ * the certificates the peer sent on its first call only, whichever of its
+ * two forms it is; the legacy form first (it also links the trust anchors
+ * that complete the chain), then the X509Certificate still gets the rest.
  */
-export function peerCertificate(secure: tls.TLSSocket): X509Certificate | undefined {
-  if (!peerCertificates.has(secure)) peerCertificates.set(secure, secure.getPeerX509Certificate());
+export function peerCertificate(secure: tls.TLSSocket): PeerCertificate | undefined {
+  if (!peerCertificates.has(secure)) {
+    let depth = 0;
+    // A root links to itself.
+    for (let c = secure.getPeerCertificate(true); c.issuerCertificate !== undefined && c.issuerCertificate !== c && depth < 100; c = c.issuerCertificate) depth++;
+    const cert = secure.getPeerX509Certificate();
+    peerCertificates.set(secure, cert === undefined ? undefined : { cert, depth });
+  }
   return peerCertificates.get(secure);
 }
 
 /** PHP's judgement of the peer once the handshake is done: a warning, or null to accept it. */
 function judgePeer(secure: tls.TLSSocket, setup: Extract<TlsSetup, { ok: true }>): string | null {
   const policy = setup.peer;
-  const cert = peerCertificate(secure);
-  // A certificate that was asked for (verify_peer not off) and fails verification is refused.
-  if (setup.options.requestCert === true && cert !== undefined) {
+  const peer = peerCertificate(secure);
+  const cert = peer?.cert;
+  // A certificate that was asked for (verify_peer not off) and fails verification, or whose chain
+  // is deeper than verify_depth allows, is refused (PHP's verify callback).
+  if (setup.options.requestCert === true && peer !== undefined) {
     const code = verifyErrorOf(secure);
     if (code !== null && !(code === 'DEPTH_ZERO_SELF_SIGNED_CERT' && policy.allowSelfSigned)) return CERT_VERIFY_FAILED;
+    if (peer.depth > policy.verifyDepth) return CERT_VERIFY_FAILED;
   }
   if (policy.required && cert === undefined) return 'Could not get peer certificate';
   if (cert === undefined) return null;

@@ -39,7 +39,7 @@ export async function secureAccepted(conn: net.Socket, context: StreamContext, s
 function capturePeer(secure: tls.TLSSocket, context: StreamContext, asClient: boolean): void {
   const wantCert = phpTruthy(context.get('ssl', 'capture_peer_cert'));
   const wantChain = phpTruthy(context.get('ssl', 'capture_peer_cert_chain'));
-  const cert = wantCert || wantChain ? peerCertificate(secure) : undefined;
+  const cert = wantCert || wantChain ? peerCertificate(secure)?.cert : undefined;
   if (cert === undefined) return;
   const ssl = context.options.ssl!;
   if (wantCert) ssl.peer_certificate = cert;

@@ -101,7 +101,12 @@ export interface PeerPolicy {
   /** verify_peer_name with a peer_name: the certificate must name it. */
   peerName: string | null;
   fingerprint: unknown;
+  /** verify_depth (default 9): the deepest certificate a verified chain may have (the peer's own is at 0). */
+  verifyDepth: number;
 }
+
+/** PHP's default verify_depth (its OPENSSL_DEFAULT_STREAM_VERIFY_DEPTH). */
+const DEFAULT_VERIFY_DEPTH = 9;
 
 export type TlsSetup =
   | { ok: true; client: boolean; hasCertificate: boolean; options: tls.TLSSocketOptions; peer: PeerPolicy }
@@ -371,6 +376,8 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
         required: explicit('verify_peer') || explicit('verify_peer_name') || context.has('ssl', 'peer_fingerprint'),
         peerName,
         fingerprint: context.has('ssl', 'peer_fingerprint') ? opt('peer_fingerprint') : undefined,
+        // PHP compares the depth as unsigned: a negative limit is no limit.
+        verifyDepth: context.has('ssl', 'verify_depth') ? (phpInt(opt('verify_depth')) < 0n ? Infinity : Number(phpInt(opt('verify_depth')))) : DEFAULT_VERIFY_DEPTH,
       },
     };
   } catch (error) {

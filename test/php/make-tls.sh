@@ -15,6 +15,9 @@
 #                          sni-combined.pem holds both
 #   DIR/capath/            ca.pem under its OpenSSL subject hash name (HASH.0)
 #   DIR/client-chain.pem   client.pem followed by ca.pem (a client that sends its chain)
+#   DIR/deep-client.pem    a client certificate (CN=deep client) issued by an intermediate CA
+#                          (CN=sss intermediate CA) that ca.pem issued, followed by that
+#                          intermediate; its key in deep-client-key.pem
 #   DIR/weak-cert.pem      a self-signed RSA 1024 certificate (CN=localhost), with weak-key.pem:
 #                          too small for security level 2
 #   DIR/dh.pem             Diffie-Hellman parameters, ffdhe2048 ("BEGIN DH PARAMETERS")
@@ -36,7 +39,7 @@ mkdir -p -- "$dir"
 rm -f -- "$dir/missing-key.pem"
 
 FILES="cert.pem key.pem combined.pem key-encrypted.pem other-key.pem ca.pem ca-key.pem client.pem client-key.pem sni.pem sni-key.pem sni-combined.pem
-       client-chain.pem weak-cert.pem weak-key.pem dh.pem dh1024.pem"
+       client-chain.pem deep-client.pem deep-client-key.pem weak-cert.pem weak-key.pem dh.pem dh1024.pem"
 
 # Is the existing set complete, consistent and valid for another day?
 complete() {
@@ -44,6 +47,7 @@ complete() {
         [ -s "$dir/$f" ] || return 1
     done
     openssl verify -CAfile "$dir/ca.pem" "$dir/client.pem" "$dir/sni.pem" >/dev/null 2>&1 || return 1
+    openssl verify -CAfile "$dir/ca.pem" -untrusted "$dir/deep-client.pem" "$dir/deep-client.pem" >/dev/null 2>&1 || return 1
     [ -n "$(ls "$dir/capath" 2>/dev/null)" ] || return 1
     openssl x509 -in "$dir/cert.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
     c=$(openssl x509 -in "$dir/cert.pem" -noout -pubkey 2>/dev/null) || return 1
@@ -83,19 +87,24 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/other-k
 # A small CA, a client certificate and an SNI certificate it issued.
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=sss test CA" \
     -keyout "$work/ca-key.pem" -out "$work/ca.pem" >"$log" 2>&1 || fail "cannot create the CA"
-issue() { # issue NAME SUBJECT [SAN]
+issue() { # issue NAME SUBJECT [EXTENSION] — issued by $ISSUER (default: ca)
     openssl req -newkey rsa:2048 -nodes -sha256 -subj "$2" -keyout "$work/$1-key.pem" -out "$work/$1.csr" >"$log" 2>&1 \
         || fail "cannot create the $1 request"
     if [ $# -eq 3 ]; then
-        printf 'subjectAltName=%s\n' "$3" >"$work/$1.ext"
+        printf '%s\n' "$3" >"$work/$1.ext"
     else
         : >"$work/$1.ext"
     fi
-    openssl x509 -req -sha256 -days 30 -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca-key.pem" \
+    by=${ISSUER:-ca}
+    openssl x509 -req -sha256 -days 30 -in "$work/$1.csr" -CA "$work/$by.pem" -CAkey "$work/$by-key.pem" \
         -CAcreateserial -extfile "$work/$1.ext" -out "$work/$1.pem" >"$log" 2>&1 || fail "cannot issue $1.pem"
 }
 issue client "/CN=client"
-issue sni "/CN=sni.test" "DNS:sni.test"
+issue sni "/CN=sni.test" "subjectAltName=DNS:sni.test"
+issue intermediate "/CN=sss intermediate CA" "basicConstraints=critical,CA:TRUE"
+ISSUER=intermediate issue deep "/CN=deep client"
+cat "$work/deep.pem" "$work/intermediate.pem" >"$work/deep-client.pem"
+mv -f -- "$work/deep-key.pem" "$work/deep-client-key.pem"
 cat "$work/sni.pem" "$work/sni-key.pem" >"$work/sni-combined.pem"
 cat "$work/client.pem" "$work/ca.pem" >"$work/client-chain.pem"
 

@@ -265,5 +265,19 @@ tls("capture-off", ssl={**CERT, "cafile": "{tls}/ca.pem"}, client_ssl=CLIENT_CER
 tls("capture-verify-peer-off", ssl={**CAPTURE, "verify_peer": False}, client_ssl=CLIENT_CERT, capture=True)
 tls("enable-capture-peer-cert", url="tcp://127.0.0.1:0", ssl=CAPTURE, server_enable=120, client_ssl=CHAIN_CLIENT, capture=True)
 
+# verify_depth (default 9): PHP's verify callback refuses a certificate deeper than it in the
+# verified chain (the peer's own is at 0, the root that issued it at 1); negative: no limit.
+DEEP_CLIENT = {**NOVERIFY, "local_cert": "{tls}/deep-client.pem", "local_pk": "{tls}/deep-client-key.pem"}
+TRUST_CA = {**CERT, "cafile": "{tls}/ca.pem"}
+tls("verify-depth-1-intermediate", ssl={**TRUST_CA, "verify_depth": 1}, client_ssl=DEEP_CLIENT)
+tls("verify-depth-2-intermediate", ssl={**TRUST_CA, "verify_depth": 2}, client_ssl=DEEP_CLIENT)
+tls("verify-depth-default-intermediate", ssl=TRUST_CA, client_ssl=DEEP_CLIENT)
+tls("verify-depth-negative", ssl={**TRUST_CA, "verify_depth": -1}, client_ssl=DEEP_CLIENT)
+tls("verify-depth-null", ssl={**TRUST_CA, "verify_depth": None}, client_ssl=CLIENT_CERT)
+tls("verify-depth-string", ssl={**TRUST_CA, "verify_depth": "1"}, client_ssl=CLIENT_CERT)
+tls("verify-depth-0-self-signed-allowed", ssl={**CERT, "allow_self_signed": True, "verify_depth": 0},
+    client_ssl={**NOVERIFY, "local_cert": "{tls}/cert.pem", "local_pk": "{tls}/key.pem"})
+tls("verify-depth-0-verify-peer-off", ssl={**CERT, "verify_peer": False, "verify_depth": 0}, client_ssl=CLIENT_CERT)
+
 json.dump(cases, __import__("sys").stdout, indent=1, ensure_ascii=False)
 print()
