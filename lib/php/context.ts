@@ -76,13 +76,18 @@ export function stream_context_get_options(context: StreamContext | object): Con
   return copyValue(contextOf('stream_context_get_options', context).options) as ContextOptions;
 }
 
-/** PHP hands arrays out by value and objects (a captured certificate) by handle: copies the arrays, keeps the objects. */
+/**
+ * PHP hands arrays and strings out by value, objects (a captured
+ * certificate) by handle: copies arrays, plain objects and Buffers, keeps
+ * other objects, and leaves undefined entries out (PHP has no such value).
+ */
 function copyValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyValue);
+  if (Buffer.isBuffer(value)) return Buffer.from(value);
   if (value === null || typeof value !== 'object') return value;
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copyValue(inner)]));
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined).map(([key, inner]) => [key, copyValue(inner)]));
 }
 
 /** stream_context_set_option(ctx|stream, wrapper, option, value) or (ctx|stream, [wrapper => [option => value]]). */

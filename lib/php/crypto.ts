@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { native } from '../native.js';
 import { phpWarning } from './diagnostics.js';
 import { peerNameMismatch } from './host-names.js';
-import type { TlsSetup } from './tls-setup.js';
+import type { PeerPolicy, TlsSetup } from './tls-setup.js';
 
 const NO_SHARED_CIPHER =
   'SSL_R_NO_SHARED_CIPHER: no suitable shared cipher could be used.  This could be because the server is missing an SSL certificate (local_cert context option)';
@@ -80,10 +80,12 @@ interface PeerCertificate {
 const peerCertificates = new WeakMap<tls.TLSSocket, PeerCertificate | undefined>();
 
 /**
- * The peer's certificate and its chain's depth, read once: node:tls links
- * the certificates the peer sent on its first call only, whichever of its
- * two forms it is; the legacy form first (it also links the trust anchors
- * that complete the chain), then the X509Certificate still gets the rest.
+ * The peer's certificate and its chain's depth, read once. node:tls's
+ * getPeerX509Certificate() links the other certificates the peer sent only
+ * on its first call, and the legacy getPeerCertificate(true) no longer sees
+ * them after it; so the legacy form (which also adds the trust anchors that
+ * complete the chain) is read first, for the depth. The differential cases
+ * on verify_depth and capture_peer_cert_chain fail if a Node changes that.
  */
 export function peerCertificate(secure: tls.TLSSocket): PeerCertificate | undefined {
   if (!peerCertificates.has(secure)) {
@@ -96,18 +98,22 @@ export function peerCertificate(secure: tls.TLSSocket): PeerCertificate | undefi
   return peerCertificates.get(secure);
 }
 
-/** PHP's judgement of the peer once the handshake is done: a warning, or null to accept it. */
-function judgePeer(secure: tls.TLSSocket, setup: Extract<TlsSetup, { ok: true }>): string | null {
-  const policy = setup.peer;
+/**
+ * The check PHP's verify callback makes inside the handshake: a certificate
+ * that was asked for (verify_peer not off) and fails verification, or whose
+ * chain is deeper than verify_depth allows, is refused. A warning, or null.
+ */
+function verifyRefusal(secure: tls.TLSSocket, setup: Extract<TlsSetup, { ok: true }>): string | null {
   const peer = peerCertificate(secure);
-  const cert = peer?.cert;
-  // A certificate that was asked for (verify_peer not off) and fails verification, or whose chain
-  // is deeper than verify_depth allows, is refused (PHP's verify callback).
-  if (setup.options.requestCert === true && peer !== undefined) {
-    const code = verifyErrorOf(secure);
-    if (code !== null && !(code === 'DEPTH_ZERO_SELF_SIGNED_CERT' && policy.allowSelfSigned)) return CERT_VERIFY_FAILED;
-    if (peer.depth > policy.verifyDepth) return CERT_VERIFY_FAILED;
-  }
+  if (setup.options.requestCert !== true || peer === undefined) return null;
+  const code = verifyErrorOf(secure);
+  if (code !== null && !(code === 'DEPTH_ZERO_SELF_SIGNED_CERT' && setup.peer.allowSelfSigned)) return CERT_VERIFY_FAILED;
+  return peer.depth > setup.peer.verifyDepth ? CERT_VERIFY_FAILED : null;
+}
+
+/** PHP's peer policy once the handshake is done (after capture_peer_cert): a warning, or null to accept the peer. */
+function policyRefusal(secure: tls.TLSSocket, policy: PeerPolicy): string | null {
+  const cert = peerCertificate(secure)?.cert;
   if (policy.required && cert === undefined) return 'Could not get peer certificate';
   if (cert === undefined) return null;
   if (policy.fingerprint !== undefined) {
@@ -124,7 +130,14 @@ function judgePeer(secure: tls.TLSSocket, setup: Extract<TlsSetup, { ok: true }>
  * warnings (the socket is then closed, with a close_notify when the
  * handshake itself had completed). `timeoutMs` undefined: no deadline.
  */
-export function phpHandshake(raw: net.Socket, setup: Extract<TlsSetup, { ok: true }>, fn: string, timeoutMs: number | undefined): Promise<tls.TLSSocket | null> {
+export function phpHandshake(
+  raw: net.Socket,
+  setup: Extract<TlsSetup, { ok: true }>,
+  fn: string,
+  timeoutMs: number | undefined,
+  /** Called once the peer passed verification, before PHP's policy checks (where PHP captures the peer's certificate). */
+  onVerified?: (secure: tls.TLSSocket) => void,
+): Promise<tls.TLSSocket | null> {
   let secure: tls.TLSSocket;
   try {
     secure = setup.client ? tls.connect({ ...setup.options, socket: raw }) : new tls.TLSSocket(raw, { ...setup.options, isServer: true });
@@ -149,7 +162,11 @@ export function phpHandshake(raw: net.Socket, setup: Extract<TlsSetup, { ok: tru
     };
     const onClose = () => finish(null, null);
     const onSecure = () => {
-      const refusal = judgePeer(secure, setup);
+      let refusal = verifyRefusal(secure, setup);
+      if (refusal === null) {
+        onVerified?.(secure);
+        refusal = policyRefusal(secure, setup.peer);
+      }
       if (refusal === null) {
         secure.on('error', () => {}); // later I/O errors end the stream, as a failed PHP read does
         finish(null, secure);

@@ -1,5 +1,5 @@
-// PHP's `dh_param` file: the first PEM "… PARAMETERS" block in it, as
-// OpenSSL's PEM_read_bio_Parameters() finds it. node:tls silently ignores
+// PHP's `dh_param` file: its first PEM parameters block of an algorithm
+// OpenSSL knows (DH, X9.42 DH, EC, DSA), as PEM_read_bio_Parameters() finds it. node:tls silently ignores
 // parameters it cannot use, so the facade reads them itself to fail as PHP
 // does: nothing readable, or a prime too small for the security level.
 
@@ -13,21 +13,33 @@ export type DhParameters =
   /** Parameters of another algorithm (EC, DSA): OpenSSL takes them, no DHE handshake can use them. */
   | { kind: 'other' };
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9. ]*PARAMETERS)-----\r?\n([\s\S]*?)-----END \1-----/;
+const PEM_BLOCKS = /-----BEGIN ([A-Z0-9. ]+) PARAMETERS-----\r?\n([\s\S]*?)-----END \1 PARAMETERS-----/g;
+/** The algorithms OpenSSL reads parameters of (other "… PARAMETERS" blocks are skipped, as OpenSSL does). */
+const KNOWN = new Set(['DH', 'X9.42 DH', 'EC', 'DSA']);
 
-/** The parameters in a PEM text, or null when it holds none. */
+/** The parameters in a PEM text, or null when it holds none that decode. */
 export function readDhParameters(text: string): DhParameters | null {
-  const block = PEM_BLOCK.exec(text);
-  if (block === null) return null;
-  const x942 = block[1] === 'X9.42 DH PARAMETERS';
-  if (block[1] !== 'DH PARAMETERS' && !x942) return { kind: 'other' };
-  // PKCS#3: SEQUENCE { p, g, … }; X9.42: SEQUENCE { p, g, q, … }.
-  const integers = readIntegers(Buffer.from(block[2]!.replace(/\s+/g, ''), 'base64'), x942 ? 3 : 2);
-  if (integers === null) return null;
-  const [p, g, q] = integers;
-  const pkcs3 = derSequence(Buffer.concat([p!.encoded, g!.encoded]));
-  const pem = `-----BEGIN DH PARAMETERS-----\n${pkcs3.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END DH PARAMETERS-----\n`;
-  return { kind: 'dh', pem, primeBits: p!.bits, subgroupBits: q === undefined ? null : q.bits };
+  for (const [, algorithm, body] of text.matchAll(PEM_BLOCKS)) {
+    if (!KNOWN.has(algorithm!)) continue;
+    // The first block of a known algorithm is the one read: if it does not decode, reading fails.
+    const der = /^[A-Za-z0-9+/=\s]+$/.test(body!) ? Buffer.from(body!.replace(/\s+/g, ''), 'base64') : Buffer.alloc(0);
+    if (algorithm === 'EC' || algorithm === 'DSA') return wholeTlv(der) ? { kind: 'other' } : null;
+    // PKCS#3: SEQUENCE { p, g, … }; X9.42: SEQUENCE { p, g, q, … }.
+    const x942 = algorithm === 'X9.42 DH';
+    const integers = readIntegers(der, x942 ? 3 : 2);
+    if (integers === null) return null;
+    const [p, g, q] = integers;
+    const pkcs3 = derSequence(Buffer.concat([p!.encoded, g!.encoded]));
+    const pem = `-----BEGIN DH PARAMETERS-----\n${pkcs3.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END DH PARAMETERS-----\n`;
+    return { kind: 'dh', pem, primeBits: p!.bits, subgroupBits: q === undefined ? null : q.bits };
+  }
+  return null;
+}
+
+/** Whether `der` is exactly one well-formed TLV (EC and DSA parameters are not looked into further). */
+function wholeTlv(der: Buffer): boolean {
+  const header = der.length > 0 ? readHeader(der, 0, der[0]!) : null;
+  return header !== null && header.contentAt + header.length === der.length;
 }
 
 interface DerInteger {
@@ -44,7 +56,7 @@ function readIntegers(der: Buffer, count: number): DerInteger[] | null {
   let at = sequence.contentAt;
   while (integers.length < count) {
     const integer = readHeader(der, at, 0x02);
-    if (integer === null || integer.contentAt + integer.length > der.length) return null;
+    if (integer === null || integer.length === 0 || integer.contentAt + integer.length > der.length) return null;
     const end = integer.contentAt + integer.length;
     let bytes = der.subarray(integer.contentAt, end);
     while (bytes.length > 0 && bytes[0] === 0) bytes = bytes.subarray(1); // the sign byte
@@ -55,8 +67,9 @@ function readIntegers(der: Buffer, count: number): DerInteger[] | null {
 }
 
 function derSequence(content: Buffer): Buffer {
-  const n = content.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  const lengthBytes: number[] = [];
+  for (let n = content.length; n > 0; n = Math.floor(n / 256)) lengthBytes.unshift(n % 256);
+  const length = content.length < 0x80 ? [content.length] : [0x80 | lengthBytes.length, ...lengthBytes];
   return Buffer.concat([Buffer.from([0x30, ...length]), content]);
 }
 

@@ -24,17 +24,17 @@ export async function secureAccepted(conn: net.Socket, context: StreamContext, s
     conn.destroy();
     return null;
   }
-  const secure = await phpHandshake(conn, setup, 'stream_socket_accept', deadlineMs);
-  if (secure !== null) capturePeer(secure, context, setup.client);
-  return secure;
+  return phpHandshake(conn, setup, 'stream_socket_accept', deadlineMs, (secure) => capturePeer(secure, context, setup.client));
 }
 
 /**
- * capture_peer_cert / capture_peer_cert_chain: as PHP, the stream's context
- * (shared with its server) gets `peer_certificate`, and
- * `peer_certificate_chain`: the certificates the peer sent, as OpenSSL lists
- * them (a server's list leaves the client's own out; null when empty).
- * Nothing is set when the peer sent no certificate.
+ * capture_peer_cert / capture_peer_cert_chain: as PHP, once the peer passed
+ * verification and before its policy checks (a peer_name or fingerprint
+ * refusal still leaves them), the stream's context (shared with its server)
+ * gets `peer_certificate`, and `peer_certificate_chain`: the certificates
+ * the peer sent, in its order, as OpenSSL lists them (a server's list leaves
+ * the client's own out; null when empty). Nothing is set when the peer sent
+ * no certificate.
  */
 function capturePeer(secure: tls.TLSSocket, context: StreamContext, asClient: boolean): void {
   const wantCert = phpTruthy(context.get('ssl', 'capture_peer_cert'));
@@ -44,13 +44,9 @@ function capturePeer(secure: tls.TLSSocket, context: StreamContext, asClient: bo
   const ssl = context.options.ssl!;
   if (wantCert) ssl.peer_certificate = cert;
   if (wantChain) {
-    // node:tls links each certificate the peer sent to its issuer among them.
+    // node:tls links the certificates the peer sent, in its order, through issuerCertificate.
     const chain: X509Certificate[] = asClient ? [cert] : [];
-    const seen = new Set([cert.fingerprint256]);
-    for (let next = cert.issuerCertificate; next !== undefined && !seen.has(next.fingerprint256); next = next.issuerCertificate) {
-      seen.add(next.fingerprint256); // a self-signed root links to itself
-      chain.push(next);
-    }
+    for (let next = cert.issuerCertificate; next !== undefined && chain.length < 100; next = next.issuerCertificate) chain.push(next);
     ssl.peer_certificate_chain = chain.length > 0 ? chain : null;
   }
 }
@@ -98,10 +94,10 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
     return false;
   }
   state.handshaking = true;
-  const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', handshakeMs(state.readTimeout));
+  const capture = (secure: tls.TLSSocket) => capturePeer(secure, state.context, setup.client);
+  const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', handshakeMs(state.readTimeout), capture);
   state.handshaking = false;
   if (secure === null) return false;
-  capturePeer(secure, state.context, setup.client);
   registerConnection(secure, state);
   state.secure = secure;
   return true;

@@ -62,7 +62,7 @@ const SYSTEM_SECURITY_LEVEL = 2;
 function securityLevel(context: StreamContext): number {
   if (context.has('ssl', 'security_level')) return Number(phpInt(context.get('ssl', 'security_level')));
   const given = context.get('ssl', 'ciphers');
-  const inList = phpTruthy(given) ? [...String(given).matchAll(/@SECLEVEL=(\d+)/g)].at(-1) : undefined;
+  const inList = phpTruthy(given) ? [...phpString(given).matchAll(/@SECLEVEL=(\d+)/g)].at(-1) : undefined;
   return inList === undefined ? SYSTEM_SECURITY_LEVEL : Number(inList[1]);
 }
 
@@ -75,7 +75,7 @@ function securityLevel(context: StreamContext): number {
 function cipherList(context: StreamContext, level: number): string | null {
   const given = context.get('ssl', 'ciphers');
   if (!phpTruthy(given)) return `${PHP_DEFAULT_CIPHERS}:@SECLEVEL=${level}`;
-  const tls12 = String(given).split(':').filter((name) => name !== '' && !name.startsWith('TLS_'));
+  const tls12 = phpString(given).split(':').filter((name) => name !== '' && !name.startsWith('TLS_'));
   if (tls12.length === 0) return null;
   const list = [...tls12, `@SECLEVEL=${level}`].join(':');
   return loads({ ciphers: list }) ? list : null;
@@ -153,13 +153,13 @@ function trustAnchors(context: StreamContext): Buffer[] | undefined {
   if (!phpTruthy(cafile) && !phpTruthy(capath)) return undefined;
   const anchors: Buffer[] = [];
   if (phpTruthy(cafile)) {
-    const pem = readPath(String(cafile));
+    const pem = readPath(phpString(cafile));
     if (pem === null || !holdsCertificate(pem)) throw new SetupFailure('SSL: failed loading CA names from cafile', true);
     anchors.push(pem);
   }
   if (phpTruthy(capath)) {
     try {
-      anchors.push(...capathCertificates(String(capath)));
+      anchors.push(...capathCertificates(phpString(capath)));
     } catch {
       // unreadable: no anchors from it, as OpenSSL's lookup would find none
     }
@@ -208,7 +208,7 @@ function certificateAndKey(certFile: string, keyFile: string, passphrase: unknow
   if (cert === null || !loads({ ciphers, cert })) throw new SetupFailure(texts.cert(certFile));
   const key = readPath(keyFile);
   // Never a prompt: without a passphrase an encrypted key simply fails to load.
-  const pass = passphrase === undefined || passphrase === null ? '' : String(passphrase);
+  const pass = phpString(passphrase);
   if (key === null || !loads({ ciphers, cert, key, passphrase: pass })) throw new SetupFailure(texts.key(keyFile));
   return { cert, key, passphrase: pass };
 }
@@ -227,7 +227,7 @@ function localCertificate(context: StreamContext, ciphers: string): CertAndKey {
   const certPath = context.get('ssl', 'local_cert');
   if (!phpTruthy(certPath)) return {};
   const keyPath = context.get('ssl', 'local_pk');
-  return certificateAndKey(String(certPath), String(phpTruthy(keyPath) ? keyPath : certPath), context.get('ssl', 'passphrase'), LOCAL_CERT_TEXTS, ciphers);
+  return certificateAndKey(phpString(certPath), phpString(phpTruthy(keyPath) ? keyPath : certPath), context.get('ssl', 'passphrase'), LOCAL_CERT_TEXTS, ciphers);
 }
 
 /**
@@ -253,26 +253,31 @@ function dhParameters(context: StreamContext, level: number): string | undefined
 
 /** One SNI_server_certs entry: a path holding certificate and key, or { local_cert, local_pk } (no passphrase, as in PHP). */
 function sniCertificate(entry: unknown, ciphers: string): CertAndKey {
-  if (entry === null || typeof entry !== 'object') return certificateAndKey(String(entry), String(entry), undefined, SNI_TEXTS, ciphers);
+  if (entry === null || typeof entry !== 'object') return certificateAndKey(phpString(entry), phpString(entry), undefined, SNI_TEXTS, ciphers);
   const pair = entry as Record<string, unknown>;
   if (!Object.hasOwn(pair, 'local_cert')) throw new SetupFailure('local_cert not present in the array');
   if (!Object.hasOwn(pair, 'local_pk')) throw new SetupFailure('local_pk not present in the array');
-  return certificateAndKey(String(pair.local_cert), String(pair.local_pk), undefined, SNI_TEXTS, ciphers);
+  return certificateAndKey(phpString(pair.local_cert), phpString(pair.local_pk), undefined, SNI_TEXTS, ciphers);
 }
 
-/** SNI_server_certs (unless SNI_enabled is false): a secure context per host name pattern, first match wins. */
+/**
+ * SNI_server_certs (unless SNI_enabled is false): a secure context per host
+ * name pattern, first match wins. PHP makes each in a fresh OpenSSL context,
+ * so the system's security level judges its certificate, not the stream's.
+ */
 function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Array<[pattern: string, context: tls.SecureContext]> {
   if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled')))) return [];
   const certs = context.get('ssl', 'SNI_server_certs');
   if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) throw new SetupFailure('SNI_server_certs requires an array mapping host names to cert paths');
-  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [pattern, tls.createSecureContext({ ...base, ...sniCertificate(entry, base.ciphers!) })]);
+  const ciphers = `${PHP_DEFAULT_CIPHERS}:@SECLEVEL=${SYSTEM_SECURITY_LEVEL}`;
+  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [pattern, tls.createSecureContext({ ...base, ciphers, ...sniCertificate(entry, ciphers) })]);
 }
 
 /** alpn_protocols: a comma list; a name longer than 255 bytes cannot be sent. */
 function alpnProtocols(context: StreamContext): string[] | undefined {
   const text = context.get('ssl', 'alpn_protocols');
   if (!phpTruthy(text)) return undefined;
-  const names = String(text).split(',');
+  const names = phpString(text).split(',');
   if (names.some((name) => Buffer.byteLength(name) > 255)) throw new SetupFailure('Failed parsing comma-separated TLS ALPN protocol string');
   // PHP lets empty names through; newer Node refuses them, and they can match nothing anyway.
   return names.filter((name) => name !== '');
@@ -280,12 +285,13 @@ function alpnProtocols(context: StreamContext): string[] | undefined {
 
 /** The files (and capath directory) the options name: a setup is reused only while none of them changed. */
 function referencedPaths(ssl: Record<string, unknown>): string[] {
-  const paths = ['local_cert', 'local_pk', 'cafile', 'capath', 'dh_param'].map((name) => ssl[name]).filter(phpTruthy).map(String);
+  const paths = ['local_cert', 'local_pk', 'cafile', 'capath'].map((name) => ssl[name]).filter(phpTruthy).map(phpString);
+  if (Object.hasOwn(ssl, 'dh_param')) paths.push(phpString(ssl.dh_param)); // read whenever present
   const sni = ssl.SNI_server_certs;
   if (sni !== null && typeof sni === 'object') {
     for (const entry of Object.values(sni as Record<string, unknown>)) {
-      if (entry !== null && typeof entry === 'object') paths.push(...[(entry as Record<string, unknown>).local_cert, (entry as Record<string, unknown>).local_pk].filter(phpTruthy).map(String));
-      else paths.push(String(entry));
+      if (entry !== null && typeof entry === 'object') paths.push(...[(entry as Record<string, unknown>).local_cert, (entry as Record<string, unknown>).local_pk].filter(phpTruthy).map(phpString));
+      else paths.push(phpString(entry));
     }
   }
   return paths;
@@ -349,7 +355,7 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
       ca,
       ciphers,
       honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')),
-      // no_ticket: no stateless session tickets (TLS 1.3 then issues stateful ones, as OpenSSL does for PHP).
+      // no_ticket: OpenSSL's SSL_OP_NO_TICKET, as PHP sets it (TLS 1.2 clients get no ticket).
       secureOptions: phpTruthy(opt('no_ticket')) ? cryptoConstants.SSL_OP_NO_TICKET : 0,
     };
     const alpn = alpnProtocols(context);
@@ -358,7 +364,7 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
     const secureContext = tls.createSecureContext({ ...base, ...own, dhparam });
     const sni = client ? [] : sniContexts(context, base);
     const explicit = (name: string) => context.has('ssl', name) && phpTruthy(opt(name));
-    const peerName = explicit('verify_peer_name') && phpTruthy(opt('peer_name')) ? String(opt('peer_name')) : null;
+    const peerName = explicit('verify_peer_name') && phpTruthy(opt('peer_name')) ? phpString(opt('peer_name')) : null;
     return {
       ok: true,
       client,
@@ -382,6 +388,7 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
     };
   } catch (error) {
     if (error instanceof SetupFailure) return { ok: false, warnings: error.warnings };
-    throw error;
+    // Options node:tls refuses that PHP's checks above let through: the accept fails with its text, never throws.
+    return { ok: false, warnings: [{ text: (error as Error).message, bare: false }] };
   }
 }

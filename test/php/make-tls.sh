@@ -20,8 +20,13 @@
 #                          intermediate; its key in deep-client-key.pem
 #   DIR/weak-cert.pem      a self-signed RSA 1024 certificate (CN=localhost), with weak-key.pem:
 #                          too small for security level 2
+#   DIR/client-dup-chain.pem  client.pem twice, then ca.pem (a client that sends a duplicate)
 #   DIR/dh.pem             Diffie-Hellman parameters, ffdhe2048 ("BEGIN DH PARAMETERS")
 #   DIR/dh1024.pem         1024-bit X9.42 DH parameters: too small for security level 2
+#   DIR/dh2048-x942.pem    2048-bit X9.42 DH parameters
+#   DIR/dh-after-unknown.pem  a "FOO PARAMETERS" block (OpenSSL skips it), then dh.pem
+#   DIR/dh-garbage.pem     a "DH PARAMETERS" block that does not decode
+#   DIR/ec-params.pem      EC parameters (prime256v1); ec-garbage.pem: an EC block that does not decode
 #
 # DIR/missing-key.pem never exists (removed if present). Idempotent: a complete, matching
 # set valid for at least one more day is left alone; otherwise the set is made afresh and
@@ -39,7 +44,8 @@ mkdir -p -- "$dir"
 rm -f -- "$dir/missing-key.pem"
 
 FILES="cert.pem key.pem combined.pem key-encrypted.pem other-key.pem ca.pem ca-key.pem client.pem client-key.pem sni.pem sni-key.pem sni-combined.pem
-       client-chain.pem deep-client.pem deep-client-key.pem weak-cert.pem weak-key.pem dh.pem dh1024.pem"
+       client-chain.pem client-dup-chain.pem deep-client.pem deep-client-key.pem weak-cert.pem weak-key.pem
+       dh.pem dh1024.pem dh2048-x942.pem dh-after-unknown.pem dh-garbage.pem ec-params.pem ec-garbage.pem"
 
 # Is the existing set complete, consistent and valid for another day?
 complete() {
@@ -107,6 +113,7 @@ cat "$work/deep.pem" "$work/intermediate.pem" >"$work/deep-client.pem"
 mv -f -- "$work/deep-key.pem" "$work/deep-client-key.pem"
 cat "$work/sni.pem" "$work/sni-key.pem" >"$work/sni-combined.pem"
 cat "$work/client.pem" "$work/ca.pem" >"$work/client-chain.pem"
+cat "$work/client.pem" "$work/client.pem" "$work/ca.pem" >"$work/client-dup-chain.pem"
 
 # Too weak for security level 2: a 1024-bit key and 1024-bit DH parameters; and good ones.
 openssl req -x509 -newkey rsa:1024 -nodes -sha256 -days 30 -subj "/CN=localhost" \
@@ -114,6 +121,11 @@ openssl req -x509 -newkey rsa:1024 -nodes -sha256 -days 30 -subj "/CN=localhost"
 openssl genpkey -genparam -algorithm DH -pkeyopt dh_param:ffdhe2048 -out "$work/dh.pem" >"$log" 2>&1 \
     || fail "cannot write the DH parameters"
 openssl dhparam -dsaparam -out "$work/dh1024.pem" 1024 >"$log" 2>&1 || fail "cannot create the 1024-bit DH parameters"
+openssl dhparam -dsaparam -out "$work/dh2048-x942.pem" 2048 >"$log" 2>&1 || fail "cannot create the 2048-bit DH parameters"
+openssl ecparam -name prime256v1 -out "$work/ec-params.pem" >"$log" 2>&1 || fail "cannot write the EC parameters"
+{ printf -- '-----BEGIN FOO PARAMETERS-----\nAAAA\n-----END FOO PARAMETERS-----\n'; cat "$work/dh.pem"; } >"$work/dh-after-unknown.pem"
+printf -- '-----BEGIN DH PARAMETERS-----\nAAAA\n-----END DH PARAMETERS-----\n' >"$work/dh-garbage.pem"
+printf -- '-----BEGIN EC PARAMETERS-----\nAAAA\n-----END EC PARAMETERS-----\n' >"$work/ec-garbage.pem"
 
 # Readable by any user the harness may run a runner as (fixtures, not secrets).
 for f in $FILES; do

@@ -551,13 +551,14 @@ const probes = {
       const meta = php.stream_get_meta_data(conn);
       sres.stream_type = meta.stream_type ?? null;
       sres.crypto = meta.crypto ?? null;
-      if (p.capture) sres.captured = tlsCaptured(php.stream_context_get_options(conn).ssl ?? {});
       if (enabled) {
         sres.read = await readCollect(conn, 4);
         php.stream_socket_sendto(conn, 'pong');
         sres.io_warnings = await takeWarnings();
       }
     }
+    // The server's context, which its accepted streams share: what a refused peer left shows too.
+    if (p.capture) sres.captured = tlsCaptured(php.stream_context_get_options(server).ssl ?? {});
     const cres = await client.done;
     if (conn !== false) php.fclose(conn);
     return { server: sres, client: cres };

@@ -1095,9 +1095,6 @@ function probe_tls(Srv $srv, array $p): array
         $meta = stream_get_meta_data($conn);
         $sres['stream_type'] = $meta['stream_type'] ?? null;
         $sres['crypto'] = $meta['crypto'] ?? null;
-        if (!empty($p['capture'])) {
-            $sres['captured'] = tls_captured(stream_context_get_options($conn)['ssl'] ?? []);
-        }
         if ($enabled) {
             $io = [];
             $sres['read'] = read_collect($conn, 4, $io);
@@ -1105,6 +1102,10 @@ function probe_tls(Srv $srv, array $p): array
             array_push($io, ...$w);
             $sres['io_warnings'] = $io;
         }
+    }
+    if (!empty($p['capture'])) {
+        // The server's context, which its accepted streams share: what a refused peer left shows too.
+        $sres['captured'] = tls_captured(stream_context_get_options($server)['ssl'] ?? []);
     }
     $cres = tls_client_finish($client);
     if ($ok && is_resource($conn)) {

@@ -245,12 +245,22 @@ tls("dh-param-directory", ssl={**CERT, "dh_param": "{tls}/capath"})
 tls("dh-param-empty", ssl={**CERT, "dh_param": ""})
 tls("dh-param-after-cert", ssl={"local_cert": "{tls}/nothing.pem", "dh_param": "{tls}/nothing.pem"})
 tls("dh-param-before-sni", ssl={**CERT, "dh_param": "{tls}/nothing.pem", "SNI_server_certs": {"sni.test": "{tls}/nothing.pem"}})
+tls("dh-param-x942-2048", url="tlsv1.2://127.0.0.1:0", ssl={**DHE, "dh_param": "{tls}/dh2048-x942.pem"})
+tls("dh-param-after-unknown-block", url="tlsv1.2://127.0.0.1:0", ssl={**DHE, "dh_param": "{tls}/dh-after-unknown.pem"})
+tls("dh-param-garbage", ssl={**CERT, "dh_param": "{tls}/dh-garbage.pem"})
+tls("dh-param-ec-parameters", ssl={**CERT, "dh_param": "{tls}/ec-params.pem"})
+tls("dh-param-ec-garbage", ssl={**CERT, "dh_param": "{tls}/ec-garbage.pem"})
 # The security level in force: security_level, else the cipher list's @SECLEVEL, else the system's (2).
 WEAK = {"local_cert": "{tls}/weak-cert.pem", "local_pk": "{tls}/weak-key.pem"}
 tls("weak-cert-default-level", ssl=WEAK)
 tls("weak-cert-level-1", ssl={**WEAK, "security_level": 1}, client_ssl=LEVEL_1_CLIENT)
 tls("weak-cert-level-in-cipher-list", ssl={**WEAK, "ciphers": "DEFAULT@SECLEVEL=1"}, client_ssl=LEVEL_1_CLIENT)
 tls("weak-sni-cert-default-level", ssl={**CERT, "SNI_server_certs": {"sni.test": WEAK}},
+    client_ssl={**NOVERIFY, "peer_name": "sni.test"})
+# PHP loads SNI certificates into fresh contexts: the system's level judges them, not security_level.
+tls("weak-sni-cert-level-1", ssl={**CERT, "security_level": 1, "SNI_server_certs": {"sni.test": WEAK}},
+    client_ssl={**LEVEL_1_CLIENT, "peer_name": "sni.test"})
+tls("sni-cert-level-3", ssl={**CERT, "security_level": 3, "SNI_server_certs": {"sni.test": "{tls}/sni-combined.pem"}},
     client_ssl={**NOVERIFY, "peer_name": "sni.test"})
 tls("security-level-3-rsa-2048", ssl={**CERT, "security_level": 3})
 tls("no-ticket", ssl={**CERT, "no_ticket": True})
@@ -264,6 +274,12 @@ tls("capture-chain-only", ssl={**CAPTURE, "capture_peer_cert": False}, client_ss
 tls("capture-off", ssl={**CERT, "cafile": "{tls}/ca.pem"}, client_ssl=CLIENT_CERT, capture=True)
 tls("capture-verify-peer-off", ssl={**CAPTURE, "verify_peer": False}, client_ssl=CLIENT_CERT, capture=True)
 tls("enable-capture-peer-cert", url="tcp://127.0.0.1:0", ssl=CAPTURE, server_enable=120, client_ssl=CHAIN_CLIENT, capture=True)
+tls("capture-duplicate-in-chain", ssl=CAPTURE, client_ssl={**CHAIN_CLIENT, "local_cert": "{tls}/client-dup-chain.pem"}, capture=True)
+# Captured before PHP's peer policy: a refusal by fingerprint or name still leaves the certificate.
+tls("capture-fingerprint-mismatch", ssl={**CAPTURE, "peer_fingerprint": "0" * 40}, client_ssl=CLIENT_CERT, capture=True)
+tls("capture-peer-name-mismatch", ssl={**CAPTURE, "verify_peer_name": True, "peer_name": "other.test"}, client_ssl=CLIENT_CERT, capture=True)
+# ... but not after a verification failure, which PHP's refuses inside the handshake.
+tls("capture-untrusted-client", ssl={**CAPTURE, "cafile": "{tls}/cert.pem"}, client_ssl=CLIENT_CERT, capture=True)
 
 # verify_depth (default 9): PHP's verify callback refuses a certificate deeper than it in the
 # verified chain (the peer's own is at 0, the root that issued it at 1); negative: no limit.
