@@ -38,6 +38,14 @@ export interface TlsStats {
   pending: number;
 }
 
+/**
+ * The session id context every server context carries. OpenSSL resumes (and,
+ * in some 3.5 builds, even issues a TLS 1.2 ticket) only when the server set
+ * one while it asks for client certificates; node:tls's own Server sets one,
+ * a bare TLSSocket on a secure context does not.
+ */
+export const SESSION_ID_CONTEXT = 'stream-socket-server';
+
 /** Builds the secure context now, so a bad certificate, key or passphrase fails at open, not at the first client. */
 export function secureContextOf(options: TlsOptions): { context: tls.SecureContext; sni: Map<string, tls.SecureContext> } {
   const make = (o: tls.SecureContextOptions, what: string): tls.SecureContext => {
@@ -51,12 +59,13 @@ export function secureContextOf(options: TlsOptions): { context: tls.SecureConte
     {
       cert: options.cert, key: options.key, passphrase: options.passphrase, ca: options.ca, ciphers: options.ciphers,
       minVersion: options.minVersion, maxVersion: options.maxVersion, honorCipherOrder: options.honorCipherOrder,
+      sessionIdContext: SESSION_ID_CONTEXT,
     },
     'certificate/key',
   );
   const sni = new Map<string, tls.SecureContext>();
   for (const [name, c] of Object.entries(options.sni ?? {})) {
-    sni.set(name.toLowerCase(), make({ ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion }, `SNI certificate for ${name}`));
+    sni.set(name.toLowerCase(), make({ ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion, sessionIdContext: SESSION_ID_CONTEXT }, `SNI certificate for ${name}`));
   }
   return { context, sni };
 }

@@ -6,6 +6,7 @@ import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import type { Transport } from '../url.js';
+import { SESSION_ID_CONTEXT } from '../tls-server.js';
 import type { StreamContext } from './context.js';
 import { dhAllowed, readDhParameters } from './dh-params.js';
 import type { PendingWarning } from './diagnostics.js';
@@ -357,6 +358,8 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
       honorCipherOrder: !context.has('ssl', 'honor_cipher_order') || phpTruthy(opt('honor_cipher_order')),
       // no_ticket: OpenSSL's SSL_OP_NO_TICKET, as PHP sets it (TLS 1.2 clients get no ticket).
       secureOptions: phpTruthy(opt('no_ticket')) ? cryptoConstants.SSL_OP_NO_TICKET : 0,
+      // Without it Node 24's OpenSSL 3.5.9 gives no ticket when verify_peer asks for a certificate.
+      sessionIdContext: SESSION_ID_CONTEXT,
     };
     const alpn = alpnProtocols(context);
     const own = localCertificate(context, ciphers);
