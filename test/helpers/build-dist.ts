@@ -1,0 +1,19 @@
+// Vitest globalSetup: compiles lib/ (with examples/ and bench/) to dist/
+// before any test file runs. Tests import lib/ through vitest, while child
+// processes (test/fixtures/*.mjs, test/php/runner.mjs, the examples) load
+// dist/ through the package's own name: compiling here, on every vitest run,
+// however it is started (npm test, npx vitest run <file>), keeps those two
+// the same code. A type error fails the run before any test.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export default function buildDist(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) {
+    throw new Error(`tsc -p tsconfig.json failed (exit ${built.status ?? built.signal}); dist/ would be stale:\n${built.stdout}${built.stderr}`);
+  }
+}
