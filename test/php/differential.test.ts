@@ -2,9 +2,9 @@
 // facade, and the observations must match field by field, but for the
 // deliberate differences of differences.ts.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { comparable, DELIBERATE_DIFFERENCES, expectedFacade } from './differences.js';
-import { phpAvailable, runCase, type Case, type Observation } from './harness.js';
+import { phpAvailable, removeTlsFixtures, runCase, type Case, type Observation } from './harness.js';
 
 const load = (file: string) => JSON.parse(readFileSync(new URL(`./cases/${file}`, import.meta.url), 'utf8')) as Case[];
 const shared = load('conformance.json');
@@ -28,6 +28,8 @@ if (!hasPhp) {
 }
 
 describe('PHP differential suite', () => {
+  afterAll(removeTlsFixtures);
+
   it('lists its deliberate differences from PHP in one place', () => {
     expect(DELIBERATE_DIFFERENCES).toHaveLength(3);
   });

@@ -1,7 +1,7 @@
 // Runs one conformance case through real PHP and through the facade (two
 // child processes, see PROTOCOL.md) and returns both observations, masked.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,18 +29,43 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The {tls} fixtures (make-tls.sh), made once per test process in a directory `nobody` can read; removed at exit. */
+/**
+ * The {tls} fixtures (make-tls.sh), made once per test process in a 0700
+ * directory (private keys); removeTlsFixtures() removes it (afterAll of the
+ * files that run cases), process exit is the fallback. A case run as another
+ * user gets its own readable copy in the case's temp dir (tlsFor).
+ */
 let tlsDir: string | undefined;
 function tlsFixtures(): string {
   if (tlsDir === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'sss-tls-'));
-    chmodSync(dir, 0o755);
     const made = spawnSync('bash', [join(ROOT, 'test/php/make-tls.sh'), dir], { encoding: 'utf8' });
-    if (made.status !== 0) throw new Error(`make-tls.sh failed: ${made.stderr}`);
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    if (made.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`make-tls.sh failed: ${made.stderr}`);
+    }
+    process.once('exit', removeTlsFixtures);
     tlsDir = dir;
   }
   return tlsDir;
+}
+
+/** Removes this process's {tls} fixture directory, if it made one. */
+export function removeTlsFixtures(): void {
+  if (tlsDir !== undefined) rmSync(tlsDir, { recursive: true, force: true });
+  tlsDir = undefined;
+}
+
+/** The {tls} directory for a case: the shared one, or for another user a copy it owns (0700) under `base`. */
+function tlsFor(c: Case, base: string, side: string): string {
+  const shared = tlsFixtures();
+  if (!c.user || c.user === 'root') return shared;
+  const copy = join(base, `tls-${side}`);
+  cpSync(shared, copy, { recursive: true });
+  const { uid, gid } = ids(c.user);
+  for (const entry of ['', ...readdirSync(copy, { recursive: true, encoding: 'utf8' })]) chownSync(join(copy, entry), uid, gid);
+  chmodSync(copy, 0o700);
+  return copy;
 }
 
 /** Replaces placeholders in every string of the case. */
@@ -105,9 +130,10 @@ function runChild(cmd: string, args: string[], input: string, c: Case, env: Node
 }
 
 /** Masks what differs from run to run: temp dir, ports. */
-function mask(observation: Observation, tmp: string, ports: number[]): Observation {
-  let text = JSON.stringify(observation).replaceAll(tmp, '<tmp>');
-  if (tlsDir !== undefined) text = text.replaceAll(tlsDir, '<tls>');
+function mask(observation: Observation, tmp: string, tls: string, ports: number[]): Observation {
+  let text = JSON.stringify(observation);
+  if (tls !== '') text = text.replaceAll(tls, '<tls>');
+  text = text.replaceAll(tmp, '<tmp>');
   const server = observation.server as { name?: unknown } | undefined;
   const serverPort = typeof server?.name === 'string' ? /:(\d+)$/.exec(server.name)?.[1] : undefined;
   const known = new Set([...ports.map(String), ...(serverPort ? [serverPort] : [])]);
@@ -138,7 +164,7 @@ async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Obs
   mkdirSync(tmp);
   chmodSync(tmp, 0o755);
   const ports = [await freePort(), await freePort()];
-  const tls = JSON.stringify(c).includes('{tls}') ? tlsFixtures() : '';
+  const tls = JSON.stringify(c).includes('{tls}') ? tlsFor(c, base, side) : '';
   const prepared = substitute(c, { tmp, port: ports[0]!, port2: ports[1]!, tls }) as Case;
   runFsSetup((prepared.setup ?? []).filter((s) => FS_STEPS.has(s.kind)));
   const runnerCase = { ...prepared, setup: (prepared.setup ?? []).filter((s) => !FS_STEPS.has(s.kind)) };
@@ -150,7 +176,7 @@ async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Obs
       : await runChild(process.execPath, ['--no-warnings', join(ROOT, 'test/php/runner.mjs')], input, c, { ...process.env, SSS_PHP_INI: JSON.stringify(c.ini ?? {}) });
   const line = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`${side} runner failed (exit ${code}) on ${c.id}:\n${stdout}\n${stderr}`);
-  return normaliseTlsRace(mask(JSON.parse(line) as Observation, tmp, ports));
+  return normaliseTlsRace(mask(JSON.parse(line) as Observation, tmp, tls, ports));
 }
 
 /** Runs the case through PHP, then through the facade, each in its own temp dir. */

@@ -127,14 +127,15 @@ openssl ecparam -name prime256v1 -out "$work/ec-params.pem" >"$log" 2>&1 || fail
 printf -- '-----BEGIN DH PARAMETERS-----\nAAAA\n-----END DH PARAMETERS-----\n' >"$work/dh-garbage.pem"
 printf -- '-----BEGIN EC PARAMETERS-----\nAAAA\n-----END EC PARAMETERS-----\n' >"$work/ec-garbage.pem"
 
-# Readable by any user the harness may run a runner as (fixtures, not secrets).
+# Private keys among them: for the owner alone (the harness copies the set for a
+# case run as another user).
 for f in $FILES; do
-    chmod 0644 "$work/$f"
+    chmod 0600 "$work/$f"
     mv -f -- "$work/$f" "$dir/$f"
 done
 rm -rf -- "$dir/capath"
 mkdir -p -- "$dir/capath"
 cp -- "$dir/ca.pem" "$dir/capath/$(openssl x509 -in "$dir/ca.pem" -noout -hash).0"
-chmod 0755 "$dir/capath"
-chmod 0644 "$dir/capath/"*
+chmod 0700 "$dir/capath"
+chmod 0600 "$dir/capath/"*
 complete || fail "the new set does not verify"
