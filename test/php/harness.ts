@@ -1,7 +1,7 @@
 // Runs one conformance case through real PHP and through the facade (two
 // child processes, see PROTOCOL.md) and returns both observations, masked.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ export function phpAvailable(): boolean {
   return spawnSync('php', ['-v']).status === 0;
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on: the kernel's pick (port 0), in its ephemeral range. */
+function kernelFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -27,6 +28,46 @@ function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** Is `port` free on 127.0.0.1 right now? */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The ports {port}/{port2} stand for come from just below the kernel's
+ * ephemeral range (ip_local_port_range): a free port found there stays free
+ * until the runner binds it, since no other test's client or port-0 listener
+ * is ever given one from there (a port-0 pick could be taken in between).
+ * Each is handed out once per process, so concurrent cases never share one.
+ */
+const reservedRange = ((): { low: number; high: number } | undefined => {
+  let ephemeralLow: number;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return undefined;
+  }
+  const high = ephemeralLow - 1;
+  const low = Math.max(1024, high - 10_000);
+  return Number.isInteger(high) && high - low >= 1000 ? { low, high } : undefined;
+})();
+let nextPort = reservedRange === undefined ? 0 : reservedRange.low + Math.floor(Math.random() * (reservedRange.high - reservedRange.low + 1));
+let portsLeft = reservedRange === undefined ? 0 : reservedRange.high - reservedRange.low + 1;
+
+async function freePort(): Promise<number> {
+  while (reservedRange !== undefined && portsLeft > 0) {
+    const port = nextPort;
+    nextPort = port === reservedRange.high ? reservedRange.low : port + 1;
+    portsLeft--;
+    if (await portFree(port)) return port;
+  }
+  return kernelFreePort(); // no room below the ephemeral range, or all of it used once
 }
 
 /**
