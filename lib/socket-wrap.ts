@@ -20,10 +20,22 @@ interface WrapClass {
 /** What an accepted fd is: a TCP socket, or a unix stream socket (libuv: a pipe). */
 export type SocketKind = 'tcp' | 'pipe';
 
+/**
+ * process.binding is deprecated (DEP0111, documentation-only): Node prints a
+ * warning for it under --pending-deprecation, which comes on the command line,
+ * in NODE_OPTIONS, or as NODE_PENDING_DEPRECATION=1. Node takes `_` for `-`
+ * in its flags, and NODE_OPTIONS may quote them.
+ */
+function pendingDeprecation(): boolean {
+  const isFlag = (arg: string) => arg.replace(/^["']|["']$/g, '').replaceAll('_', '-') === '--pending-deprecation';
+  if (process.execArgv.some(isFlag)) return true;
+  if (process.env.NODE_PENDING_DEPRECATION === '1') return true;
+  return (process.env.NODE_OPTIONS ?? '').split(/\s+/).some(isFlag);
+}
+
 function loadWrap(binding: 'tcp_wrap' | 'pipe_wrap', className: 'TCP' | 'Pipe'): WrapClass | undefined {
-  // process.binding is deprecated (DEP0111, documentation-only): stay off it
-  // where using it would print a warning.
-  if (process.execArgv.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1') return undefined;
+  // Stay off process.binding where using it would print a warning.
+  if (pendingDeprecation()) return undefined;
   try {
     const exports = (process as unknown as { binding(name: string): Record<string, unknown> }).binding(binding);
     const Wrap = exports[className] as StreamWrapConstructor | undefined;
@@ -38,6 +50,15 @@ const wraps: Record<SocketKind, WrapClass | undefined> = {
   tcp: loadWrap('tcp_wrap', 'TCP'),
   pipe: loadWrap('pipe_wrap', 'Pipe'),
 };
+
+/**
+ * Which way accepted fds of `kind` become sockets: 'private' (Node's own
+ * TCP/Pipe wrap, no uv_guess_handle) or 'public' (`new net.Socket({ fd })`).
+ * Read-only; for tests and diagnostics.
+ */
+export function socketWrapPath(kind: SocketKind): 'private' | 'public' {
+  return wraps[kind] === undefined ? 'public' : 'private';
+}
 
 function openSocket(fd: number, kind: SocketKind, paused: boolean): net.Socket {
   const wrap = wraps[kind];

@@ -2,8 +2,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../lib/index.js';
+import { socketWrapPath } from '../lib/socket-wrap.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { connectOnly, fetchLine, sleep } from './helpers/peers.js';
+import { connectOnly, fetchLine, runFixture, sleep } from './helpers/peers.js';
 
 checkSocketLeaks();
 
@@ -161,5 +162,38 @@ describe('accept', () => {
     conn.destroy();
     client.destroy();
     server.close();
+  });
+});
+
+describe('the public net.Socket({ fd }) path, under --pending-deprecation', () => {
+  // Without the flag, accepted fds open on Node's own TCP/Pipe wrap
+  // (process.binding, DEP0111); with it, in any of its three forms, the
+  // library takes the public path, so Node prints no deprecation warning.
+  it('this process takes the path its own flags ask for (.ci/run runs this file both ways)', () => {
+    const flagged =
+      process.execArgv.includes('--pending-deprecation') ||
+      process.env.NODE_PENDING_DEPRECATION === '1' ||
+      /(^|\s)--pending[-_]deprecation(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
+    expect({ tcp: socketWrapPath('tcp'), pipe: socketWrapPath('pipe') }).toEqual(flagged ? { tcp: 'public', pipe: 'public' } : { tcp: 'private', pipe: 'private' });
+  });
+
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && k !== 'NODE_PENDING_DEPRECATION'));
+  it.each([
+    ['no flag', 'private', [], {}],
+    ['NODE_OPTIONS=--pending-deprecation', 'public', [], { NODE_OPTIONS: '--pending-deprecation' }],
+    ['NODE_OPTIONS with other flags, underscore spelling', 'public', [], { NODE_OPTIONS: '--no-warnings=ExperimentalWarning  --pending_deprecation' }],
+    ['node --pending-deprecation', 'public', ['--pending-deprecation'], {}],
+    ['NODE_PENDING_DEPRECATION=1', 'public', [], { NODE_PENDING_DEPRECATION: '1' }],
+  ] as const)('%s: the %s path; accepted TCP and unix sockets exchange data; no warning', async (_name, path, flags, env) => {
+    const { code, stdout, stderr } = await runFixture('wrap-path.mjs', [], [...flags], 15_000, { ...clean, ...env });
+    expect(stderr).toBe(''); // no DEP0111, no DeprecationWarning of any kind
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(r).toEqual({
+      paths: { tcp: path, pipe: path },
+      tcp: { kind: 'net.Socket', text: 'echo:ping' },
+      unix: { kind: 'net.Socket', text: 'echo:ping' },
+      warnings: [],
+    });
   });
 });

@@ -49,10 +49,10 @@ export function run(cmd: string, args: string[], options: { input?: string; time
   });
 }
 
-/** Runs a fixture script in a fresh `node` (its own fd table), with extra node flags. */
-export function runFixture(name: string, args: string[] = [], nodeFlags: string[] = [], timeoutMs?: number) {
+/** Runs a fixture script in a fresh `node` (its own fd table), with extra node flags (and its own environment). */
+export function runFixture(name: string, args: string[] = [], nodeFlags: string[] = [], timeoutMs?: number, env?: NodeJS.ProcessEnv) {
   const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-  return run(process.execPath, [...nodeFlags, script, ...args], { timeoutMs });
+  return run(process.execPath, [...nodeFlags, script, ...args], { timeoutMs, env });
 }
 
 /** Starts a long-running child and resolves with its first stdout line matching `ready`. */
