@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../lib/index.js';
 import { socketWrapPath } from '../lib/socket-wrap.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { connectOnly, fetchLine, runFixture, sleep } from './helpers/peers.js';
+import { connectOnly, fetchLine, runFixture, ssRecvQ, waitFor } from './helpers/peers.js';
 
-checkSocketLeaks();
+const track = checkSocketLeaks();
 
 describe('accept', () => {
   it('answers 1,000 connections in a row through the async iterator', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     let served = 0;
     const loop = (async () => {
       for await (const conn of server) {
@@ -27,11 +27,11 @@ describe('accept', () => {
   });
 
   it('is pull-based: unrequested connections stay in the kernel queue', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
-    const clients = await Promise.all([1, 2, 3].map(() => connectOnly(server.port)));
-    await sleep(50);
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const clients = await Promise.all([1, 2, 3].map(() => connectOnly(server.port).then(track)));
+    expect(await waitFor(() => server.queue().length === 3)).toBe(true); // the server's side of each handshake done
     expect(server.queue().length).toBe(3);
-    const conn = await server.accept();
+    const conn = track(await server.accept());
     expect(server.queue().length).toBe(2);
     expect(conn.remotePort).toBe(clients[0]!.localPort);
     conn.destroy();
@@ -40,28 +40,32 @@ describe('accept', () => {
   });
 
   it('serves concurrent accept() calls in order, each with its own connection', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     const pending = [0, 1, 2, 3].map(() => server.accept());
+    const settled: number[] = [];
+    pending.forEach((p, i) => void p.then(() => settled.push(i)));
     const clients: net.Socket[] = [];
+    const conns: net.Socket[] = [];
     for (let i = 0; i < 4; i++) {
-      clients.push(await connectOnly(server.port));
-      await sleep(5);
+      clients.push(track(await connectOnly(server.port)));
+      // The i-th connection goes to the i-th accept(), the later ones wait on.
+      conns.push(track(await pending[i]!));
+      expect(conns[i]!.remotePort).toBe(clients[i]!.localPort);
+      expect(settled).toEqual([0, 1, 2, 3].slice(0, i + 1));
     }
-    const conns = await Promise.all(pending);
-    expect(conns.map((c) => c.remotePort)).toEqual(clients.map((c) => c.localPort));
     for (const s of [...conns, ...clients]) s.destroy();
     server.close();
   });
 
   it('accept({ timeout }) rejects with ETIMEDOUT and leaves the server usable', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     const started = Date.now();
     const error = await server.accept({ timeout: 100 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
     expect(error).toBeInstanceOf(SocketError);
     expect(error).toMatchObject({ errno: 110, code: 'ETIMEDOUT' });
-    const client = await connectOnly(server.port);
-    const conn = await server.accept({ timeout: 2000 });
+    const client = track(await connectOnly(server.port));
+    const conn = track(await server.accept({ timeout: 2000 }));
     expect(conn.remotePort).toBe(client.localPort);
     conn.destroy();
     client.destroy();
@@ -69,7 +73,7 @@ describe('accept', () => {
   });
 
   it('accept({ signal }) rejects with the abort reason', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     const controller = new AbortController();
     const pending = server.accept({ signal: controller.signal });
     controller.abort(new Error('stop'));
@@ -79,14 +83,14 @@ describe('accept', () => {
   });
 
   it('close() ends a pending for-await and rejects pending accept() with EBADF', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     const yielded: net.Socket[] = [];
     const loop = (async () => {
       for await (const conn of server) yielded.push(conn);
       return 'ended';
     })();
     const pending = server.accept();
-    await sleep(30);
+    // Both are waiting now: the loop's first next() and accept() are pending.
     server.close();
     server.close(); // idempotent
     expect(await loop).toBe('ended');
@@ -99,22 +103,22 @@ describe('accept', () => {
   });
 
   it('break leaves the server open for the next consumer', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
-    const first = connectOnly(server.port);
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const first = connectOnly(server.port).then(track);
     for await (const conn of server) {
-      conn.destroy();
+      track(conn).destroy();
       break;
     }
     (await first).destroy();
-    const client = await connectOnly(server.port);
-    const conn = await server.accept({ timeout: 2000 });
+    const client = track(await connectOnly(server.port));
+    const conn = track(await server.accept({ timeout: 2000 }));
     conn.destroy();
     client.destroy();
     server.close();
   });
 
   it('accepted sockets work with http.Server through its connection event', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     const web = http.createServer((req, res) => res.end(`you asked for ${req.url}`));
     const loop = (async () => {
       for await (const conn of server) web.emit('connection', conn);
@@ -136,12 +140,13 @@ describe('accept', () => {
   });
 
   it('accept({ paused: true }) reads nothing from the kernel until asked', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
-    const client = await connectOnly(server.port);
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const client = track(await connectOnly(server.port));
     client.write('early bytes');
-    const conn = await server.accept({ paused: true });
-    await sleep(50);
-    expect(conn.readableLength).toBe(0); // still in the kernel's receive queue
+    const conn = track(await server.accept({ paused: true }));
+    // The bytes reach the server's kernel receive queue, and stay there.
+    expect(await waitFor(() => ssRecvQ(server.port, client.localPort!) === 'early bytes'.length)).toBe(true);
+    expect(conn.readableLength).toBe(0);
     const data = await new Promise<string>((resolve) => conn.once('data', (d: Buffer) => resolve(d.toString())).resume());
     expect(data).toBe('early bytes');
     conn.destroy();
@@ -150,8 +155,8 @@ describe('accept', () => {
   });
 
   it('accepted fds are non-blocking and close-on-exec', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
-    const client = await connectOnly(server.port);
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const client = track(await connectOnly(server.port));
     const fd = await server.acceptFd();
     expect(fd).toBeGreaterThan(2);
     const { readFileSync } = await import('node:fs');

@@ -8,7 +8,7 @@ import { openServer, type DatagramServer } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { hasCommand, run } from './helpers/peers.js';
 
-checkSocketLeaks();
+const track = checkSocketLeaks();
 
 let dir: string;
 beforeEach(() => {
@@ -26,7 +26,7 @@ describe('udp', () => {
     ['udp://127.0.0.1:0', 'udp4', '127.0.0.1'],
     ['udp://[::1]:0', 'udp6', '::1'],
   ] as const)('%s receives from node:dgram with the sender address, and answers it', async (url, type, host) => {
-    const server = openServer(url);
+    const server = track(openServer(url));
     const peer = await client(type);
     const reply = new Promise<string>((resolve) => peer.once('message', (m) => resolve(m.toString())));
     peer.send('ping', server.port, host);
@@ -40,7 +40,7 @@ describe('udp', () => {
   });
 
   it('reports truncation instead of cutting silently, and peeks without taking', async () => {
-    const server = openServer('udp://127.0.0.1:0');
+    const server = track(openServer('udp://127.0.0.1:0'));
     const peer = await client('udp4');
     peer.send('0123456789', server.port, '127.0.0.1');
     const peeked = await server.recvfrom(100, { peek: true, timeout: 3000 });
@@ -58,7 +58,7 @@ describe('udp', () => {
       if (process.env.CI) throw new Error('socat is required in CI');
       return;
     }
-    const server = openServer('udp://127.0.0.1:0');
+    const server = track(openServer('udp://127.0.0.1:0'));
     const sent = run('socat', ['-u', '-', `UDP-SENDTO:127.0.0.1:${server.port}`], { input: 'from socat' });
     const msg = await server.recvfrom(100, { timeout: 3000 });
     expect(msg.data.toString()).toBe('from socat');
@@ -67,7 +67,7 @@ describe('udp', () => {
   });
 
   it('10,000 datagrams in a paced burst all arrive through the batched iterator', async () => {
-    const server = openServer('udp://127.0.0.1:0');
+    const server = track(openServer('udp://127.0.0.1:0'));
     const peer = await client('udp4');
     const N = 10_000;
     const payload = Buffer.alloc(64, 1);
@@ -89,7 +89,7 @@ describe('udp', () => {
   });
 
   it('a queued burst costs few trips: 1,000 datagrams arrive in about 1000/64 recvmmsg batches', async () => {
-    const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 });
+    const server = track(openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 }));
     const peer = await client('udp4');
     const N = 1000;
     for (let i = 0; i < N; i += 100) {
@@ -103,15 +103,22 @@ describe('udp', () => {
   });
 
   it('loss above the receive buffer is counted, not hidden', async () => {
-    const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4096 });
+    const server = track(openServer('udp://127.0.0.1:0', { recvBufferSize: 4096 }));
     const peer = await client('udp4');
     const N = 10_000;
     for (let i = 0; i < N; i += 500) {
       await Promise.all(Array.from({ length: 500 }, () => new Promise<void>((resolve) => peer.send(Buffer.alloc(64), server.port, '127.0.0.1', () => resolve()))));
     }
+    // Every send has returned: each datagram is in the receive buffer or
+    // counted as dropped. Read until they are all accounted for (a receive
+    // that waits in vain for a missing one fails the test at its timeout).
     let received = 0;
-    for (;;) {
-      const more = await server.recvfrom(100, { timeout: 100 }).catch(() => null);
+    const accounted = () => {
+      const { drops, systemReceiveBufferErrors } = server.stats();
+      return received + (drops >= 0 ? drops : (systemReceiveBufferErrors ?? 0));
+    };
+    while (accounted() < N) {
+      const more = await server.recvfrom(100, { timeout: 5000 }).catch(() => null);
       if (more === null) break;
       received++;
     }
@@ -125,7 +132,7 @@ describe('udp', () => {
   });
 
   it('broadcast and buffer options are applied', () => {
-    const server = openServer('udp://127.0.0.1:0', { broadcast: true, recvBufferSize: 65536 });
+    const server = track(openServer('udp://127.0.0.1:0', { broadcast: true, recvBufferSize: 65536 }));
     expect(server.port).toBeGreaterThan(0);
     server.close();
   });
@@ -134,7 +141,7 @@ describe('udp', () => {
 describe('udg (unix datagrams)', () => {
   it('receives from socat UNIX-SENDTO (an unbound sender has an empty path); file removed on close', async () => {
     const path = join(dir, 'd.sock');
-    const server: DatagramServer = openServer(`udg://${path}`, { mode: 0o660 });
+    const server: DatagramServer = track(openServer(`udg://${path}`, { mode: 0o660 }));
     expect(server.name).toBe(path);
     if (hasCommand('socat')) {
       const sent = run('socat', ['-u', '-', `UNIX-SENDTO:${path}`], { input: 'via socat' });
@@ -147,8 +154,8 @@ describe('udg (unix datagrams)', () => {
   });
 
   it('talks both ways with a bound udg peer', async () => {
-    const a = openServer(`udg://${join(dir, 'a.sock')}`);
-    const b = openServer(`udg://${join(dir, 'b.sock')}`);
+    const a = track(openServer(`udg://${join(dir, 'a.sock')}`));
+    const b = track(openServer(`udg://${join(dir, 'b.sock')}`));
     expect(b.sendto('hello a', join(dir, 'a.sock'))).toBe(7);
     const msg = await a.recvfrom(100, { timeout: 3000 });
     expect(msg).toMatchObject({ from: { family: 'unix', path: join(dir, 'b.sock') }, truncated: false });
@@ -159,13 +166,14 @@ describe('udg (unix datagrams)', () => {
   });
 
   it('close() ends a pending recvfrom and iterator', async () => {
-    const server = openServer(`udg://${join(dir, 'c.sock')}`);
+    const server = track(openServer(`udg://${join(dir, 'c.sock')}`));
     const pending = server.recvfrom(10);
     const iterated = (async () => {
       for await (const _ of server) return 'yielded';
       return 'ended';
     })();
-    setTimeout(() => server.close(), 20);
+    // Both wait now: recvfrom() found nothing, the iterator's first next() too.
+    server.close();
     await expect(pending).rejects.toMatchObject({ code: 'EBADF' });
     expect(await iterated).toBe('ended');
   });

@@ -2,20 +2,20 @@
 // queue().limit reports, and how many connections complete unaccepted.
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openServer, type StreamServer } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { connectOnly, ROOT, sleep, ssListen, waitFor } from './helpers/peers.js';
+import { connectOnly, ROOT, ssListen, waitFor } from './helpers/peers.js';
+import { listenCounters } from '../lib/netstat.js';
 import netModule from 'node:net';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-checkSocketLeaks();
-
 const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
 const open: { servers: StreamServer[]; clients: net.Socket[] } = { servers: [], clients: [] };
 
-afterEach(() => {
+// What a test opened is closed after it, passed or failed, before the leak check.
+checkSocketLeaks(() => {
   for (const client of open.clients.splice(0)) client.destroy();
   for (const server of open.servers.splice(0)) server.close();
 });
@@ -24,6 +24,18 @@ function listen(url: string, backlog?: number): StreamServer {
   const server = openServer(url, backlog === undefined ? {} : { backlog });
   open.servers.push(server);
   return server;
+}
+
+/**
+ * Connection attempts turned away at full accept queues so far (TcpExt
+ * ListenOverflows, this network namespace). Each attempt beyond a full queue
+ * counts at least once, at its SYN or at its final ACK; other tests' overflows
+ * may add to it, never take away.
+ */
+function overflows(): number {
+  const counters = listenCounters();
+  if (counters === undefined) throw new Error('no TcpExt ListenOverflows in /proc/net/netstat');
+  return counters.listenOverflows;
 }
 
 /** Starts `count` connects without waiting; counts the ones the kernel completes. */
@@ -61,9 +73,12 @@ describe('backlog', () => {
 
   it.each([0, 1, 3])('with nobody accepting, backlog %d holds backlog+1 connections and stays there', async (backlog) => {
     const server = listen('tcp://127.0.0.1:0', backlog);
+    const before = overflows();
     const clients = flood(server.port, backlog + 4);
     expect(await waitFor(() => server.queue().length === backlog + 1)).toBe(true);
-    await sleep(300);
+    // Stays there: the 3 attempts beyond it have met the full queue.
+    expect(await waitFor(() => overflows() - before >= 3)).toBe(true);
+    expect(await waitFor(() => clients.completed() >= backlog + 1)).toBe(true);
     expect(server.queue()).toEqual({ length: backlog + 1, limit: backlog });
     // The server's view; a client may still believe in more (with SYN cookies an ACK
     // that meets a full queue is dropped while the client thinks it is connected).
@@ -73,9 +88,10 @@ describe('backlog', () => {
 
   it.each([8, 128])('with nobody accepting, backlog %d: ss, queue().limit and the completed count agree', async (backlog) => {
     const server = listen('tcp://127.0.0.1:0', backlog);
+    const before = overflows();
     flood(server.port, backlog + 8);
-    expect(await waitFor(() => server.queue().length === backlog + 1, 5000)).toBe(true);
-    await sleep(200);
+    expect(await waitFor(() => server.queue().length === backlog + 1)).toBe(true);
+    expect(await waitFor(() => overflows() - before >= 7)).toBe(true); // the 7 beyond it were turned away
     expect(server.queue()).toEqual({ length: backlog + 1, limit: backlog });
     expect(ssListen(server.port)).toEqual({ recvQ: backlog + 1, sendQ: backlog });
   });
@@ -84,10 +100,11 @@ describe('backlog', () => {
     const server = listen('tcp://127.0.0.1:0', backlog);
     const limit = Math.min(backlog, somaxconn);
     // The burst holds its connections (-w) until we close its stdin.
+    const before = overflows();
     const burst = spawn(join(ROOT, 'build/Release/connect_burst'), ['-p', String(server.port), '-n', String(limit + 200), '-d', '3', '-w'], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      expect(await waitFor(() => server.queue().length >= limit + 1, 8000)).toBe(true);
-      await sleep(300);
+      expect(await waitFor(() => server.queue().length >= limit + 1)).toBe(true);
+      expect(await waitFor(() => overflows() - before >= 199)).toBe(true); // the 199 beyond it were turned away
       expect(server.queue()).toEqual({ length: limit + 1, limit });
       expect(ssListen(server.port)).toEqual({ recvQ: limit + 1, sendQ: limit });
     } finally {
@@ -106,7 +123,7 @@ describe('backlog', () => {
     expect(ssListen(server.port)?.sendQ).toBe(16);
     // The new limit admits what the old one could not.
     const more = flood(server.port, 10);
-    expect(await waitFor(() => server.queue().length === 13, 5000)).toBe(true);
+    expect(await waitFor(() => server.queue().length === 13)).toBe(true);
     expect(first.completed() + more.completed()).toBe(13);
     // The queued connections are real: accept them all.
     for (let i = 0; i < 13; i++) (await server.accept({ timeout: 2000 })).destroy();

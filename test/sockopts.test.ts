@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { constants as C, openServer, SocketError } from '../lib/index.js';
 import { native } from '../lib/native.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { connectOnly, sleep, waitFor } from './helpers/peers.js';
+import { connectOnly, waitFor } from './helpers/peers.js';
 
-checkSocketLeaks();
+const track = checkSocketLeaks();
 
 const fdOf = (socket: net.Socket) => (socket as unknown as { _handle: { fd: number } })._handle.fd;
 
@@ -36,13 +36,13 @@ describe('socket options', () => {
   });
 
   it('bindToDevice: SO_BINDTODEVICE "lo" reads back (needs CAP_NET_RAW, as root here)', () => {
-    const server = openServer('tcp://127.0.0.1:0', { bindToDevice: 'lo' });
+    const server = track(openServer('tcp://127.0.0.1:0', { bindToDevice: 'lo' }));
     expect(server.getOption('bindToDevice')).toBe('lo');
     server.close();
   });
 
   it('the escape hatch reads and writes any int option', () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     server.setsockopt(C.SOL_SOCKET, C.SO_KEEPALIVE, 1);
     expect(server.getsockopt(C.SOL_SOCKET, C.SO_KEEPALIVE)).toBe(1);
     expect(() => server.setsockopt(C.SOL_SOCKET, 9999, 1)).toThrow(SocketError);
@@ -50,9 +50,9 @@ describe('socket options', () => {
   });
 
   it('accepted sockets inherit TCP_NODELAY, SO_KEEPALIVE and TCP_KEEPIDLE from the listener (Linux)', async () => {
-    const server = openServer('tcp://127.0.0.1:0', { noDelay: true, keepAlive: true, keepAliveIdle: 42 });
-    const client = await connectOnly(server.port);
-    const conn = await server.accept({ timeout: 2000 });
+    const server = track(openServer('tcp://127.0.0.1:0', { noDelay: true, keepAlive: true, keepAliveIdle: 42 }));
+    const client = track(await connectOnly(server.port));
+    const conn = track(await server.accept({ timeout: 2000 }));
     expect(native.getsockopt(fdOf(conn), C.IPPROTO_TCP, C.TCP_NODELAY)).toBe(1);
     expect(native.getsockopt(fdOf(conn), C.SOL_SOCKET, C.SO_KEEPALIVE)).toBe(1);
     expect(native.getsockopt(fdOf(conn), C.IPPROTO_TCP, C.TCP_KEEPIDLE!)).toBe(42);
@@ -62,23 +62,29 @@ describe('socket options', () => {
   });
 
   it('TCP_DEFER_ACCEPT: a connection reaches the queue only once it sends data', async () => {
-    const server = openServer('tcp://127.0.0.1:0', { deferAccept: 5 });
-    const client = await connectOnly(server.port);
-    await sleep(100);
-    expect(server.queue().length).toBe(0);
-    client.write('now');
+    const server = track(openServer('tcp://127.0.0.1:0', { deferAccept: 5 }));
+    const silent = track(await connectOnly(server.port));
+    // A second client connects after the first one's handshake and sends at
+    // once: when it is queued, the silent one, connected earlier, is not.
+    const talker = track(await connectOnly(server.port));
+    talker.write('first');
+    expect(await waitFor(() => server.queue().length > 0)).toBe(true);
+    expect(server.queue().length).toBe(1);
+    const first = track(await server.accept({ timeout: 2000 }));
+    expect(first.remotePort).toBe(talker.localPort);
+    silent.write('now');
     expect(await waitFor(() => server.queue().length === 1)).toBe(true);
-    const conn = await server.accept({ timeout: 2000 });
-    conn.destroy();
-    client.destroy();
+    const second = track(await server.accept({ timeout: 2000 }));
+    expect(second.remotePort).toBe(silent.localPort);
+    for (const s of [first, second, silent, talker]) s.destroy();
     server.close();
   });
 
   it('SO_REUSEPORT: two listeners on one port both get connections', async () => {
-    const a = openServer('tcp://127.0.0.1:0', { reusePort: true });
-    const b = openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true });
-    const clients = await Promise.all(Array.from({ length: 40 }, () => connectOnly(a.port)));
-    await sleep(50);
+    const a = track(openServer('tcp://127.0.0.1:0', { reusePort: true }));
+    const b = track(openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true }));
+    const clients = await Promise.all(Array.from({ length: 40 }, () => connectOnly(a.port).then(track)));
+    expect(await waitFor(() => a.queue().length + b.queue().length === 40)).toBe(true);
     const qa = a.queue().length;
     const qb = b.queue().length;
     expect(qa + qb).toBe(40);
@@ -90,8 +96,8 @@ describe('socket options', () => {
   });
 
   it('SO_ATTACH_REUSEPORT_CBPF steers by CPU: attached without error on a reusePort group', () => {
-    const a = openServer('tcp://127.0.0.1:0', { reusePort: true, reusePortCpuSteering: true });
-    const b = openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true });
+    const a = track(openServer('tcp://127.0.0.1:0', { reusePort: true, reusePortCpuSteering: true }));
+    const b = track(openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true }));
     expect(b.port).toBe(a.port);
     a.close();
     b.close();
@@ -99,7 +105,7 @@ describe('socket options', () => {
 
   it('IP_FREEBIND: binding an address this host lacks works with it, EADDRNOTAVAIL without', () => {
     expect(() => openServer('tcp://192.0.2.1:0')).toThrow(expect.objectContaining({ code: 'EADDRNOTAVAIL' }));
-    const server = openServer('tcp://192.0.2.1:0', { freeBind: true });
+    const server = track(openServer('tcp://192.0.2.1:0', { freeBind: true }));
     expect(server.name).toMatch(/^192\.0\.2\.1:\d+$/);
     server.close();
   });

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServer, selfSignedCertificate, startTls, type TlsServer } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { hasCommand, run, sleep } from './helpers/peers.js';
+import { hasCommand, run, waitFor } from './helpers/peers.js';
 import { phpAvailable } from './php/harness.js';
 
-checkSocketLeaks();
+const track = checkSocketLeaks();
 
 const { cert, key } = selfSignedCertificate();
 let dir: string;
@@ -25,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function tlsClient(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost', ...options }, () => resolve(socket));
+    const socket: tls.TLSSocket = track(tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost', ...options }, () => resolve(socket)));
     socket.once('error', reject);
   });
 }
@@ -33,7 +33,7 @@ function tlsClient(port: number, options: tls.ConnectionOptions = {}): Promise<t
 /** Serves one connection: echoes the first chunk back upper-cased, then ends. */
 function serveOne(server: TlsServer): Promise<tls.TLSSocket> {
   return server.accept({ timeout: 5000 }).then((conn) => {
-    conn.once('data', (d: Buffer) => conn.end(d.toString().toUpperCase()));
+    track(conn).once('data', (d: Buffer) => conn.end(d.toString().toUpperCase()));
     return conn;
   });
 }
@@ -49,7 +49,7 @@ async function exchange(socket: tls.TLSSocket, text: string): Promise<string> {
 
 describe('TLS servers', () => {
   it('ssl:// with a self-signed certificate: a node:tls client completes the handshake and exchanges data', async () => {
-    const server = openServer('ssl://127.0.0.1:0', { tls: { cert, key } });
+    const server = track(openServer('ssl://127.0.0.1:0', { tls: { cert, key } }));
     const [conn, client] = await Promise.all([serveOne(server), tlsClient(server.port)]);
     expect(conn).toBeInstanceOf(tls.TLSSocket);
     expect(conn.encrypted).toBe(true);
@@ -63,7 +63,7 @@ describe('TLS servers', () => {
       if (process.env.CI) throw new Error('openssl is required in CI');
       return;
     }
-    const server = openServer('tls://127.0.0.1:0', { tls: { cert, key } });
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
     const served = serveOne(server);
     const { stdout } = await run('openssl', ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', join(dir, 'cert.pem'), '-servername', 'localhost', '-quiet', '-verify_return_error'], { input: 'from openssl\n', timeoutMs: 10_000 });
     await served;
@@ -72,18 +72,21 @@ describe('TLS servers', () => {
   });
 
   it('tlsv1.2:// refuses a TLS 1.3-only client, and tlsv1.3:// a TLS 1.2-only one', async () => {
-    const v12 = openServer('tlsv1.2://127.0.0.1:0', { tls: { cert, key } });
-    const v13 = openServer('tlsv1.3://127.0.0.1:0', { tls: { cert, key } });
+    const v12 = track(openServer('tlsv1.2://127.0.0.1:0', { tls: { cert, key } }));
+    const v13 = track(openServer('tlsv1.3://127.0.0.1:0', { tls: { cert, key } }));
     const failures: string[] = [];
-    v12.on('tlsClientError', () => failures.push('v12'));
-    v13.on('tlsClientError', () => failures.push('v13'));
+    const bothFailed = new Promise<void>((resolve) => {
+      const failed = (name: string) => () => failures.push(name) === 2 && resolve();
+      v12.on('tlsClientError', failed('v12'));
+      v13.on('tlsClientError', failed('v13'));
+    });
     const pending = [v12.accept({ timeout: 3000 }).catch(() => null), v13.accept({ timeout: 3000 }).catch(() => null)];
     await expect(tlsClient(v12.port, { minVersion: 'TLSv1.3' })).rejects.toThrow();
     await expect(tlsClient(v13.port, { maxVersion: 'TLSv1.2' })).rejects.toThrow();
     const ok12 = await tlsClient(v12.port, { maxVersion: 'TLSv1.2' });
     expect(ok12.getProtocol()).toBe('TLSv1.2');
     ok12.destroy();
-    await sleep(50);
+    await bothFailed; // each server saw its refused client
     expect(failures.sort()).toEqual(['v12', 'v13']);
     v12.close();
     v13.close();
@@ -94,7 +97,7 @@ describe('TLS servers', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const own = selfSignedCertificate();
     const locked = createPrivateKey(own.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }) as string;
-    const server = openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked, passphrase: 'sesame' } });
+    const server = track(openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked, passphrase: 'sesame' } }));
     server.close();
     expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked, passphrase: 'wrong' } })).toThrow(expect.objectContaining({ code: 'ERR_TLS_CONTEXT' }));
     expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked } })).toThrow(/TLS certificate\/key/);
@@ -106,9 +109,9 @@ describe('TLS servers', () => {
   it('SNI picks the certificate of the name the client asks for', async () => {
     const a = selfSignedCertificate({ commonName: 'a.test', altNames: ['a.test'] });
     const b = selfSignedCertificate({ commonName: 'b.test', altNames: ['b.test'] });
-    const server = openServer('tls://127.0.0.1:0', { tls: { cert, key, sni: { 'a.test': a, 'b.test': b } } });
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, sni: { 'a.test': a, 'b.test': b } } }));
     for (const [name, pair] of [['a.test', a], ['b.test', b]] as const) {
-      const [conn, client] = await Promise.all([server.accept({ timeout: 3000 }), tlsClient(server.port, { servername: name, ca: pair.cert })]);
+      const [conn, client] = await Promise.all([server.accept({ timeout: 3000 }).then(track), tlsClient(server.port, { servername: name, ca: pair.cert })]);
       expect(client.getPeerCertificate().subject.CN).toBe(name);
       conn.destroy();
       client.destroy();
@@ -116,31 +119,45 @@ describe('TLS servers', () => {
     server.close();
   });
 
-  it('a client that connects and sends nothing does not delay the next one, and is closed at the handshake timeout', async () => {
-    const server = openServer('tls://127.0.0.1:0', { tls: { cert, key, handshakeTimeout: 500 } });
-    const silent = net.connect(server.port, '127.0.0.1').on('error', () => {});
-    await sleep(50);
-    const started = Date.now();
-    const [conn, client] = await Promise.all([server.accept({ timeout: 3000 }), tlsClient(server.port)]);
-    expect(Date.now() - started).toBeLessThan(400); // not behind the silent one
+  it('a client that connects and sends nothing does not delay the next one', async () => {
+    // The default handshake deadline (10 s): the silent one is still waiting when the next one is served.
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
+    const silent = track(net.connect(server.port, '127.0.0.1')).on('error', () => {});
+    let silentClosed = false;
+    silent.once('close', () => (silentClosed = true));
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const accepting = server.accept({ timeout: 10_000 });
+    expect(await waitFor(() => server.stats().pending === 1)).toBe(true); // the silent one's handshake began first
+    const [conn, client] = await Promise.all([accepting.then(track), tlsClient(server.port)]);
+    expect(server.stats()).toMatchObject({ handshakes: 1, timeouts: 0, pending: 1 }); // served beside it, not behind it
+    expect(silentClosed).toBe(false);
     conn.destroy();
     client.destroy();
-    const closed = await new Promise<boolean>((resolve) => {
-      silent.once('close', () => resolve(true));
-      setTimeout(() => resolve(false), 2000);
-    });
-    expect(closed).toBe(true);
-    expect(server.stats()).toMatchObject({ handshakes: 1, timeouts: 1 });
+    server.close(); // ends the silent one's handshake too
+    await new Promise((resolve) => (silentClosed ? resolve(undefined) : silent.once('close', resolve)));
+  });
+
+  it('a client that connects and sends nothing is closed at the handshake timeout, and counted', async () => {
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, handshakeTimeout: 300 } }));
+    const accepting = server.accept({ timeout: 10_000 }).catch((e: unknown) => e);
+    const silent = track(net.connect(server.port, '127.0.0.1')).on('error', () => {});
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const connected = Date.now();
+    await new Promise((resolve) => silent.once('close', resolve));
+    expect(Date.now() - connected).toBeGreaterThanOrEqual(250); // not before the deadline (a lower bound only)
+    expect(server.stats()).toMatchObject({ handshakes: 0, timeouts: 1, pending: 0 });
     server.close();
+    expect(await accepting).toMatchObject({ code: 'EBADF' });
   });
 
   it('garbage bytes instead of a ClientHello are survived: counted, reported, and the server goes on', async () => {
-    const server = openServer('tls://127.0.0.1:0', { tls: { cert, key } });
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
     const errors: Error[] = [];
     server.on('tlsClientError', (e: Error) => errors.push(e));
-    const next = server.accept({ timeout: 3000 });
-    const junk = net.connect(server.port, '127.0.0.1', () => junk.write('GET / HTTP/1.0\r\n\r\n')).on('error', () => {});
-    await sleep(100);
+    const failed = new Promise((resolve) => server.once('tlsClientError', resolve));
+    const next = server.accept({ timeout: 3000 }).then(track);
+    const junk: net.Socket = track(net.connect(server.port, '127.0.0.1', () => junk.write('GET / HTTP/1.0\r\n\r\n'))).on('error', () => {});
+    await failed; // the junk was taken and refused first
     const client = await tlsClient(server.port);
     (await next).destroy();
     client.destroy();
@@ -151,22 +168,22 @@ describe('TLS servers', () => {
   });
 
   it('STARTTLS in a tiny line protocol: plain greeting, upgrade, encrypted exchange', async () => {
-    const server = openServer('tcp://127.0.0.1:0');
+    const server = track(openServer('tcp://127.0.0.1:0'));
     const serverSide = (async () => {
-      const conn = await server.accept({ timeout: 3000 });
+      const conn = track(await server.accept({ timeout: 3000 }));
       conn.write('220 ready\n');
       await new Promise((resolve) => conn.once('data', resolve)); // "STARTTLS"
       conn.write('220 go ahead\n');
-      const secure = await startTls(conn, { cert, key });
+      const secure = track(await startTls(conn, { cert, key }));
       secure.once('data', (d: Buffer) => secure.end(`secret: ${d}`));
     })();
-    const plain = net.connect(server.port, '127.0.0.1');
+    const plain = track(net.connect(server.port, '127.0.0.1'));
     const lines: string[] = [];
     await new Promise<void>((resolve) => plain.once('data', (d: Buffer) => (lines.push(d.toString()), resolve())));
     plain.write('STARTTLS\n');
     await new Promise<void>((resolve) => plain.once('data', (d: Buffer) => (lines.push(d.toString()), resolve())));
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({ socket: plain, ca: cert, servername: 'localhost' }, () => resolve(s));
+      const s: tls.TLSSocket = track(tls.connect({ socket: plain, ca: cert, servername: 'localhost' }, () => resolve(s)));
       s.once('error', reject);
     });
     expect(lines).toEqual(['220 ready\n', '220 go ahead\n']);
@@ -176,7 +193,7 @@ describe('TLS servers', () => {
   });
 
   it.runIf(phpAvailable())("PHP's stream_socket_client('ssl://…') with a CA file talks to our server", async () => {
-    const server = openServer('ssl://127.0.0.1:0', { tls: { cert, key } });
+    const server = track(openServer('ssl://127.0.0.1:0', { tls: { cert, key } }));
     const served = serveOne(server);
     const code = `
       $ctx = stream_context_create(['ssl' => ['cafile' => $argv[2], 'peer_name' => 'localhost']]);

@@ -8,7 +8,7 @@ import { openServer, SocketError } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { hasCommand, run } from './helpers/peers.js';
 
-checkSocketLeaks();
+const track = checkSocketLeaks();
 
 let dir: string;
 beforeEach(() => {
@@ -28,10 +28,10 @@ function thrown(fn: () => unknown): SocketError {
 
 /** One exchange over the server: the client sends, the server answers and closes. */
 async function echoOnce(server: ReturnType<typeof openServer>, path: string): Promise<string> {
-  const answered = server.accept({ timeout: 3000 }).then((conn) => conn.once('data', (d: Buffer) => conn.end(`got ${d}`)));
+  const answered = server.accept({ timeout: 3000 }).then((conn) => track(conn).once('data', (d: Buffer) => conn.end(`got ${d}`)));
   const reply = await new Promise<string>((resolve, reject) => {
     let text = '';
-    const c = net.connect(path, () => c.write('hi'));
+    const c: net.Socket = track(net.connect(path, () => c.write('hi')));
     c.on('data', (d: Buffer) => (text += d)).on('close', () => resolve(text)).on('error', reject);
   });
   await answered;
@@ -41,12 +41,12 @@ async function echoOnce(server: ReturnType<typeof openServer>, path: string): Pr
 describe('unix stream servers', () => {
   it('serves node:net and socat clients; names the path; removes its file on close', async () => {
     const path = join(dir, 's.sock');
-    const server = openServer(`unix://${path}`);
+    const server = track(openServer(`unix://${path}`));
     expect(server.name).toBe(path);
     expect(server.address).toEqual({ family: 'unix', path });
     expect(await echoOnce(server, path)).toBe('got hi');
     if (hasCommand('socat')) {
-      const answered = server.accept({ timeout: 3000 }).then((conn) => conn.end('hello socat\n'));
+      const answered = server.accept({ timeout: 3000 }).then((conn) => track(conn).end('hello socat\n'));
       expect((await run('socat', ['-u', `UNIX-CONNECT:${path}`, '-'])).stdout).toBe('hello socat\n');
       await answered;
     } else if (process.env.CI) throw new Error('socat is required in CI');
@@ -56,7 +56,7 @@ describe('unix stream servers', () => {
 
   it.each([0o600, 0o660, 0o666])('mode %o is on the file before anyone can connect, with no staging left behind', (mode) => {
     const path = join(dir, 'm.sock');
-    const server = openServer(`unix://${path}`, { mode });
+    const server = track(openServer(`unix://${path}`, { mode }));
     expect(statSync(path).isSocket()).toBe(true);
     expect(modeOf(path)).toBe(mode);
     expect(readdirSync(dir)).toEqual(['m.sock']);
@@ -66,7 +66,7 @@ describe('unix stream servers', () => {
   it('without a mode the umask decides, as in PHP', () => {
     const old = process.umask(0o027);
     try {
-      const server = openServer(`unix://${join(dir, 'u.sock')}`);
+      const server = track(openServer(`unix://${join(dir, 'u.sock')}`));
       expect(modeOf(join(dir, 'u.sock'))).toBe(0o750);
       server.close();
     } finally {
@@ -76,7 +76,7 @@ describe('unix stream servers', () => {
 
   it('a live socket in the way is EADDRINUSE, even with removeStale', () => {
     const path = join(dir, 'live.sock');
-    const first = openServer(`unix://${path}`);
+    const first = track(openServer(`unix://${path}`));
     expect(thrown(() => openServer(`unix://${path}`, { removeStale: true }))).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
     first.close();
   });
@@ -89,7 +89,7 @@ describe('unix stream servers', () => {
     native.bind(h, { family: C.AF_UNIX, path: Buffer.from(path) });
     native.close(h);
     expect(thrown(() => openServer(`unix://${path}`))).toMatchObject({ code: 'EADDRINUSE' });
-    const server = openServer(`unix://${path}`, { removeStale: true });
+    const server = track(openServer(`unix://${path}`, { removeStale: true }));
     expect(await echoOnce(server, path)).toBe('got hi');
     server.close();
   });
@@ -105,7 +105,7 @@ describe('unix stream servers', () => {
 
   it('close() does not remove a file that replaced ours', () => {
     const path = join(dir, 'r.sock');
-    const server = openServer(`unix://${path}`);
+    const server = track(openServer(`unix://${path}`));
     rmSync(path);
     writeFileSync(path, 'someone else');
     server.close();
@@ -114,10 +114,10 @@ describe('unix stream servers', () => {
 
   it('Linux abstract names (@name) work and leave no file', async () => {
     const name = `sss-test-${process.pid}-${Date.now()}`;
-    const server = openServer(`unix://@${name}`);
+    const server = track(openServer(`unix://@${name}`));
     expect(server.name).toBe(`@${name}`);
     if (hasCommand('socat')) {
-      const answered = server.accept({ timeout: 3000 }).then((conn) => conn.end('abstract\n'));
+      const answered = server.accept({ timeout: 3000 }).then((conn) => track(conn).end('abstract\n'));
       expect((await run('socat', ['-u', `ABSTRACT-CONNECT:${name}`, '-'])).stdout).toBe('abstract\n');
       await answered;
     }
@@ -126,11 +126,15 @@ describe('unix stream servers', () => {
 
   it('queue(): length and limit of a unix listener from sock_diag, agreeing with ss -xl; backlog+1 fit, the next connect is EAGAIN', async () => {
     const path = join(dir, 'q.sock');
-    const server = openServer(`unix://${path}`, { backlog: 3 });
+    const server = track(openServer(`unix://${path}`, { backlog: 3 }));
     expect(server.queue()).toEqual({ length: 0, limit: 3 });
     const errors: string[] = [];
-    const clients = Array.from({ length: 5 }, () => net.connect(path).on('error', (e: NodeJS.ErrnoException) => errors.push(e.code!)));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const clients: net.Socket[] = [];
+    // Every client connected or failed: nothing more can change.
+    const outcomes = Array.from({ length: 5 }, () => new Promise((resolve) => {
+      clients.push(track(net.connect(path, () => resolve('connected'))).on('error', (e: NodeJS.ErrnoException) => resolve(errors.push(e.code!))));
+    }));
+    await Promise.all(outcomes);
     expect(server.queue()).toEqual({ length: 4, limit: 3 });
     expect(errors).toEqual(['EAGAIN']);
     const ss = (await run('ss', ['-Hlxn'])).stdout.split('\n').find((l) => l.includes(path))!.trim().split(/\s+/);

@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * sockets close asynchronously in Node, so a single look would be flaky.
  * Returns the sockets still open after the deadline.
  */
-export async function leakedSockets(before: Set<string>, deadlineMs = 2000): Promise<string[]> {
+export async function leakedSockets(before: Set<string>, deadlineMs = 5000): Promise<string[]> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const leaked = [...socketInodes()].filter((inode) => !before.has(inode));

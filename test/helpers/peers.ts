@@ -86,10 +86,21 @@ export function ssListen(port: number, ipv6 = false): { recvQ: number; sendQ: nu
   return { recvQ: Number(recvQ), sendQ: Number(sendQ) };
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** `ss -Htn` Recv-Q of the established TCP connection on 127.0.0.1 from local port `local` to peer port `peer`: bytes the kernel holds unread. */
+export function ssRecvQ(local: number, peer: number): number | undefined {
+  const out = spawnSync('ss', ['-Htn', 'state', 'established', `( sport = :${local} and dport = :${peer} )`], { encoding: 'utf8' }).stdout;
+  const line = out.split('\n').find((l) => l.trim() !== '');
+  return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0]);
+}
 
-/** Polls `probe` until it returns true or the deadline passes. */
-export async function waitFor(probe: () => boolean, deadlineMs = 3000): Promise<boolean> {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `probe` until it returns true or the deadline passes: a wait for a
+ * condition, never a fixed pause before an assertion. The deadline only
+ * bounds a failing test.
+ */
+export async function waitFor(probe: () => boolean, deadlineMs = 10_000): Promise<boolean> {
   const end = Date.now() + deadlineMs;
   while (!probe()) {
     if (Date.now() > end) return false;

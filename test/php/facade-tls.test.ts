@@ -1,7 +1,7 @@
 // The facade's TLS beyond what the differential suite compares: real
 // clients (node:tls, openssl s_client) against ssl:// and STARTTLS servers,
 // handshakes that run side by side, and no socket left behind by a failure.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -10,14 +10,44 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  fclose, selfSignedCertificate, stream_context_create, stream_context_get_options, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto,
+  fclose, PhpServerStream, selfSignedCertificate, stream_context_create, stream_context_get_options, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto,
   stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER,
-  type PhpServerStream, type ContextOptions, type StreamServer,
+  type ContextOptions, type StreamServer,
 } from '../../lib/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
-import { hasCommand } from '../helpers/peers.js';
+import { hasCommand, waitFor } from '../helpers/peers.js';
 
-checkSocketLeaks();
+/**
+ * Everything a test opens is tracked and closed after it, passed or failed,
+ * before the leak check looks: servers through fclose() (which also ends
+ * their pending waits), the rest by checkSocketLeaks.
+ */
+const servers = new Set<PhpServerStream>();
+const tracked = checkSocketLeaks(() => {
+  for (const server of servers) {
+    try {
+      fclose(server);
+    } catch {
+      // fclose()d by the test already
+    }
+  }
+  servers.clear();
+});
+function track<T extends net.Socket | PhpServerStream | ChildProcess | false>(thing: T): T {
+  if (thing instanceof PhpServerStream) servers.add(thing);
+  else if (thing !== false) tracked(thing as net.Socket | ChildProcess);
+  return thing;
+}
+
+/** stream_socket_accept(), its connection tracked. */
+async function accept(server: PhpServerStream, timeout: number): Promise<net.Socket | false> {
+  return track(await stream_socket_accept(server, timeout));
+}
+
+/** A plain TCP client, tracked. */
+function plainClient(port: number): net.Socket {
+  return track(net.connect(port, '127.0.0.1'));
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'sss-facade-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,12 +77,13 @@ async function warningsOf<T>(run: () => Promise<T>): Promise<{ result: T; warnin
 function serverOn(url: string, options: ContextOptions = SSL): { server: PhpServerStream; port: number } {
   const server = stream_socket_server(url, null, null, 12, stream_context_create(options)) as PhpServerStream;
   expect(server).not.toBe(false);
+  track(server);
   return { server, port: Number((stream_socket_get_name(server, false) as string).split(':').pop()) };
 }
 
 function tlsClient(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => resolve(socket));
+    const socket: tls.TLSSocket = track(tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => resolve(socket)));
     socket.once('error', reject);
   });
 }
@@ -84,7 +115,7 @@ async function recvLine(conn: net.Socket): Promise<string> {
 describe('facade TLS', () => {
   it('ssl:// accept hands out a TLS socket: crypto metadata, data both ways, close_notify at fclose', async () => {
     const { server, port } = serverOn('ssl://127.0.0.1:0');
-    const [client, conn] = await Promise.all([tlsClient(port, { maxVersion: 'TLSv1.2' }), stream_socket_accept(server, 5)]);
+    const [client, conn] = await Promise.all([tlsClient(port, { maxVersion: 'TLSv1.2' }), accept(server, 5)]);
     expect(conn).toBeInstanceOf(tls.TLSSocket);
     const meta = stream_get_meta_data(conn as net.Socket);
     expect(meta).toMatchObject({ stream_type: 'tcp_socket/ssl', mode: 'r+', crypto: { protocol: 'TLSv1.2', cipher_version: 'TLSv1.2' } });
@@ -105,15 +136,15 @@ describe('facade TLS', () => {
     const file = join(dir, 'rotating.pem');
     const { server, port } = serverOn('ssl://127.0.0.1:0', { ssl: { local_cert: file, verify_peer: false } });
     const { warnings } = await warningsOf(async () => {
-      const client = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+      const client = track(tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }));
       client.on('error', () => {});
-      expect(await stream_socket_accept(server, 5)).toBe(false); // no file yet
+      expect(await accept(server, 5)).toBe(false); // no file yet
       client.destroy();
     });
     expect(warnings[0]).toContain(`Unable to set local cert chain file \`${file}'`);
     for (const name of ['first.test', 'second.test']) {
       // The accept is already waiting when the file changes: it reads the file once the connection is there.
-      const accepting = stream_socket_accept(server, 5);
+      const accepting = accept(server, 5);
       const made = selfSignedCertificate({ commonName: name, altNames: [name] });
       writeFileSync(file, made.cert + made.key);
       const [client, conn] = await Promise.all([tlsClient(port), accepting]);
@@ -126,13 +157,13 @@ describe('facade TLS', () => {
 
   it('a silent client does not hold up a second accept: each handshake runs on its own', async () => {
     const { server, port } = serverOn('ssl://127.0.0.1:0');
-    stream_set_timeout(server, 1);
-    const silent = net.connect(port, '127.0.0.1');
+    stream_set_timeout(server, 2); // the good one's handshake has that long to come first
+    const silent = plainClient(port);
     await new Promise((resolve) => silent.once('connect', resolve));
     const order: string[] = [];
-    const slow = warningsOf(() => stream_socket_accept(server, 5)).then((r) => (order.push('silent'), r));
-    while ((server.server as StreamServer).queue().length > 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the silent connection is taken first
-    const [client, good] = await Promise.all([tlsClient(port), stream_socket_accept(server, 5).then((c) => (order.push('good'), c))]);
+    const slow = warningsOf(() => accept(server, 5)).then((r) => (order.push('silent'), r));
+    expect(await waitFor(() => (server.server as StreamServer).stats().accepted === 1)).toBe(true); // the silent connection is taken first
+    const [client, good] = await Promise.all([tlsClient(port), accept(server, 5).then((c) => (order.push('good'), c))]);
     expect(good).toBeInstanceOf(tls.TLSSocket);
     const failed = await slow;
     expect(order).toEqual(['good', 'silent']);
@@ -150,15 +181,15 @@ describe('facade TLS', () => {
 
   it('STARTTLS in a tiny line protocol: stream_socket_enable_crypto() resolves true, then the same stream is encrypted', async () => {
     const { server, port } = serverOn('tcp://127.0.0.1:0');
-    const plain = net.connect(port, '127.0.0.1');
-    const conn = (await stream_socket_accept(server, 5)) as net.Socket;
+    const plain = plainClient(port);
+    const conn = (await accept(server, 5)) as net.Socket;
     stream_socket_sendto(conn, '220 ready\r\n');
     expect(await readLine(plain)).toBe('220 ready\r\n');
     plain.write('STARTTLS\r\n');
     expect(await recvLine(conn)).toBe('STARTTLS\r\n');
     stream_socket_sendto(conn, '220 go ahead\r\n');
     expect(await readLine(plain)).toBe('220 go ahead\r\n');
-    const upgraded = tls.connect({ socket: plain, rejectUnauthorized: false });
+    const upgraded = track(tls.connect({ socket: plain, rejectUnauthorized: false }));
     const enabled = stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER);
     await new Promise((resolve) => upgraded.once('secureConnect', resolve));
     expect(await enabled).toBe(true);
@@ -176,11 +207,11 @@ describe('facade TLS', () => {
 
   it.runIf(hasCommand('openssl'))('STARTTLS with openssl s_client -starttls smtp', async () => {
     const { server, port } = serverOn('tcp://127.0.0.1:0');
-    const child = spawn('openssl', ['s_client', '-quiet', '-starttls', 'smtp', '-connect', `127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = track(spawn('openssl', ['s_client', '-quiet', '-starttls', 'smtp', '-connect', `127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'ignore'] }));
     const exited = new Promise((resolve) => child.once('close', resolve));
     let clientOut = '';
     child.stdout.on('data', (d: Buffer) => (clientOut += d));
-    const conn = (await stream_socket_accept(server, 5)) as net.Socket;
+    const conn = (await accept(server, 5)) as net.Socket;
     stream_socket_sendto(conn, '220 facade ESMTP\r\n');
     expect(await recvLine(conn)).toMatch(/^EHLO /);
     stream_socket_sendto(conn, '250-facade\r\n250 STARTTLS\r\n');
@@ -199,10 +230,10 @@ describe('facade TLS', () => {
   it('fclose() of the server during a handshake: the accept ends at the handshake deadline, nothing is left', async () => {
     const { server, port } = serverOn('ssl://127.0.0.1:0');
     stream_set_timeout(server, 1);
-    const silent = net.connect(port, '127.0.0.1');
+    const silent = plainClient(port);
     silent.on('error', () => {});
-    const pending = warningsOf(() => stream_socket_accept(server, 5));
-    while ((server.server as StreamServer).queue().length > 0 || !silent.remoteAddress) await new Promise((resolve) => setTimeout(resolve, 5));
+    const pending = warningsOf(() => accept(server, 5));
+    expect(await waitFor(() => (server.server as StreamServer).stats().accepted === 1)).toBe(true); // taken: its handshake began
     fclose(server);
     const { result, warnings } = await pending;
     expect(result).toBe(false);
@@ -212,12 +243,12 @@ describe('facade TLS', () => {
 
   it('two overlapping enable_crypto() calls: the second warns as PHP does, the first completes', async () => {
     const { server, port } = serverOn('tcp://127.0.0.1:0');
-    const plain = net.connect(port, '127.0.0.1');
-    const conn = (await stream_socket_accept(server, 5)) as net.Socket;
+    const plain = plainClient(port);
+    const conn = (await accept(server, 5)) as net.Socket;
     const first = stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER);
     const second = await warningsOf(() => stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_SERVER));
     expect(second).toEqual({ result: false, warnings: ['stream_socket_enable_crypto(): SSL/TLS already set-up for this stream'] });
-    const upgraded = tls.connect({ socket: plain, rejectUnauthorized: false });
+    const upgraded = track(tls.connect({ socket: plain, rejectUnauthorized: false }));
     expect(await first).toBe(true);
     upgraded.destroy();
     fclose(conn);
@@ -226,9 +257,9 @@ describe('facade TLS', () => {
 
   it('enable_crypto: a client method on the server side fails like PHP (both sides say hello); bad arguments throw', async () => {
     const { server, port } = serverOn('tcp://127.0.0.1:0');
-    const client = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    const client = track(tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }));
     const clientFailed = new Promise((resolve) => client.once('error', resolve));
-    const conn = (await stream_socket_accept(server, 5)) as net.Socket;
+    const conn = (await accept(server, 5)) as net.Socket;
     const { result, warnings } = await warningsOf(() => stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_CLIENT));
     expect(result).toBe(false);
     expect(warnings).toHaveLength(1);
@@ -246,7 +277,7 @@ describe('facade TLS', () => {
     const mine = selfSignedCertificate({ commonName: 'a-client' });
     const options = { ssl: { ...SSL.ssl, allow_self_signed: true, capture_peer_cert: true, capture_peer_cert_chain: true } };
     const { server, port } = serverOn('ssl://127.0.0.1:0', options);
-    const [client, conn] = await Promise.all([tlsClient(port, { cert: mine.cert, key: mine.key }), stream_socket_accept(server, 5)]);
+    const [client, conn] = await Promise.all([tlsClient(port, { cert: mine.cert, key: mine.key }), accept(server, 5)]);
     const ssl = stream_context_get_options(conn as net.Socket).ssl!;
     expect(ssl.peer_certificate).toBeInstanceOf(X509Certificate);
     expect((ssl.peer_certificate as X509Certificate).fingerprint256).toBe(new X509Certificate(mine.cert).fingerprint256);
@@ -260,8 +291,11 @@ describe('facade TLS', () => {
   it('no_ticket: a TLS 1.2 client gets no session ticket (and one without the option)', async () => {
     for (const noTicket of [false, true]) {
       const { server, port } = serverOn('ssl://127.0.0.1:0', { ssl: { ...SSL.ssl, no_ticket: noTicket } });
-      const [client, conn] = await Promise.all([tlsClient(port, { maxVersion: 'TLSv1.2' }), stream_socket_accept(server, 5)]);
-      expect(client.getTLSTicket() === undefined).toBe(noTicket);
+      // TLS 1.2 hands out its ticket in the handshake; the client's 'session' event comes once the session is complete, ticket or not.
+      const client = track(tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }));
+      const session = new Promise<Buffer>((resolve, reject) => client.once('session', resolve).once('error', reject));
+      const [conn] = await Promise.all([accept(server, 5), session, new Promise((resolve) => client.once('secureConnect', resolve))]);
+      expect({ noTicket, ticket: client.getTLSTicket() === undefined ? 'none' : 'issued' }).toEqual({ noTicket, ticket: noTicket ? 'none' : 'issued' });
       client.destroy();
       fclose(conn as net.Socket);
       fclose(server);
@@ -271,24 +305,24 @@ describe('facade TLS', () => {
   it('failed handshakes of every kind leave no socket behind', async () => {
     const cases: Array<{ options: ContextOptions; connect: (port: number) => net.Socket; timeout?: number; first: RegExp }> = [
       // no key: closed before any handshake
-      { options: { ssl: { local_cert: certFile, local_pk: join(dir, 'missing.pem') } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }), first: /Unable to set private key file/ },
+      { options: { ssl: { local_cert: certFile, local_pk: join(dir, 'missing.pem') } }, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })), first: /Unable to set private key file/ },
       // an ALPN name node:tls cannot send
-      { options: { ssl: { ...SSL.ssl, alpn_protocols: 'x'.repeat(300) } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }), first: /Failed parsing comma-separated TLS ALPN/ },
+      { options: { ssl: { ...SSL.ssl, alpn_protocols: 'x'.repeat(300) } }, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })), first: /Failed parsing comma-separated TLS ALPN/ },
       // garbage instead of a ClientHello: reset
-      { options: SSL, connect: (port) => net.connect(port, '127.0.0.1').end('GET / HTTP/1.0\r\n\r\n'), first: /::http request$/ },
+      { options: SSL, connect: (port) => plainClient(port).end('GET / HTTP/1.0\r\n\r\n'), first: /::http request$/ },
       // an untrusted client certificate: refused after the handshake
-      { options: SSL, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key }), first: /::certificate verify failed$/ },
+      { options: SSL, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key })), first: /::certificate verify failed$/ },
       // silent until the handshake deadline
-      { options: SSL, connect: (port) => net.connect(port, '127.0.0.1'), timeout: 1, first: /SSL: Handshake timed out$/ },
+      { options: SSL, connect: (port) => plainClient(port), timeout: 1, first: /SSL: Handshake timed out$/ },
       // DH parameters that are not there
-      { options: { ssl: { ...SSL.ssl, dh_param: join(dir, 'missing-dh.pem') } }, connect: (port) => tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }), first: /Invalid dh_param$/ },
+      { options: { ssl: { ...SSL.ssl, dh_param: join(dir, 'missing-dh.pem') } }, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })), first: /Invalid dh_param$/ },
     ];
     for (const c of cases) {
       const { server, port } = serverOn('ssl://127.0.0.1:0', c.options);
       if (c.timeout !== undefined) stream_set_timeout(server, c.timeout);
       const client = c.connect(port);
       client.on('error', () => {});
-      const { result, warnings } = await warningsOf(() => stream_socket_accept(server, 5));
+      const { result, warnings } = await warningsOf(() => accept(server, 5));
       expect(result).toBe(false);
       expect(warnings[0]).toMatch(c.first);
       expect(warnings.slice(-2)).toEqual(['stream_socket_accept(): Failed to enable crypto', 'stream_socket_accept(): Accept failed: Success']);

@@ -1,6 +1,6 @@
 // PHP's own client against servers made with the facade, and the ported
 // manual example answering PHP and socat.
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,26 @@ import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, run, startChild } from '../helpers/peers.js';
 import { phpAvailable } from './harness.js';
 
-checkSocketLeaks();
+// What the tests open is closed after each test, passed or failed, before
+// the leak check: facade servers through fclose(), the rest by checkSocketLeaks.
+const servers = new Set<PhpServerStream>();
+const track = checkSocketLeaks(() => {
+  for (const server of servers) {
+    try {
+      fclose(server);
+    } catch {
+      // fclose()d by the test already
+    }
+  }
+  servers.clear();
+});
+/** stream_socket_server() that must succeed, its server tracked. */
+function phpServer(url: string): PhpServerStream {
+  const server = stream_socket_server(url);
+  if (server === false) throw new Error(`stream_socket_server(${url}) failed`);
+  servers.add(server);
+  return server;
+}
 
 const hasPhp = phpAvailable();
 if (!hasPhp && process.env.CI) throw new Error('php is required in CI: .ci/run installs php-cli');
@@ -30,6 +49,7 @@ async function serveOnce(server: PhpServerStream): Promise<{ heard: string; peer
   const peer = ref<string | false>('');
   const conn = await stream_socket_accept(server, 5, peer);
   if (conn === false) throw new Error('accept failed');
+  track(conn);
   const heard = String(await stream_socket_recvfrom(conn, 100));
   expect(stream_socket_sendto(conn, `you said: ${heard}`)).toBe(`you said: ${heard}`.length);
   conn.end();
@@ -38,7 +58,7 @@ async function serveOnce(server: PhpServerStream): Promise<{ heard: string; peer
 
 describe.runIf(hasPhp)('interop with PHP', () => {
   it("PHP's stream_socket_client() talks to a facade tcp server, both ways", async () => {
-    const server = stream_socket_server('tcp://127.0.0.1:0') as PhpServerStream;
+    const server = phpServer('tcp://127.0.0.1:0');
     const name = stream_socket_get_name(server, false) as string;
     const [served, client] = await Promise.all([serveOnce(server), phpClient(`tcp://${name}`, 'hello from php')]);
     expect(served.heard).toBe('hello from php');
@@ -50,7 +70,7 @@ describe.runIf(hasPhp)('interop with PHP', () => {
   it("PHP's stream_socket_client() talks to a facade unix server", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sss-interop-'));
     try {
-      const server = stream_socket_server(`unix://${dir}/s.sock`) as PhpServerStream;
+      const server = phpServer(`unix://${dir}/s.sock`);
       const [served, client] = await Promise.all([serveOnce(server), phpClient(`unix://${dir}/s.sock`, 'over unix')]);
       expect(served.heard).toBe('over unix');
       expect(served.peer).toBe(''); // an unbound unix client has no name
@@ -75,7 +95,7 @@ describe.runIf(hasPhp)('interop with PHP', () => {
   });
 
   it('the ported example prints PHP\'s error line when the port is taken', async () => {
-    const taken = stream_socket_server('tcp://127.0.0.1:0') as PhpServerStream;
+    const taken = phpServer('tcp://127.0.0.1:0');
     const { stdout, code } = await run(process.execPath, ['--no-warnings', 'dist/examples/php-time-server.js', `tcp://${stream_socket_get_name(taken, false)}`]);
     expect(code).toBe(1);
     expect(stdout).toBe('Address already in use (98)<br />\n'); // PHP would print "(0)": errno is real here
@@ -118,7 +138,12 @@ describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
     const { child, match } = await startChild(process.execPath, ['dist/examples/udp-time-server.js', 'udp://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
     try {
       let printed = '';
-      child.stdout!.on('data', (d: Buffer) => (printed += d));
+      const peerLine = new Promise<void>((resolve) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          printed += d;
+          if (printed.includes('\n')) resolve();
+        });
+      });
       const code = `
         $c = stream_socket_client("udp://$argv[1]", $errno, $errstr, 3);
         stream_set_timeout($c, 3);
@@ -129,7 +154,7 @@ describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
       expect(answer).toMatch(/^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d{2}:\d{2}:\d{2} \d{4}\r\n$/);
       const now = new Date();
       expect(answer).toContain(String(now.getFullYear()));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await peerLine;
       expect(printed.trim()).toBe(clientName); // the server echoes its peer, as the PHP original does
     } finally {
       child.kill('SIGTERM');
@@ -143,8 +168,7 @@ describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
     const { openServer } = await import('../../lib/index.js');
     const dir = mkdtempSync(join(tmpdir(), 'sss-udg-'));
     try {
-      const server = openServer(`udg://${dir}/d.sock`);
-      onTestFinished(() => server.close());
+      const server = track(openServer(`udg://${dir}/d.sock`));
       const sent = run('php', ['-r', '$c = stream_socket_client("udg://" . $argv[1], $e, $s, 3); var_dump(fwrite($c, "from php udg"));', `${dir}/d.sock`]);
       const msg = await server.recvfrom(100, { timeout: 3000 });
       expect(msg.data.toString()).toBe('from php udg');
@@ -158,8 +182,7 @@ describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
 
   it("PHP's stream_socket_client('udp://…') gets an answer from a udp DatagramServer", async () => {
     const { openServer } = await import('../../lib/index.js');
-    const server = openServer('udp://127.0.0.1:0');
-    onTestFinished(() => server.close());
+    const server = track(openServer('udp://127.0.0.1:0'));
     const client = run('php', ['-r', '$c = stream_socket_client("udp://127.0.0.1:" . $argv[1], $e, $s, 3); stream_set_timeout($c, 3); fwrite($c, "hi"); echo fread($c, 100);', String(server.port)]);
     const msg = await server.recvfrom(100, { timeout: 3000 });
     server.sendto(`echo ${msg.data}`, msg.from as { address: string; port: number });
