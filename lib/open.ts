@@ -27,6 +27,7 @@ export interface StreamPlan {
   backlog: number;
   acceptErrors?: AcceptErrorPolicy;
   acceptPauseMs?: number;
+  allowHalfOpen?: boolean;
 }
 
 function sockopt(handle: NativeHandle, opt: SockOptPlan, where: { address: string; port: number | undefined }): void {
@@ -88,7 +89,7 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
     if (plan.listen) call(() => native.listen(handle, plan.backlog), where.address, where.port);
     // Linux keeps these for a socket that listens later, too.
     applyPhase(handle, plan, 'afterListen', where);
-    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file, acceptErrors: plan.acceptErrors, acceptPauseMs: plan.acceptPauseMs });
+    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file, acceptErrors: plan.acceptErrors, acceptPauseMs: plan.acceptPauseMs, allowHalfOpen: plan.allowHalfOpen });
   });
 }
 

@@ -59,6 +59,12 @@ export interface ServerOptions extends SocketOptions, TcpOptions {
   acceptErrors?: AcceptErrorPolicy;
   /** The back-off of the 'pause' policy, in ms (default 100). */
   acceptPauseMs?: number;
+  /**
+   * Accepted sockets stay writable after the peer's FIN (half-close), as a
+   * PHP stream or a C server does. Default false, as in node:net: the peer's
+   * FIN ends the socket.
+   */
+  allowHalfOpen?: boolean;
   /** ssl://, tls://, tlsv1.x:// servers: certificate, key and TLS settings. */
   tls?: TlsOptions;
 }
@@ -104,6 +110,7 @@ export interface ServerPlan extends SocketPlan {
   listen: boolean;
   acceptErrors: AcceptErrorPolicy;
   acceptPauseMs: number;
+  allowHalfOpen: boolean;
 }
 
 export type Family = 4 | 6 | 'unix';
@@ -190,7 +197,7 @@ function notHere(option: string, family: Family, transport: 'tcp' | 'udp'): Type
 }
 
 const SOCKET_KEYS = [...Object.keys(SOCKET_OPTIONS), 'mode', 'removeStale'];
-const STREAM_KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'reusePortCpuSteering', 'tls', ...SOCKET_KEYS];
+const STREAM_KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'allowHalfOpen', 'reusePortCpuSteering', 'tls', ...SOCKET_KEYS];
 const DATAGRAM_KEYS = SOCKET_KEYS;
 
 /** Validates `options` and plans a stream server for an endpoint of `family`. */
@@ -202,7 +209,7 @@ export function planServer(options: unknown, family: Family): ServerPlan {
     throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.acceptErrors must be 'propagate', 'pause' or 'shed', got ${JSON.stringify(acceptErrors)}`);
   }
   const acceptPauseMs = readInt(opts, 'acceptPauseMs', 1, 60_000) ?? 100;
-  return { ...planSocket(opts, family, 'tcp', true), backlog, listen: readBool(opts, 'listen') ?? true, acceptErrors, acceptPauseMs };
+  return { ...planSocket(opts, family, 'tcp', true), backlog, listen: readBool(opts, 'listen') ?? true, acceptErrors, acceptPauseMs, allowHalfOpen: readBool(opts, 'allowHalfOpen') ?? false };
 }
 
 /** Validates `options` and plans a datagram server. SO_REUSEADDR is off by default: on UDP it lets two servers share a port silently. */

@@ -22,6 +22,8 @@ export interface AcceptOptions {
   timeout?: number;
   /** accept() only: start the socket paused (node:net's pauseOnConnect): nothing is read from the kernel until `read()` or `resume()`. */
   paused?: boolean;
+  /** accept() only: overrides the server's `allowHalfOpen` for this connection. */
+  allowHalfOpen?: boolean;
 }
 
 export interface AcceptQueue {
@@ -59,6 +61,7 @@ interface Bound {
   file?: BoundFile | undefined;
   acceptErrors?: AcceptErrorPolicy | undefined;
   acceptPauseMs?: number | undefined;
+  allowHalfOpen?: boolean | undefined;
 }
 
 const { errno } = constants;
@@ -70,6 +73,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   #backlog: number | undefined;
   #closed = false;
   #refed = true;
+  readonly #allowHalfOpen: boolean;
 
   /** @internal Use openServer(). */
   readonly #openedCounters: ListenCounters | undefined = listenCounters();
@@ -79,6 +83,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     super(handle, bound.local ?? native.getsockname(handle));
     this.#backlog = backlog;
     this.#file = bound.file;
+    this.#allowHalfOpen = bound.allowHalfOpen === true;
     this.#acceptor = new Acceptor(handle, () => this.where, bound.acceptErrors, bound.acceptPauseMs);
     native.setKeepAlive(handle, true);
   }
@@ -234,7 +239,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const fds = await this.#take(1, options);
     if (fds === null) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
-    return wrapAccepted(fds[0]!, this.#kind(), options.paused === true);
+    return wrapAccepted(fds[0]!, this.#kind(), { paused: options.paused, allowHalfOpen: options.allowHalfOpen ?? this.#allowHalfOpen });
   }
 
   /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */
@@ -271,10 +276,11 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
     const acceptor = this.#acceptor;
     const kind = this.#kind();
+    const wrapOptions = { allowHalfOpen: this.#allowHalfOpen };
     return {
       async next(): Promise<IteratorResult<net.Socket>> {
         const fds = await acceptor.take(1);
-        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!, kind) };
+        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!, kind, wrapOptions) };
       },
       async return(): Promise<IteratorResult<net.Socket>> {
         return { done: true, value: undefined };

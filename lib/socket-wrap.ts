@@ -60,23 +60,31 @@ export function socketWrapPath(kind: SocketKind): 'private' | 'public' {
   return wraps[kind] === undefined ? 'public' : 'private';
 }
 
-function openSocket(fd: number, kind: SocketKind, paused: boolean): net.Socket {
+/** How an accepted socket starts: node:net's pauseOnConnect and allowHalfOpen. */
+export interface WrapOptions {
+  /** libuv reads nothing until the user does. */
+  paused?: boolean;
+  /** The peer's FIN ends only the readable side; we may still write (node:net's default: false). */
+  allowHalfOpen?: boolean;
+}
+
+function openSocket(fd: number, kind: SocketKind, options: WrapOptions): net.Socket {
   const wrap = wraps[kind];
-  // pauseOnCreate: libuv reads nothing until the user does (node:net's pauseOnConnect).
-  if (wrap === undefined) return new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: paused } as net.SocketConstructorOpts);
+  const common = { readable: true, writable: true, pauseOnCreate: options.paused === true, allowHalfOpen: options.allowHalfOpen === true };
+  if (wrap === undefined) return new net.Socket({ fd, ...common } as net.SocketConstructorOpts);
   const handle = new wrap.Wrap(wrap.SOCKET);
   const err = handle.open(fd);
   if (err !== 0) {
     // libuv's negative errno; the fd is still ours to close (below).
     throw Object.assign(new Error(`open: libuv error ${err}`), { errno: -err, syscall: kind === 'tcp' ? 'uv_tcp_open' : 'uv_pipe_open' });
   }
-  return new net.Socket({ handle, readable: true, writable: true, pauseOnCreate: paused } as net.SocketConstructorOpts);
+  return new net.Socket({ handle, ...common } as net.SocketConstructorOpts);
 }
 
 /** Ownership of `fd` moves to the returned socket; if that fails, the fd is closed. */
-export function wrapAccepted(fd: number, kind: SocketKind, paused = false): net.Socket {
+export function wrapAccepted(fd: number, kind: SocketKind, options: WrapOptions = {}): net.Socket {
   try {
-    return openSocket(fd, kind, paused);
+    return openSocket(fd, kind, options);
   } catch (error) {
     native.closeRaw(fd);
     throw error;

@@ -11,6 +11,7 @@ describe('planServer', () => {
       cpuSteering: false,
       acceptErrors: 'propagate',
       acceptPauseMs: 100,
+      allowHalfOpen: false,
     });
   });
 

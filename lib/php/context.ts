@@ -1,6 +1,6 @@
 // Stream contexts: PHP's option bags, two levels deep (wrapper -> option).
 import type net from 'node:net';
-import { connectionState } from './stream-state.js';
+import { connectionState, isClosed } from './stream-state.js';
 export type ContextOptions = Record<string, Record<string, unknown>>;
 
 export class StreamContext {
@@ -30,8 +30,9 @@ export function attachContext(stream: object, context: StreamContext): void {
 }
 
 /** A context argument: a context, or a stream whose context is meant (as PHP allows). */
-function contextOf(fn: string, target: StreamContext | object): StreamContext {
+function contextOf(fn: string, parameter: string, target: StreamContext | object): StreamContext {
   if (target instanceof StreamContext) return target;
+  if (isClosed(target)) throw new TypeError(`${fn}(): Argument #1 (${parameter}) must be a valid stream/context`);
   const context = streamContexts.get(target) ?? connectionState(target as net.Socket)?.context;
   if (context === undefined) throw new TypeError(`${fn}(): Argument #1 ($stream_or_context) must be a stream context or a stream`);
   return context;
@@ -73,7 +74,7 @@ export function resetDefaultContext(): void {
 }
 
 export function stream_context_get_options(context: StreamContext | object): ContextOptions {
-  return copyValue(contextOf('stream_context_get_options', context).options) as ContextOptions;
+  return copyValue(contextOf('stream_context_get_options', '$stream_or_context', context).options) as ContextOptions;
 }
 
 /**
@@ -92,7 +93,7 @@ function copyValue(value: unknown): unknown {
 
 /** stream_context_set_option(ctx|stream, wrapper, option, value) or (ctx|stream, [wrapper => [option => value]]). */
 export function stream_context_set_option(target: StreamContext | object, wrapperOrOptions: string | ContextOptions, option?: string, value?: unknown): true {
-  const context = contextOf('stream_context_set_option', target);
+  const context = contextOf('stream_context_set_option', '$context', target);
   if (typeof wrapperOrOptions === 'string') {
     if (option === undefined) throw new TypeError('stream_context_set_option(): Argument #3 ($option_name) cannot be null when argument #2 ($wrapper_or_options) is a string');
     (context.options[wrapperOrOptions] ??= {})[option] = value;

@@ -8,6 +8,7 @@ import { native } from '../native.js';
 import { phpWarning } from './diagnostics.js';
 import { peerNameMismatch } from './host-names.js';
 import type { PeerPolicy, TlsSetup } from './tls-setup.js';
+import { endThenRelease } from './connection.js';
 
 const NO_SHARED_CIPHER =
   'SSL_R_NO_SHARED_CIPHER: no suitable shared cipher could be used.  This could be because the server is missing an SSL certificate (local_cert context option)';
@@ -151,7 +152,7 @@ export function phpHandshake(
     let timer: NodeJS.Timeout | undefined;
     const finish = (warning: string | null, result: tls.TLSSocket | null) => {
       clearTimeout(timer);
-      secure.off('error', onError).off('close', onClose).off('secure', onSecure).off('secureConnect', onSecure);
+      secure.off('error', onError).off('close', onClose).off('end', onEnd).off('secure', onSecure).off('secureConnect', onSecure);
       if (warning !== null) phpWarning(fn, warning);
       resolve(result);
     };
@@ -161,6 +162,11 @@ export function phpHandshake(
       finish(failureText(error, setup.hasCertificate), null);
     };
     const onClose = () => finish(null, null);
+    // A half-open socket outlives the peer's FIN; before the handshake is done, that FIN ends it.
+    const onEnd = () => {
+      secure.destroy();
+      finish(null, null);
+    };
     const onSecure = () => {
       let refusal = verifyRefusal(secure, setup);
       if (refusal === null) {
@@ -172,7 +178,7 @@ export function phpHandshake(
         finish(null, secure);
         return;
       }
-      closeTls(secure); // PHP shuts the session down (close_notify) before it closes the socket
+      endThenRelease(secure); // PHP shuts the session down (close_notify) before it closes the socket
       finish(refusal, null);
     };
     if (timeoutMs !== undefined) {
@@ -181,33 +187,6 @@ export function phpHandshake(
         finish('SSL: Handshake timed out', null);
       }, timeoutMs);
     }
-    secure.on('error', onError).once('close', onClose).once(setup.client ? 'secureConnect' : 'secure', onSecure);
+    secure.on('error', onError).once('close', onClose).once('end', onEnd).once(setup.client ? 'secureConnect' : 'secure', onSecure);
   });
-}
-
-/** Ends a TLS session as PHP's fclose() does: close_notify, then the socket (at the latest a second later). */
-export function closeTls(secure: tls.TLSSocket): void {
-  secure.end();
-  setTimeout(() => secure.destroy(), 1000).unref();
-}
-
-/** stream_get_meta_data()['crypto'] of an established TLS socket. */
-export function cryptoMeta(secure: tls.TLSSocket): Record<string, string | number> {
-  const cipher = secure.getCipher();
-  const meta: Record<string, string | number> = {
-    protocol: secure.getProtocol() ?? '',
-    cipher_name: cipher.name,
-    cipher_bits: cipherBits(cipher.name),
-    cipher_version: cipher.version,
-  };
-  if (typeof secure.alpnProtocol === 'string') meta.alpn_protocol = secure.alpnProtocol;
-  return meta;
-}
-
-/** The symmetric key size a cipher suite's name states (OpenSSL's SSL_CIPHER_get_bits). */
-function cipherBits(name: string): number {
-  if (/CHACHA20|AES_?256|CAMELLIA_?256|ARIA_?256/.test(name)) return 256;
-  if (/AES_?128|CAMELLIA_?128|ARIA_?128|SM4/.test(name)) return 128;
-  if (/3DES|DES-CBC3/.test(name)) return 112; // OpenSSL counts 3DES's effective strength
-  return 0;
 }

@@ -7,8 +7,9 @@ import type tls from 'node:tls';
 import { peerCertificate, phpHandshake } from './crypto.js';
 import { emitPending, phpWarning } from './diagnostics.js';
 import { PhpServerStream } from './server.js';
-import { activeSocket, connectionState, handshakeMs, registerConnection, TLS_CAPABLE } from './stream-state.js';
-import { tlsSetup, type TlsSetup } from './tls-setup.js';
+import { secured } from './connection.js';
+import { activeSocket, connectionState, handshakeMs, requireOpen, TLS_CAPABLE } from './stream-state.js';
+import { isClientMethod, tlsSetup, type TlsSetup } from './tls-setup.js';
 import { phpInt, phpTruthy, ValueError } from './values.js';
 import type { StreamContext } from './context.js';
 
@@ -72,7 +73,8 @@ const unsupported = (enable: boolean): boolean => {
  * off resolves false (as PHP's) but leaves TLS on: Node cannot hand a TLS
  * connection back as plain text.
  */
-export async function stream_socket_enable_crypto(stream: PhpServerStream | net.Socket, enable: boolean, cryptoMethod?: number | null, _sessionStream?: unknown): Promise<boolean> {
+export async function stream_socket_enable_crypto(stream: PhpServerStream | net.Socket, enable: boolean, cryptoMethod?: number | null, _sessionStream?: unknown): Promise<boolean | 0> {
+  requireOpen('stream_socket_enable_crypto', stream);
   if (typeof enable !== 'boolean') throw new TypeError('stream_socket_enable_crypto(): Argument #2 ($enable) must be of type bool');
   if (cryptoMethod !== undefined && cryptoMethod !== null && !Number.isInteger(cryptoMethod)) {
     throw new TypeError('stream_socket_enable_crypto(): Argument #3 ($crypto_method) must be of type ?int');
@@ -98,18 +100,36 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
   const secure = await phpHandshake(activeSocket(stream), setup, 'stream_socket_enable_crypto', handshakeMs(state.readTimeout), capture);
   state.handshaking = false;
   if (secure === null) return false;
-  registerConnection(secure, state);
-  state.secure = secure;
+  secured(state, secure);
   return true;
 }
 
-/** On a server stream: datagram and unix streams have no crypto; a TCP listener never answers a handshake, so it times out. */
-async function listenerCrypto(stream: PhpServerStream, enable: boolean, cryptoMethod: number | null | undefined): Promise<boolean> {
-  if (enable) methodFrom(stream.context, cryptoMethod);
+/**
+ * On a server stream, as PHP: datagram and unix streams have no crypto. A
+ * TCP listener cannot write a ClientHello (a client method fails at once:
+ * EPIPE) and never receives one (a server method times out, and later calls
+ * answer 0, PHP's "not yet"); once a client method failed, TLS counts as set
+ * up. Without a deadline (read timeout <= 0) the wait ends at fclose().
+ */
+async function listenerCrypto(stream: PhpServerStream, enable: boolean, cryptoMethod: number | null | undefined): Promise<boolean | 0> {
+  const method = enable ? methodFrom(stream.context, cryptoMethod) : 0;
   if (!TLS_CAPABLE.has(stream.transport)) return unsupported(enable);
   if (!enable) return false;
-  const ms = handshakeMs(stream.readTimeout);
-  await new Promise((resolve) => (ms === undefined ? undefined : setTimeout(resolve, ms)));
+  if (stream.listenerCrypto === 'refused') {
+    phpWarning('stream_socket_enable_crypto', 'SSL/TLS already set-up for this stream');
+    return false;
+  }
+  if (stream.listenerCrypto === 'timed out') return 0;
+  if (isClientMethod(method)) {
+    stream.listenerCrypto = 'refused';
+    phpWarning('stream_socket_enable_crypto', 'SSL: Broken pipe');
+    return false;
+  }
+  if (await stream.waitUnlessClosed(handshakeMs(stream.readTimeout))) {
+    phpWarning('stream_socket_enable_crypto', 'SSL: Bad file descriptor');
+    return false;
+  }
+  stream.listenerCrypto = 'timed out';
   phpWarning('stream_socket_enable_crypto', 'SSL: Handshake timed out');
   return false;
 }

@@ -1,12 +1,11 @@
 // The PHP facade: PHP's names, argument order and results.
 export * from './constants.js';
 export { stream_socket_server, PhpServerStream, ref, PHP_DEFAULT_BACKLOG, type Ref } from './server.js';
+export { stream_socket_accept } from './accept.js';
+export { stream_socket_recvfrom, stream_socket_sendto } from './transfer.js';
 export {
-  stream_socket_accept,
   stream_socket_get_name,
   stream_socket_shutdown,
-  stream_socket_recvfrom,
-  stream_socket_sendto,
   stream_get_transports,
   stream_set_blocking,
   stream_set_timeout,

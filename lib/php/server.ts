@@ -13,7 +13,7 @@ import { attachContext, StreamContext, stream_context_get_default } from './cont
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { TLS_CAPABLE } from './stream-state.js';
 import { serverCryptoMethod } from './tls-setup.js';
-import { phpInt, phpTruthy, toCInt } from './values.js';
+import { phpInt, phpTruthy, phpType, toCInt } from './values.js';
 
 /** A by-reference argument: PHP's `&$errno` is `ref(0)` here, read back as `.value`. */
 export interface Ref<T> {
@@ -36,6 +36,10 @@ export class PhpServerStream {
   readTimeout: number | null = null;
   /** For ssl:// and tls*:// servers, the STREAM_CRYPTO_METHOD_* set each accepted connection negotiates. */
   readonly cryptoMethod: number | null;
+  /** stream_socket_enable_crypto() on the listener itself: what PHP remembers of the last attempt. */
+  listenerCrypto: 'none' | 'refused' | 'timed out' = 'none';
+  /** Aborted by fclose(): waits that only a socket could end (enable_crypto on a listener, accept without one) end with it. */
+  readonly #closing = new AbortController();
   constructor(
     readonly transport: Transport,
     /** null when the flags had no STREAM_SERVER_BIND: PHP then makes no socket at all. */
@@ -45,6 +49,29 @@ export class PhpServerStream {
     // PHP fixes the method when the server is made; the other ssl options are read at each accept.
     this.cryptoMethod = transport !== 'tcp' && TLS_CAPABLE.has(transport) ? serverCryptoMethod(transport, context) : null;
     attachContext(this, context);
+  }
+
+  /**
+   * Waits `ms` (undefined: forever) unless fclose() comes first: resolves
+   * true when it did. For waits PHP would block in with no socket to end them.
+   */
+  waitUnlessClosed(ms: number | undefined): Promise<boolean> {
+    const signal = this.#closing.signal;
+    if (signal.aborted) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onClose = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = ms === undefined ? undefined : setTimeout(() => (signal.removeEventListener('abort', onClose), resolve(false)), ms);
+      signal.addEventListener('abort', onClose, { once: true });
+    });
+  }
+
+  /** fclose(): the unix socket file stays, as in PHP. */
+  close(): void {
+    this.server?.close();
+    this.#closing.abort();
   }
 }
 
@@ -161,14 +188,6 @@ function open(address: string, flags: number, context: StreamContext): PhpServer
   }
   const server = target.kind === 'inet' ? openInet(target, flags, context) : openUnix(target, flags, context);
   return new PhpServerStream(transport, server, context);
-}
-
-function phpType(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (typeof value === 'boolean') return 'bool';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
 }
 
 /**

@@ -1,6 +1,7 @@
 // What a PHP stream resource holds besides its socket, for the connections
 // stream_socket_accept() hands out: the context it inherited from its
-// server, its read timeout, and the TLS layer once crypto is on.
+// server, its read timeout, and the TLS layer once crypto is on; and, for
+// every stream, whether fclose() has made it an invalid resource.
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Transport } from '../url.js';
@@ -8,6 +9,8 @@ import type { StreamContext } from './context.js';
 import { ini_get } from './diagnostics.js';
 
 export interface ConnectionState {
+  /** The accepted socket itself (plain text): it owns the fd. */
+  raw: net.Socket;
   transport: Transport;
   context: StreamContext;
   /** The TLS socket carrying the stream's bytes once crypto is enabled (for ssl:// servers: from the start). */
@@ -16,6 +19,10 @@ export interface ConnectionState {
   readTimeout: number | null;
   /** A stream_socket_enable_crypto() handshake is running. */
   handshaking: boolean;
+  /** stream_get_meta_data()['crypto'], read once the handshake is done: PHP reports it until fclose(). */
+  crypto: Record<string, string | number> | null;
+  /** The last error Node reported on the socket (EPIPE, ECONNRESET…): PHP would have warned, not crashed. */
+  error: NodeJS.ErrnoException | null;
 }
 
 const states = new WeakMap<net.Socket, ConnectionState>();
@@ -34,6 +41,22 @@ export function connectionState(conn: net.Socket): ConnectionState | null {
 /** The socket that carries the stream's plain-text bytes: the TLS socket once crypto is on. */
 export function activeSocket(conn: net.Socket): net.Socket {
   return states.get(conn)?.secure ?? conn;
+}
+
+/** Streams fclose() has closed: every stream function then throws PHP's TypeError. */
+const closedStreams = new WeakSet<object>();
+
+export function markClosed(stream: object): void {
+  closedStreams.add(stream);
+}
+
+export function isClosed(stream: object): boolean {
+  return closedStreams.has(stream);
+}
+
+/** PHP's TypeError for a resource used after fclose(). */
+export function requireOpen(fn: string, stream: object): void {
+  if (closedStreams.has(stream)) throw new TypeError(`${fn}(): supplied resource is not a valid stream resource`);
 }
 
 export const TLS_CAPABLE: ReadonlySet<Transport> = new Set(['tcp', 'ssl', 'tls', 'tlsv1.0', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3']);

@@ -116,10 +116,17 @@ export type TlsSetup =
 
 class SetupFailure extends Error {
   readonly warnings: PendingWarning[];
-  constructor(text: string, bare = false) {
+  constructor(text: string, bare = false, more: PendingWarning[] = []) {
     super(text);
-    this.warnings = [{ text, bare }];
+    this.warnings = [{ text, bare }, ...more];
   }
+}
+
+/** PHP refuses a local_cert / local_pk path with a NUL byte before it looks at the file; its text shows the path up to the NUL. */
+function checkNul(path: string, option: 'local_cert' | 'local_pk', what: string): void {
+  if (!path.includes('\0')) return;
+  const shown = path.slice(0, path.indexOf('\0'));
+  throw new SetupFailure(`Path for ${option} in ssl stream context option must not contain any null bytes`, false, [{ text: `Unable to get real path of ${what} file \`${shown}'` }]);
 }
 
 function readPath(path: string): Buffer | null {
@@ -187,16 +194,20 @@ interface CertAndKey {
 interface LoadTexts {
   cert(path: string): string;
   key(path: string): string;
+  /** local_cert / local_pk paths are checked for NUL bytes first (SNI paths are not). */
+  checksNul: boolean;
 }
 
 const LOCAL_CERT_TEXTS: LoadTexts = {
   cert: (path) => `Unable to set local cert chain file \`${path}'; Check that your cafile/capath settings include details of your certificate and its issuer`,
   key: (path) => `Unable to set private key file \`${path}'`,
+  checksNul: true,
 };
 
 const SNI_TEXTS: LoadTexts = {
   cert: (path) => `Failed setting local cert chain file \`${path}'; check that your cafile/capath settings include details of your certificate and its issuer`,
   key: (path) => `Failed setting private key from file \`${path}'`,
+  checksNul: false,
 };
 
 /**
@@ -205,8 +216,10 @@ const SNI_TEXTS: LoadTexts = {
  * level (a key too small for it fails as the certificate).
  */
 function certificateAndKey(certFile: string, keyFile: string, passphrase: unknown, texts: LoadTexts, ciphers: string): CertAndKey {
+  if (texts.checksNul) checkNul(certFile, 'local_cert', 'certificate');
   const cert = readPath(certFile);
   if (cert === null || !loads({ ciphers, cert })) throw new SetupFailure(texts.cert(certFile));
+  if (texts.checksNul) checkNul(keyFile, 'local_pk', 'private key');
   const key = readPath(keyFile);
   // Never a prompt: without a passphrase an encrypted key simply fails to load.
   const pass = phpString(passphrase);

@@ -1,6 +1,20 @@
 // PHP's value conversions, as the facade needs them: (int) and (string) casts, truthiness,
 // C atoi(). Each mirrors PHP 8.2 on a 64-bit build.
 
+/** The type name PHP's TypeErrors print for a value ("int", "array", a class name…). */
+export function phpType(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'boolean') return 'bool';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') {
+    // A plain object stands for a PHP array here (context options are); others print their class.
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    return proto === null || proto === Object.prototype ? 'array' : (proto.constructor?.name ?? 'object');
+  }
+  return typeof value;
+}
+
 /** PHP's truthiness: false, 0, 0.0, "", "0", [], null are false. */
 export function phpTruthy(value: unknown): boolean {
   if (value === null || value === undefined || value === false) return false;

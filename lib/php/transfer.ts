@@ -1,0 +1,178 @@
+// stream_socket_sendto() and stream_socket_recvfrom(): bytes in and out of
+// a server stream or an accepted connection, with PHP's results.
+import { isIP } from 'node:net';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { DatagramServer } from '../datagram.js';
+import { SocketError } from '../errors.js';
+import { C, native, type NativeEndpoint } from '../native.js';
+import { STREAM_OOB, STREAM_PEEK } from './constants.js';
+import { phpWarning, recordSocketError } from './diagnostics.js';
+import { targetOf, type PhpStream } from './endpoints.js';
+import { PhpServerStream, type Ref } from './server.js';
+import { activeSocket, connectionState, requireOpen } from './stream-state.js';
+import { cAtoi, phpType, ValueError } from './values.js';
+
+/** PHP's string argument as bytes: any ArrayBufferView is taken as its bytes; anything else is PHP's TypeError. */
+function bytesOf(data: unknown): Buffer {
+  if (typeof data === 'string') return Buffer.from(data);
+  if (Buffer.isBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`stream_socket_sendto(): Argument #2 ($data) must be of type string, ${phpType(data)} given`);
+}
+
+/** Why a connection has no fd left: Node closed it after an error PHP would have reported (EPIPE, ECONNRESET). */
+function lostReason(stream: PhpStream): string {
+  const errno = stream instanceof PhpServerStream ? undefined : connectionState(stream)?.error?.errno;
+  return typeof errno === 'number' ? native.strerror(Math.abs(errno)) : 'Bad file descriptor';
+}
+
+function sysFailure(fn: string, error: unknown): -1 {
+  const reason = (error as { reason?: string }).reason ?? String(error);
+  recordSocketError(error instanceof SocketError ? error : null);
+  phpWarning(fn, `${reason}\n`); // sic: PHP's text ends with a newline
+  return -1;
+}
+
+/**
+ * PHP's stream_socket_sendto() on a stream: bytes sent, -1 on a system error
+ * (with PHP's warning). Datagram targets arrive with the datagram issue.
+ */
+export function stream_socket_sendto(stream: PhpStream, data: string | ArrayBufferView, flags = 0, address = ''): number | false {
+  requireOpen('stream_socket_sendto', stream);
+  const bytes = bytesOf(data);
+  const fd = targetOf(stream);
+  if (fd === null) return sysFailure('stream_socket_sendto', { reason: lostReason(stream) });
+  if (!(stream instanceof PhpServerStream) && activeSocket(stream) instanceof tls.TLSSocket) {
+    // Encrypted: the bytes go through the TLS layer (PHP's sendto would bypass it; see the README).
+    const secure = activeSocket(stream);
+    if (!secure.writable) return sysFailure('stream_socket_sendto', { reason: 'Broken pipe' });
+    secure.write(bytes);
+    return bytes.length;
+  }
+  const sysFlags = flags & STREAM_OOB ? C.MSG_OOB! : 0;
+  let target: NativeEndpoint | null = null;
+  if (address !== '') {
+    const parsed = parseSendtoTarget(address);
+    if (parsed === null) {
+      phpWarning('stream_socket_sendto', `Failed to parse \`${address}' into a valid network address`);
+      return false;
+    }
+    target = parsed;
+  }
+  try {
+    return native.sendto(fd, bytes, sysFlags, target);
+  } catch (error) {
+    return sysFailure('stream_socket_sendto', error);
+  }
+}
+
+/**
+ * PHP's sendto target: `[v6]:port` or `host:port` split at the first colon,
+ * the port through atoi() into 16 bits; a numeric IPv6, then IPv4 address,
+ * else the resolver's first answer. Unix paths are not targets (as in PHP).
+ */
+function parseSendtoTarget(target: string): NativeEndpoint | null {
+  let host: string;
+  let portText: string;
+  if (target.startsWith('[')) {
+    const close = target.indexOf(']');
+    if (close < 0 || target[close + 1] !== ':') return null;
+    host = target.slice(1, close);
+    portText = target.slice(close + 2);
+  } else {
+    const colon = target.indexOf(':');
+    if (colon < 0) return null;
+    host = target.slice(0, colon);
+    portText = target.slice(colon + 1);
+  }
+  const port = cAtoi(portText) & 0xffff;
+  const version = isIP(host);
+  if (version !== 0) return { family: version === 6 ? C.AF_INET6 : C.AF_INET, address: host, port };
+  try {
+    const [first] = native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_DGRAM, false);
+    return first === undefined ? null : { ...first, port };
+  } catch (error) {
+    // PHP reports the resolver twice before its "Failed to parse".
+    const text = `php_network_getaddresses: getaddrinfo for ${host} failed: ${(error as { reason?: string }).reason}`;
+    phpWarning('stream_socket_sendto', text);
+    phpWarning('stream_socket_sendto', `Failed to resolve \`${host}': ${text}`);
+    return null;
+  }
+}
+
+/**
+ * PHP's stream_socket_recvfrom() on a stream socket: at most `length` bytes,
+ * waiting for data like PHP's blocking recv(); "" at end of stream; false on
+ * an error (silently, as PHP). STREAM_PEEK leaves the data to be read again;
+ * STREAM_OOB reads TCP urgent data.
+ */
+export async function stream_socket_recvfrom(stream: PhpStream, length: number, flags = 0, address?: Ref<string | null> | null): Promise<Buffer | false> {
+  if (!(length > 0)) throw new ValueError('stream_socket_recvfrom(): Argument #2 ($length) must be greater than 0');
+  requireOpen('stream_socket_recvfrom', stream);
+  if (address) address.value = null;
+  const fd = targetOf(stream);
+  if (fd === null) return false;
+  if (stream instanceof PhpServerStream) {
+    // Listeners: ENOTCONN, silently. Datagram servers: one datagram.
+    return stream.server instanceof DatagramServer ? recvDatagram(stream, stream.server, length, flags, address) : false;
+  }
+  try {
+    if (flags & STREAM_OOB && !(activeSocket(stream) instanceof tls.TLSSocket)) {
+      const got = native.recvfrom(fd, length, C.MSG_OOB! | C.MSG_DONTWAIT!);
+      if (got === null) return false;
+      if (address) address.value = '';
+      return got.data;
+    }
+    const data = await readSome(activeSocket(stream), length, (flags & STREAM_PEEK) !== 0);
+    if (address) address.value = '';
+    return data;
+  } catch (error) {
+    recordSocketError(error instanceof SocketError ? error : null);
+    return false;
+  }
+}
+
+/** One datagram, up to `length` bytes (the rest is lost, as in PHP); waits unless the stream is non-blocking. */
+async function recvDatagram(stream: PhpServerStream, server: DatagramServer, length: number, flags: number, address?: Ref<string | null> | null): Promise<Buffer | false> {
+  try {
+    const got = await server.recvfrom(length, { peek: (flags & STREAM_PEEK) !== 0, oob: (flags & STREAM_OOB) !== 0, ...(stream.blocking ? {} : { timeout: 0 }) });
+    if (address) address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : got.from.family === 'IPv6' ? `[${got.from.address}]:${got.from.port}` : `${got.from.address}:${got.from.port}`;
+    return got.data;
+  } catch (error) {
+    recordSocketError(error instanceof SocketError ? error : null);
+    return false;
+  }
+}
+
+/** One "recv": up to `length` bytes of what Node has buffered, waiting for some. */
+function readSome(socket: net.Socket, length: number, peek: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const attempt = (): boolean => {
+      if (socket.readableLength > 0) {
+        const chunk = socket.read(Math.min(length, socket.readableLength)) as Buffer;
+        if (peek) socket.unshift(chunk);
+        resolve(chunk);
+        return true;
+      }
+      if (socket.readableEnded || socket.destroyed) {
+        resolve(Buffer.alloc(0));
+        return true;
+      }
+      return false;
+    };
+    if (attempt()) return;
+    const retry = (): void => {
+      if (attempt()) cleanup();
+    };
+    const fail = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      socket.off('readable', retry).off('end', retry).off('close', retry).off('error', fail);
+    };
+    socket.on('readable', retry).on('end', retry).on('close', retry).on('error', fail);
+  });
+}
+
