@@ -58,6 +58,19 @@ describe('TLS servers', () => {
     server.close();
   });
 
+  it('a TLS 1.2 client gets a session ticket, also when client certificates are asked for (a session id context is set)', async () => {
+    for (const clientCertificates of ['none', 'optional'] as const) {
+      const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, clientCertificates } }));
+      const accepted = server.accept({ timeout: 5000 }).then(track);
+      const client = track(tls.connect({ port: server.port, host: '127.0.0.1', ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2' }));
+      const ticket = new Promise<Buffer>((resolve) => client.once('session', () => resolve(client.getTLSTicket()!)));
+      await accepted;
+      expect((await ticket).length).toBeGreaterThan(0);
+      client.destroy();
+      server.close();
+    }
+  });
+
   it('openssl s_client completes a handshake and exchanges data', async () => {
     if (!hasCommand('openssl')) {
       if (process.env.CI) throw new Error('openssl is required in CI');
