@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { openServer } from '../lib/index.js';
-import { native } from '../lib/native.js';
+import { native } from '../lib/binding/native.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,11 +7,9 @@ import net from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  fclose, openServer, selfSignedCertificate, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server,
-  type PhpServerStream,
-} from '../lib/index.js';
-import { native } from '../lib/native.js';
+import { openServer, selfSignedCertificate } from '../lib/index.js';
+import { fclose, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server, type PhpServerStream } from '../lib/php/index.js';
+import { native } from '../lib/binding/native.js';
 
 const LINE = 'hello\n';
 const LINE_BUFFER = Buffer.from(LINE);

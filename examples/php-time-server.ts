@@ -14,7 +14,7 @@
 //   }
 //
 //   node dist/examples/php-time-server.js [tcp://127.0.0.1:8000]
-import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_server } from '../lib/index.js';
+import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_server } from '../lib/php/index.js';
 
 /** PHP's date('n/j/Y g:i a'). */
 function date(now = new Date()): string {

@@ -13,10 +13,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  fclose, ref, selfSignedCertificate, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server,
-  STREAM_SERVER_BIND, STREAM_SERVER_LISTEN,
-} from '../lib/index.js';
+import { selfSignedCertificate } from '../lib/index.js';
+import { fclose, ref, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server, STREAM_SERVER_BIND, STREAM_SERVER_LISTEN } from '../lib/php/index.js';
 
 // The certificate and key in one PEM file, as PHP's local_cert accepts them.
 const { cert, key } = selfSignedCertificate({ commonName: 'localhost' });

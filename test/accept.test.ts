@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../lib/index.js';
-import { socketWrapPath } from '../lib/socket-wrap.js';
+import { socketWrapPath } from '../lib/stream/socket-wrap.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { connectOnly, fetchLine, runFixture, ssRecvQ, waitFor } from './helpers/peers.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openServer, type StreamServer } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { connectOnly, ROOT, ssListen, waitFor } from './helpers/peers.js';
-import { listenCounters } from '../lib/netstat.js';
+import { listenCounters } from '../lib/socket/netstat.js';
 import netModule from 'node:net';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';

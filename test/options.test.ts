@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planDatagram, planServer } from '../lib/options.js';
+import { planDatagram, planServer } from '../lib/options/options.js';
 
 describe('planServer', () => {
   it('defaults: backlog 511, listen, SO_REUSEADDR on', () => {

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { constants as C, openServer, SocketError } from '../lib/index.js';
-import { native } from '../lib/native.js';
+import { native } from '../lib/binding/native.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { connectOnly, waitFor } from './helpers/peers.js';
 

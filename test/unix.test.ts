@@ -84,7 +84,7 @@ describe('unix stream servers', () => {
   it('a stale socket is removed only when asked', async () => {
     const path = join(dir, 'stale.sock');
     // A socket file nobody listens on: node:net leaves none, so make one with a raw bind.
-    const { native, C } = await import('../lib/native.js');
+    const { native, C } = await import('../lib/binding/native.js');
     const h = native.socket(C.AF_UNIX, C.SOCK_STREAM, 0);
     native.bind(h, { family: C.AF_UNIX, path: Buffer.from(path) });
     native.close(h);

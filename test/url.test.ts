@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerUrl, splitScheme } from '../lib/url.js';
+import { parseServerUrl, splitScheme } from '../lib/net/url.js';
 
 describe('splitScheme (PHP rule: two or more [A-Za-z0-9+.-] then ://)', () => {
   it.each([

@@ -3,9 +3,9 @@
 // warnings.
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { DatagramServer } from '../datagram.js';
-import { SocketError } from '../errors.js';
-import { C, native } from '../native.js';
+import { DatagramServer } from '../dgram/datagram.js';
+import { SocketError } from '../index.js';
+import { constants as C, receiveOnce, socketName } from '../socket/syscalls.js';
 import { adoptConnection } from './connection.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { secureAccepted } from './enable-crypto.js';
@@ -79,7 +79,7 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
 
 /** PHP polls, then accept() fails: EOPNOTSUPP once a datagram is there, a timeout otherwise. */
 async function acceptOnDatagram(server: DatagramServer, ms: number | undefined): Promise<false> {
-  const pending = native.recvfrom(server.fd, 1, C.MSG_PEEK! | C.MSG_DONTWAIT! | C.MSG_TRUNC!) !== null;
+  const pending = receiveOnce(server.fd, 1, C.MSG_PEEK! | C.MSG_DONTWAIT! | C.MSG_TRUNC!) !== null;
   const ready = pending || (await server.waitReadable(ms === undefined ? undefined : AbortSignal.timeout(ms)).catch(() => false));
   return acceptFailed(ready ? 'Operation not supported' : 'Connection timed out', null);
 }
@@ -87,7 +87,7 @@ async function acceptOnDatagram(server: DatagramServer, ms: number | undefined):
 /** The peer name PHP reports at accept: an unbound unix client gives "" (PHP: garbage bytes). */
 function peerText(conn: net.Socket): string | false {
   try {
-    return phpName(native.getpeername(socketFd(conn))) || '';
+    return phpName(socketName(socketFd(conn), true)) || '';
   } catch {
     return '';
   }

@@ -1,6 +1,6 @@
 // PHP's parsing of a server address, quirks included (spec §2): scheme rule,
 // first-colon split, atoi ports cut to 16 bits, 107-byte unix paths.
-import { splitScheme, TRANSPORTS, type Transport } from '../url.js';
+import { splitScheme, TRANSPORTS, type Transport } from '../net/url.js';
 import { cAtoi } from './values.js';
 
 /** A parse failure: PHP's errstr, no syscall behind it. */

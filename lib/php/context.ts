@@ -1,26 +1,9 @@
 // Stream contexts: PHP's option bags, two levels deep (wrapper -> option).
 import type net from 'node:net';
 import { connectionState, isClosed } from './stream-state.js';
-export type ContextOptions = Record<string, Record<string, unknown>>;
+import { StreamContext, type ContextOptions } from './stream-context.js';
 
-export class StreamContext {
-  readonly options: ContextOptions;
-  constructor(options: ContextOptions = {}) {
-    this.options = {};
-    for (const [wrapper, opts] of Object.entries(options)) this.options[wrapper] = { ...opts };
-  }
-
-  /** The option, or undefined when absent (a present `null` stays null). */
-  get(wrapper: string, option: string): unknown {
-    const opts = this.options[wrapper];
-    return opts !== undefined && Object.hasOwn(opts, option) ? opts[option] : undefined;
-  }
-
-  has(wrapper: string, option: string): boolean {
-    const opts = this.options[wrapper];
-    return opts !== undefined && Object.hasOwn(opts, option);
-  }
-}
+export { StreamContext, type ContextOptions };
 
 /** The context each server stream carries (accepted connections keep theirs in stream-state.ts). */
 const streamContexts = new WeakMap<object, StreamContext>();

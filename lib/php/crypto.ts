@@ -4,7 +4,7 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { native } from '../native.js';
+import { errnoText } from '../socket/syscalls.js';
 import { phpWarning } from './diagnostics.js';
 import { peerNameMismatch } from './host-names.js';
 import type { PeerPolicy, TlsSetup } from './tls-setup.js';
@@ -40,7 +40,7 @@ function failureText(error: OpenSslError, hasCertificate: boolean): string | nul
     // OpenSSL 3's ERR_error_string_n() form, as PHP prints it: no function name.
     return `SSL operation failed with code 1. OpenSSL Error messages:\nerror:${packed[1]}:${error.library}::${error.reason}`;
   }
-  if (error.syscall !== undefined && typeof error.errno === 'number' && error.errno !== 0) return `SSL: ${native.strerror(Math.abs(error.errno))}`;
+  if (error.syscall !== undefined && typeof error.errno === 'number' && error.errno !== 0) return `SSL: ${errnoText(Math.abs(error.errno))}`;
   return null;
 }
 

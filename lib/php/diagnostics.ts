@@ -1,7 +1,7 @@
 // How the facade reports what PHP reports: warnings and notices become
 // process warnings with PHP's exact text; the SocketError PHP would lose
 // stays reachable through lastSocketError().
-import type { SocketError } from '../errors.js';
+import type { SocketError } from '../index.js';
 
 export type PhpLevel = 'Warning' | 'Notice';
 

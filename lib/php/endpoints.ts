@@ -1,14 +1,14 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
 import type net from 'node:net';
-import { isUnixEndpoint } from '../endpoint.js';
-import { C, type NativeEndpoint } from '../native.js';
+import { isUnixEndpoint } from '../net/endpoint.js';
+import { constants as C, type Endpoint } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';
 import { connectionState } from './stream-state.js';
 
 export type PhpStream = PhpServerStream | net.Socket;
 
 /** PHP's text for an endpoint: `1.2.3.4:80`, `[::1]:80`, a unix path; false for abstract/unnamed. */
-export function phpName(endpoint: NativeEndpoint): string | false {
+export function phpName(endpoint: Endpoint): string | false {
   if (isUnixEndpoint(endpoint)) {
     if (endpoint.path.length === 0 || endpoint.path[0] === 0) return false;
     return endpoint.path.toString();

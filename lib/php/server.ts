@@ -1,12 +1,12 @@
 // stream_socket_server(): PHP's arguments and results around the core opener.
 // All socket work is the core's; this file only decides what PHP would.
-import { call, SocketError } from '../errors.js';
-import { C, native, type NativeEndpoint } from '../native.js';
-import type { DatagramServer } from '../datagram.js';
-import { openDatagramSocket, openStreamSocket, type StreamPlan } from '../open.js';
-import type { SockOptPlan } from '../options.js';
-import type { StreamServer } from '../server.js';
-import type { Transport } from '../url.js';
+import { SocketError } from '../index.js';
+import { constants as C, ipv6Available, resolveHost, type Endpoint } from '../socket/syscalls.js';
+import type { DatagramServer } from '../dgram/datagram.js';
+import { openDatagramSocket, openStreamSocket, type StreamPlan } from '../open/open.js';
+import type { SockOptPlan } from '../options/options.js';
+import type { StreamServer } from '../stream/server.js';
+import type { Transport } from '../net/url.js';
 import { parsePhpAddress, phpTransport, PhpParseError, PHP_UNIX_PATH_MAX, type PhpTarget } from './address.js';
 import { STREAM_SERVER_BIND, STREAM_SERVER_LISTEN } from './constants.js';
 import { attachContext, StreamContext, stream_context_get_default } from './context.js';
@@ -110,12 +110,7 @@ function inetOptions(context: StreamContext, transport: Transport): SockOptPlan[
 let ipv6Works: boolean | undefined;
 function resolverFamily(): number {
   if (ipv6Works === undefined) {
-    try {
-      native.close(native.socket(C.AF_INET6, C.SOCK_DGRAM, 0));
-      ipv6Works = true;
-    } catch {
-      ipv6Works = false; // e.g. EMFILE at the first call: PHP remembers that too
-    }
+    ipv6Works = ipv6Available(); // false also at EMFILE on the first call: PHP remembers that too
   }
   return ipv6Works ? C.AF_UNSPEC : C.AF_INET;
 }
@@ -123,7 +118,7 @@ function resolverFamily(): number {
 function resolve(host: string, transport: Transport) {
   const socktype = transport === 'udp' ? C.SOCK_DGRAM : C.SOCK_STREAM;
   try {
-    return native.getaddrinfo(host, resolverFamily(), socktype, false);
+    return resolveHost(host, resolverFamily(), socktype);
   } catch (error) {
     const e = error as { errno: number; code: string; reason: string };
     // PHP prints gai_strerror(), which for EAI_SYSTEM is only "System error".
@@ -140,9 +135,9 @@ type PhpSocket = StreamServer | DatagramServer;
  * datagram transports, where listen() fails (EOPNOTSUPP) and so does the
  * call, as in PHP (a udg file it bound stays behind, as in PHP).
  */
-function openOn(endpoint: NativeEndpoint, transport: Transport, plan: StreamPlan): PhpSocket {
+function openOn(endpoint: Endpoint, transport: Transport, plan: StreamPlan): PhpSocket {
   if (transport === 'udp' || transport === 'udg') {
-    return openDatagramSocket(endpoint, plan, plan.listen ? (h) => call(() => native.listen(h, plan.backlog)) : undefined);
+    return openDatagramSocket(endpoint, plan, plan.listen ? plan.backlog : undefined);
   }
   return openStreamSocket(endpoint, plan);
 }

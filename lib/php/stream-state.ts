@@ -4,8 +4,8 @@
 // every stream, whether fclose() has made it an invalid resource.
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { Transport } from '../url.js';
-import type { StreamContext } from './context.js';
+import type { Transport } from '../net/url.js';
+import type { StreamContext } from './stream-context.js';
 import { ini_get } from './diagnostics.js';
 
 export interface ConnectionState {

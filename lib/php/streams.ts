@@ -1,9 +1,9 @@
 // The rest of PHP's stream_socket_* family, on server streams and on the
 // net.Sockets that stream_socket_accept() hands out: names, shutdown,
 // metadata, timeouts, and fclose().
-import { SocketError } from '../errors.js';
-import { native } from '../native.js';
-import { TRANSPORTS } from '../url.js';
+import { SocketError } from '../index.js';
+import { shutdownSocket, socketName } from '../socket/syscalls.js';
+import { TRANSPORTS } from '../net/url.js';
 import { closeConnection } from './connection.js';
 import { recordSocketError } from './diagnostics.js';
 import { phpName, targetOf, type PhpStream } from './endpoints.js';
@@ -23,7 +23,7 @@ export function stream_socket_get_name(stream: PhpStream, remote: boolean): stri
   const fd = targetOf(stream);
   if (fd === null) return false;
   try {
-    return phpName(remote ? native.getpeername(fd) : native.getsockname(fd));
+    return phpName(socketName(fd, remote));
   } catch {
     return false; // e.g. ENOTCONN: a listener has no peer
   }
@@ -37,7 +37,7 @@ export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean
   const fd = targetOf(stream);
   if (fd === null) return false;
   try {
-    native.shutdown(fd, mode);
+    shutdownSocket(fd, mode);
     return true;
   } catch (error) {
     recordSocketError(error as SocketError);

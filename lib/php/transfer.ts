@@ -3,9 +3,9 @@
 import { isIP } from 'node:net';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { DatagramServer } from '../datagram.js';
-import { SocketError } from '../errors.js';
-import { C, native, type NativeEndpoint } from '../native.js';
+import { DatagramServer } from '../dgram/datagram.js';
+import { SocketError } from '../index.js';
+import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type Endpoint } from '../socket/syscalls.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { targetOf, type PhpStream } from './endpoints.js';
@@ -24,7 +24,7 @@ function bytesOf(data: unknown): Buffer {
 /** Why a connection has no fd left: Node closed it after an error PHP would have reported (EPIPE, ECONNRESET). */
 function lostReason(stream: PhpStream): string {
   const errno = stream instanceof PhpServerStream ? undefined : connectionState(stream)?.error?.errno;
-  return typeof errno === 'number' ? native.strerror(Math.abs(errno)) : 'Bad file descriptor';
+  return typeof errno === 'number' ? errnoText(Math.abs(errno)) : 'Bad file descriptor';
 }
 
 function sysFailure(fn: string, error: unknown): -1 {
@@ -51,7 +51,7 @@ export function stream_socket_sendto(stream: PhpStream, data: string | ArrayBuff
     return bytes.length;
   }
   const sysFlags = flags & STREAM_OOB ? C.MSG_OOB! : 0;
-  let target: NativeEndpoint | null = null;
+  let target: Endpoint | null = null;
   if (address !== '') {
     const parsed = parseSendtoTarget(address);
     if (parsed === null) {
@@ -61,7 +61,7 @@ export function stream_socket_sendto(stream: PhpStream, data: string | ArrayBuff
     target = parsed;
   }
   try {
-    return native.sendto(fd, bytes, sysFlags, target);
+    return sendOnce(fd, bytes, sysFlags, target);
   } catch (error) {
     return sysFailure('stream_socket_sendto', error);
   }
@@ -72,7 +72,7 @@ export function stream_socket_sendto(stream: PhpStream, data: string | ArrayBuff
  * the port through atoi() into 16 bits; a numeric IPv6, then IPv4 address,
  * else the resolver's first answer. Unix paths are not targets (as in PHP).
  */
-function parseSendtoTarget(target: string): NativeEndpoint | null {
+function parseSendtoTarget(target: string): Endpoint | null {
   let host: string;
   let portText: string;
   if (target.startsWith('[')) {
@@ -90,7 +90,7 @@ function parseSendtoTarget(target: string): NativeEndpoint | null {
   const version = isIP(host);
   if (version !== 0) return { family: version === 6 ? C.AF_INET6 : C.AF_INET, address: host, port };
   try {
-    const [first] = native.getaddrinfo(host, C.AF_UNSPEC, C.SOCK_DGRAM, false);
+    const [first] = resolveHost(host, C.AF_UNSPEC, C.SOCK_DGRAM);
     return first === undefined ? null : { ...first, port };
   } catch (error) {
     // PHP reports the resolver twice before its "Failed to parse".
@@ -119,7 +119,7 @@ export async function stream_socket_recvfrom(stream: PhpStream, length: number, 
   }
   try {
     if (flags & STREAM_OOB && !(activeSocket(stream) instanceof tls.TLSSocket)) {
-      const got = native.recvfrom(fd, length, C.MSG_OOB! | C.MSG_DONTWAIT!);
+      const got = receiveOnce(fd, length, C.MSG_OOB! | C.MSG_DONTWAIT!);
       if (got === null) return false;
       if (address) address.value = '';
       return got.data;

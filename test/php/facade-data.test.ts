@@ -7,11 +7,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  fclose, ref, selfSignedCertificate, stream_context_create, stream_context_get_options, stream_context_set_option, stream_get_meta_data, stream_set_blocking,
-  stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server,
-  stream_socket_shutdown, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER, type ContextOptions, type PhpServerStream,
-} from '../../lib/index.js';
+import { selfSignedCertificate } from '../../lib/index.js';
+import { fclose, ref, stream_context_create, stream_context_get_options, stream_context_set_option, stream_get_meta_data, stream_set_blocking, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, stream_socket_shutdown, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER, type ContextOptions, type PhpServerStream } from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { captureFacade, phpJson } from '../helpers/php.js';
 import { phpAvailable } from './harness.js';

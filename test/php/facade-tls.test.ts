@@ -9,11 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  fclose, PhpServerStream, selfSignedCertificate, stream_context_create, stream_context_get_options, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto,
-  stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER,
-  type ContextOptions, type StreamServer,
-} from '../../lib/index.js';
+import { selfSignedCertificate, type StreamServer } from '../../lib/index.js';
+import { fclose, PhpServerStream, stream_context_create, stream_context_get_options, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER, type ContextOptions } from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, waitFor } from '../helpers/peers.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, type PhpServerStream } from '../../lib/index.js';
+import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, type PhpServerStream } from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, run, startChild } from '../helpers/peers.js';
 import { phpAvailable } from './harness.js';

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, fstatSync, lstatSync, mkdirSync, chmodSync, openSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
-import * as php from 'stream-socket-server';
+import * as php from 'stream-socket-server/php';
 
 const require = createRequire(import.meta.url);
 const addon = require('../../build/Release/stream_socket_server.node');

@@ -1,7 +1,7 @@
 // Kernel endpoints (what getsockname returns) -> what users see: address
 // objects, PHP-style names, and the address/port an error message names.
-import { formatHostPort } from './errors.js';
-import { C, type NativeEndpoint, type NativeInetEndpoint, type NativeUnixEndpoint } from './native.js';
+import { formatHostPort } from '../binding/errors.js';
+import { C, type NativeEndpoint, type NativeInetEndpoint, type NativeUnixEndpoint } from '../binding/native.js';
 
 export interface AddressInfo {
   family: 'IPv4' | 'IPv6';

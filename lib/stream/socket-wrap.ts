@@ -6,7 +6,7 @@
 // 20 to 26), we open the fd on one directly, exactly as node:net's own
 // server does, and fall back to the public { fd } path otherwise.
 import net from 'node:net';
-import { native } from './native.js';
+import { native } from '../binding/native.js';
 
 interface StreamWrap {
   open(fd: number): number;

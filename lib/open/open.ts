@@ -3,17 +3,18 @@
 // calls openStreamSocket()/openDatagramSocket() with its own parsing and rules.
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
-import type { AcceptErrorPolicy } from './acceptor.js';
-import { DatagramServer } from './datagram.js';
-import { argumentError, call, SocketError } from './errors.js';
-import { secureContextOf, TlsServer, type TlsOptions } from './tls-server.js';
-import { describeEndpoint, isUnixEndpoint } from './endpoint.js';
-import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from './native.js';
-import { planDatagram, planServer, type DatagramOptions, type ServerOptions, type SockOptPlan, type SocketPlan } from './options.js';
-import type { OptionPhase } from './sockopts.js';
-import { StreamServer } from './server.js';
-import { bindUnixFile, type BoundFile } from './unix-file.js';
-import { parseServerUrl } from './url.js';
+import type { AcceptErrorPolicy } from '../options/types.js';
+import { DatagramServer } from '../dgram/datagram.js';
+import { argumentError, call, SocketError } from '../binding/errors.js';
+import { secureContextOf, TlsServer, type TlsOptions } from '../tls/tls-server.js';
+import { describeEndpoint, isUnixEndpoint } from '../net/endpoint.js';
+import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
+import { planDatagram, planServer, type DatagramOptions, type ServerOptions, type SockOptPlan, type SocketPlan } from '../options/options.js';
+import type { OptionPhase } from '../options/sockopts.js';
+import { StreamServer } from '../stream/server.js';
+import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
+import { parseServerUrl } from '../net/url.js';
+import { resolveHost } from '../socket/syscalls.js';
 
 const { errno } = constants;
 
@@ -94,24 +95,23 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
 }
 
 /** Opens one datagram socket on `endpoint` per `plan`; `afterBind` may still fail the open (the facade's listen). */
-export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, afterBind?: (handle: NativeHandle) => void): DatagramServer {
+/** `listenBacklog`: call listen() after bind (the PHP facade does, and fails as PHP does: EOPNOTSUPP). */
+export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, listenBacklog?: number): DatagramServer {
   return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local, file }) => {
-    afterBind?.(handle);
+    if (listenBacklog !== undefined) call(() => native.listen(handle, listenBacklog));
     return DatagramServer.fromHandle(handle, local, file);
   });
 }
 
-function resolveHost(host: string, socktype: number): NativeInetEndpoint[] {
-  // Numeric addresses never touch the resolver (AI_NUMERICHOST); names do,
-  // synchronously, because opening a server is synchronous (as in PHP).
-  const numeric = isIP(host.split('%')[0]!) !== 0;
-  return call(() => native.getaddrinfo(host, C.AF_UNSPEC, socktype, numeric), host);
+function resolve(host: string, socktype: number): NativeInetEndpoint[] {
+  // Numeric addresses never touch the resolver (AI_NUMERICHOST).
+  return resolveHost(host, C.AF_UNSPEC, socktype, isIP(host.split('%')[0]!) !== 0);
 }
 
 /** As PHP does: try each resolved address in order; the first that binds wins. */
 function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: NativeInetEndpoint) => T): T {
   let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: host });
-  for (const endpoint of resolveHost(host, socktype)) {
+  for (const endpoint of resolve(host, socktype)) {
     try {
       return open(endpoint);
     } catch (error) {

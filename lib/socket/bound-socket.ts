@@ -1,8 +1,8 @@
 // What StreamServer and DatagramServer share: one owned socket handle bound
 // to a local endpoint, and how that endpoint reads to users.
-import { call } from './errors.js';
-import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
-import { native, type NativeEndpoint, type NativeHandle } from './native.js';
+import { call } from '../binding/errors.js';
+import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
+import { native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 
 export abstract class BoundSocket {
   readonly #handle: NativeHandle;

@@ -3,9 +3,9 @@
 import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { call, SocketError } from './errors.js';
-import { C, native, type NativeHandle } from './native.js';
-import type { UnixFilePlan } from './options.js';
+import { call, SocketError } from '../binding/errors.js';
+import { C, native, type NativeHandle } from '../binding/native.js';
+import type { UnixFilePlan } from '../options/options.js';
 
 const { errno } = constants;
 

@@ -2,13 +2,13 @@
 // readiness and batched (recvmmsg), so a burst costs few Node-API trips.
 import { constants } from 'node:os';
 import { isIP } from 'node:net';
-import { BoundSocket } from './bound-socket.js';
-import { argumentError, SocketError } from './errors.js';
-import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from './endpoint.js';
-import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
-import { udpReceiveBufferErrors } from './netstat.js';
-import { Readiness } from './readiness.js';
-import { removeBoundFile, type BoundFile } from './unix-file.js';
+import { BoundSocket } from '../socket/bound-socket.js';
+import { argumentError, SocketError } from '../binding/errors.js';
+import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
+import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
+import { udpReceiveBufferErrors } from '../socket/netstat.js';
+import { Readiness } from '../io/readiness.js';
+import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
 const { errno } = constants;
 

@@ -3,10 +3,11 @@
 // queue is empty, the listener is watched for readability; the watch is
 // dropped lazily (at the first wake-up that finds nobody waiting), so a busy
 // server does not pay two epoll_ctl calls per idle moment.
-import { native, type NativeHandle } from './native.js';
+import { native, type NativeHandle } from '../binding/native.js';
 import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
-import { fromNative, SocketError } from './errors.js';
+import { fromNative, SocketError } from '../binding/errors.js';
+import type { AcceptErrorPolicy } from '../options/types.js';
 
 const errnos = constants.errno;
 
@@ -19,7 +20,7 @@ const errnos = constants.errno;
  *   once, so clients see a reset instead of hanging in the queue; waiters keep waiting.
  * Never a busy loop: each retry is after a pause or a new readiness.
  */
-export type AcceptErrorPolicy = 'propagate' | 'pause' | 'shed';
+export type { AcceptErrorPolicy };
 
 export interface AcceptCounters {
   /** Connections handed to callers. */

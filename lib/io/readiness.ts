@@ -1,6 +1,6 @@
 // Waiting for a socket to become readable, for any number of waiters, with
 // the watch dropped lazily (at the first wake-up that finds nobody waiting).
-import { native, type NativeHandle } from './native.js';
+import { native, type NativeHandle } from '../binding/native.js';
 
 export class Readiness {
   readonly #handle: NativeHandle;

@@ -1,19 +1,19 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
-import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from './sockopts.js';
+import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
 import { constants } from 'node:os';
 import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
-import { listenCounters, somaxconn, type ListenCounters } from './netstat.js';
-import { BoundSocket } from './bound-socket.js';
-import { argumentError, SocketError } from './errors.js';
-import { C, native, type NativeEndpoint, type NativeHandle } from './native.js';
-import { validateBacklog } from './options.js';
+import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
+import { BoundSocket } from '../socket/bound-socket.js';
+import { argumentError, SocketError } from '../binding/errors.js';
+import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
+import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
-import { isUnixEndpoint } from './endpoint.js';
-import { removeBoundFile, type BoundFile } from './unix-file.js';
+import { isUnixEndpoint } from '../net/endpoint.js';
+import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
-export type { AddressInfo, UnixAddressInfo } from './endpoint.js';
+export type { AddressInfo, UnixAddressInfo } from '../net/endpoint.js';
 
 export interface AcceptOptions {
   /** Abort the wait; the promise rejects with signal.reason. */
@@ -88,7 +88,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     native.setKeepAlive(handle, true);
   }
 
-  /** @internal Used by the openers (lib/open.ts). */
+  /** @internal Used by the openers (lib/open/). */
   static fromHandle(handle: NativeHandle, backlog: number | undefined, bound?: Bound): StreamServer {
     return new StreamServer(CREATE, handle, backlog, bound);
   }
@@ -115,7 +115,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    * listen(2): starts listening on a bound-only server, or changes the
    * backlog of a listening one at run time (queued connections stay).
    */
-  listen(backlog: number = this.#backlog ?? 511): this {
+  listen(backlog: number = this.#backlog ?? DEFAULT_BACKLOG): this {
     validateBacklog(backlog);
     this.call(() => native.listen(this.handle, backlog));
     this.#backlog = backlog;
@@ -172,7 +172,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    */
   async handOff<T extends net.Server>(target: T): Promise<T> {
     if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
-    const backlog = this.#backlog ?? 511;
+    const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.#closed = true;
     this.#acceptor.close();
     const fd = native.release(this.handle);

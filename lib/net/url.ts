@@ -1,7 +1,7 @@
 // Server URLs ("tcp://[::1]:8000") -> endpoints. Pure: no I/O.
 // Scheme detection follows PHP exactly (it decides which strings are URLs at
 // all); the core parser is strict where PHP silently mangles input.
-import { argumentError } from './errors.js';
+import { argumentError } from '../binding/errors.js';
 
 export const TRANSPORTS = ['tcp', 'udp', 'unix', 'udg', 'ssl', 'tls', 'tlsv1.0', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'] as const;
 export type Transport = (typeof TRANSPORTS)[number];

@@ -1,9 +1,8 @@
 // Node-style options -> one validated plan: the socket options to set before
 // bind (in order), what to do with a unix socket file, and for stream
 // servers the backlog and whether to listen. Pure.
-import type { AcceptErrorPolicy } from './acceptor.js';
-import type { TlsOptions } from './tls-server.js';
-import { argumentError } from './errors.js';
+import type { AcceptErrorPolicy, TlsOptions } from './types.js';
+import { argumentError } from '../binding/errors.js';
 import { optionAddress, SOCKET_OPTIONS, type OptionPhase, type OptionSpec } from './sockopts.js';
 
 /** Options every server takes (each only where it applies). */

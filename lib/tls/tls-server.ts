@@ -4,32 +4,11 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { SocketError } from './errors.js';
-import type { AcceptOptions, StreamServer } from './server.js';
+import { SocketError } from '../binding/errors.js';
+import type { AcceptOptions, StreamServer } from '../stream/server.js';
+import type { TlsOptions } from '../options/types.js';
 
-export interface TlsOptions {
-  /** PEM certificate chain, leaf first (or an array of them). */
-  cert: string | Buffer | Array<string | Buffer>;
-  /** PEM private key (or an array, matching `cert`). */
-  key: string | Buffer | Array<string | Buffer>;
-  /** For an encrypted key. Never prompts: a missing or wrong one fails at open. */
-  passphrase?: string;
-  /** Trust anchors for client certificates. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  ciphers?: string;
-  minVersion?: tls.SecureVersion;
-  maxVersion?: tls.SecureVersion;
-  honorCipherOrder?: boolean;
-  /** Per-name certificates for SNI: { 'example.com': { cert, key } }. */
-  sni?: Record<string, { cert: string | Buffer; key: string | Buffer; passphrase?: string }>;
-  alpnProtocols?: string[];
-  /** Client certificates: 'none' (default), 'optional' (asked for, verified if sent) or 'required'. */
-  clientCertificates?: 'none' | 'optional' | 'required';
-  /** ms a client has to complete its handshake (default 10,000). */
-  handshakeTimeout?: number;
-  /** Handshakes in flight at once (default 64); beyond that, connections wait in the kernel's queue. */
-  maxPendingHandshakes?: number;
-}
+export type { TlsOptions };
 
 export interface TlsStats {
   handshakes: number;
