@@ -31,10 +31,19 @@ export function secured(state: ConnectionState, secure: tls.TLSSocket): void {
   keepErrors(secure, state);
 }
 
-/** EPIPE or ECONNRESET is a warning in PHP, never the end of the program: keep it for the next call. */
+/**
+ * EPIPE or ECONNRESET is a warning in PHP, never the end of the program:
+ * keep it for the next call. And once the program ended its side with
+ * `end()` without reading, read on (dropping what nobody asked for), so the
+ * peer's FIN is seen and the half-open socket closes instead of holding its
+ * fd forever.
+ */
 function keepErrors(socket: net.Socket, state: ConnectionState): void {
   socket.on('error', (error: NodeJS.ErrnoException) => {
     state.error = error;
+  });
+  socket.once('finish', () => {
+    if (socket.listenerCount('data') === 0 && socket.listenerCount('readable') === 0) socket.resume();
   });
 }
 

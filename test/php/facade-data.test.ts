@@ -197,6 +197,22 @@ describe('accepted connections behave like node:net server sockets', () => {
     });
   }
 
+  it('end() instead of fclose(): the socket closes once the client closes, even though nobody reads', async () => {
+    const { server, address } = serve('tcp://127.0.0.1:0');
+    const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
+    onTestFinished(() => void client.destroy());
+    client.write('a request nobody reads');
+    const conn = await accepted(server);
+    const got = new Promise<string>((resolve) => {
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d)).on('end', () => (client.end(), resolve(text)));
+    });
+    conn.end('the answer');
+    expect(await got).toBe('the answer');
+    await new Promise((resolve) => conn.once('close', resolve)); // without the drain this never comes
+    expect(conn.destroyed).toBe(true);
+  });
+
   it("a write to a client that is gone is PHP's warning later, never an uncaught 'error'", async () => {
     const { server, address } = serve('tcp://127.0.0.1:0');
     const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
