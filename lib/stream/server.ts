@@ -3,7 +3,10 @@
 import type net from 'node:net';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
 import { constants } from 'node:os';
-import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
+import { acceptSignal, Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
+import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
+
+export type { AcceptQueue, OverflowSample };
 import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
 import { argumentError, SocketError } from '../binding/errors.js';
@@ -26,13 +29,6 @@ export interface AcceptOptions {
   allowHalfOpen?: boolean;
 }
 
-export interface AcceptQueue {
-  /** Connections completed by the kernel and waiting for accept(). */
-  length: number;
-  /** The limit the kernel applies: the backlog, clamped to net.core.somaxconn (0 when not listening). */
-  limit: number;
-}
-
 export interface ServerStats extends AcceptCounters {
   /** The backlog asked for, the limit the kernel applied, and who clamped it. */
   backlog: { requested: number | undefined; applied: number | undefined; somaxconn: number | undefined; clampedBy: 'net.core.somaxconn' | null };
@@ -44,16 +40,6 @@ export interface ServerStats extends AcceptCounters {
    * retransmit/timeout counts, not in their place.
    */
   system: ListenCounters | undefined;
-}
-
-export interface OverflowSample {
-  /** ms since the epoch */
-  at: number;
-  /** The accept queue when sampled. */
-  queue: AcceptQueue;
-  /** ListenOverflows / ListenDrops added (namespace-wide) since the previous sample. */
-  listenOverflows: number;
-  listenDrops: number;
 }
 
 interface Bound {
@@ -212,27 +198,10 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   /**
    * Samples the accept queue and the namespace's ListenOverflows every
    * `interval` ms and yields a sample whenever overflows were added or the
-   * queue is full. Cheap: one getsockopt and one small /proc read per tick.
-   * Ends when the server closes or `signal` aborts.
+   * queue is full (stream/observe.ts). Ends when the server closes or `signal` aborts.
    */
-  async *overflows(options: { interval?: number; signal?: AbortSignal } = {}): AsyncGenerator<OverflowSample, void, undefined> {
-    const interval = options.interval ?? 100;
-    let last = listenCounters();
-    while (!this.#closed && !options.signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, interval);
-        options.signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-      if (this.#closed || options.signal?.aborted) return;
-      const now = listenCounters();
-      const queue = this.queue();
-      const listenOverflows = now && last ? now.listenOverflows - last.listenOverflows : 0;
-      const listenDrops = now && last ? now.listenDrops - last.listenDrops : 0;
-      last = now;
-      if (listenOverflows > 0 || (queue.limit >= 0 && queue.length > queue.limit && queue.length > 0)) {
-        yield { at: Date.now(), queue, listenOverflows, listenDrops };
-      }
-    }
+  overflows(options: { interval?: number; signal?: AbortSignal } = {}): AsyncGenerator<OverflowSample, void, undefined> {
+    return sampleOverflows(this, options);
   }
 
   /** Takes one connection from the queue, waiting if it is empty. */
@@ -323,23 +292,4 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, ...this.where });
   }
 
-}
-
-/** Validates accept() options into one AbortSignal (or none). */
-function acceptSignal(options: AcceptOptions): { signal: AbortSignal | undefined; timer: AbortSignal | undefined } {
-  if (typeof options !== 'object' || options === null) {
-    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'accept() options must be an object');
-  }
-  const { signal, timeout } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options.signal must be an AbortSignal');
-  }
-  if (timeout === undefined) return { signal, timer: undefined };
-  if (typeof timeout !== 'number' || !(timeout >= 0) || timeout > 2 ** 31 - 1) {
-    throw argumentError('range', 'ERR_OUT_OF_RANGE', `options.timeout must be a number of milliseconds in 0..${2 ** 31 - 1}`);
-  }
-  // AbortSignal.timeout's timer does not hold the process open and is
-  // released with the signal: nothing to clear after an early accept.
-  const timer = AbortSignal.timeout(timeout);
-  return { signal: signal === undefined ? timer : AbortSignal.any([signal, timer]), timer };
 }
