@@ -1,25 +1,21 @@
 // Waiting for a socket to become readable, for any number of waiters, with
 // the watch dropped lazily (at the first wake-up that finds nobody waiting).
-import { native, type NativeHandle } from '../binding/native.js';
+import type { NativeHandle } from '../binding/native.js';
+import { Watch } from './watch.js';
 
 export class Readiness {
-  readonly #handle: NativeHandle;
+  readonly #watch: Watch;
   #waiters = new Set<(closed: boolean) => void>();
-  #watching = false;
   #closed = false;
-  readonly #onReadable = (): void => {
-    if (this.#waiters.size === 0) {
-      this.#watching = false;
-      native.pollStop(this.#handle);
-      return;
-    }
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const wake of waiters) wake(false);
-  };
 
-  constructor(handle: NativeHandle) {
-    this.#handle = handle;
+  constructor(handle: NativeHandle, where: Watch['where'] = () => ({})) {
+    // A poll error wakes the waiters too: their next call meets the error itself.
+    this.#watch = new Watch(handle, where, () => {
+      if (this.#waiters.size === 0) return this.#watch.stop();
+      const waiters = [...this.#waiters];
+      this.#waiters.clear();
+      for (const wake of waiters) wake(false);
+    });
   }
 
   /** Resolves true once readable (or on a poll error: the next call reports it), false when closed. */
@@ -37,10 +33,7 @@ export class Readiness {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(wake);
-      if (!this.#watching) {
-        this.#watching = true;
-        native.pollStart(this.#handle, this.#onReadable);
-      }
+      this.#watch.start();
     });
   }
 
@@ -48,8 +41,7 @@ export class Readiness {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#watching) native.pollStop(this.#handle);
-    this.#watching = false;
+    this.#watch.stop();
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const wake of waiters) wake(true);

@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { argumentError, fromNative, SocketError } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
+import { Watch } from '../io/watch.js';
 
 const errnos = constants.errno;
 
@@ -52,17 +53,13 @@ export class Acceptor {
   readonly #pauseMs: number;
   readonly counters: AcceptCounters = { accepted: 0, errors: {}, pauses: 0, shed: 0 };
   #waiters: Waiter[] = [];
-  #watching = false;
+  readonly #watch: Watch;
   #closed = false;
   #pausedUntil: NodeJS.Timeout | undefined;
   #reserveFd = -1;
-  readonly #onReadable = (errno: number, hangup: boolean): void => {
-    if (this.#waiters.length === 0) return this.#stopWatching();
-    if (errno !== 0) {
-      const { address, port } = this.#where();
-      const error = new SocketError({ errno, code: 'EPOLL', syscall: 'poll', reason: `poll failed with errno ${errno}`, address, port });
-      this.#waiters.shift()!.reject(error);
-    }
+  readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
+    if (this.#waiters.length === 0) return this.#watch.stop();
+    if (error !== null) this.#waiters.shift()!.reject(error);
     this.#drain(hangup);
   };
 
@@ -71,6 +68,7 @@ export class Acceptor {
     this.#where = where;
     this.#policy = policy;
     this.#pauseMs = pauseMs;
+    this.#watch = new Watch(handle, where, this.#onReady);
     if (policy === 'shed') this.#reserveFd = openSync('/dev/null', 'r');
   }
 
@@ -108,7 +106,7 @@ export class Acceptor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopWatching();
+    this.#watch.stop();
     clearTimeout(this.#pausedUntil);
     if (this.#reserveFd >= 0) closeSync(this.#reserveFd);
     this.#reserveFd = -1;
@@ -165,13 +163,13 @@ export class Acceptor {
         i += waiter.max;
       }
     }
-    if (this.#waiters.length > 0 && !this.#closed) this.#watch();
+    if (this.#waiters.length > 0 && !this.#closed) this.#watch.start();
   }
 
   /** 'pause': stop watching; retry after the back-off. */
   #pause(): void {
     this.counters.pauses++;
-    this.#stopWatching();
+    this.#watch.stop();
     this.#pausedUntil = setTimeout(() => {
       this.#pausedUntil = undefined;
       this.#drain();
@@ -203,20 +201,8 @@ export class Acceptor {
   }
 
   #failAll(error: SocketError): void {
-    this.#stopWatching();
+    this.#watch.stop();
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-  }
-
-  #watch(): void {
-    if (this.#watching) return;
-    this.#watching = true;
-    native.pollStart(this.#handle, this.#onReadable);
-  }
-
-  #stopWatching(): void {
-    if (!this.#watching) return;
-    this.#watching = false;
-    native.pollStop(this.#handle);
   }
 
   #remove(waiter: Waiter): void {

@@ -1,0 +1,51 @@
+// The one readiness watch: libuv's poll on a handle's fd, on while someone
+// waits, off when nobody does. Both the acceptor and the readiness waits of
+// datagram servers stand on it, so a poll error is turned into a SocketError
+// in one place, and the watch knows that libuv stops a poll on an error.
+import { SocketError } from '../binding/errors.js';
+import { native, type NativeHandle } from '../binding/native.js';
+
+/** Called when the fd is readable; `error` when the poll failed (libuv stopped it); `hangup` on POLLHUP. */
+export type OnReady = (error: SocketError | null, hangup: boolean) => void;
+
+export class Watch {
+  readonly #handle: NativeHandle;
+  readonly #where: () => { address?: string | undefined; port?: number | undefined };
+  readonly #onReady: OnReady;
+  #on = false;
+  readonly #callback = (errno: number, hangup: boolean): void => {
+    let error: SocketError | null = null;
+    if (errno !== 0) {
+      this.#on = false; // libuv stops a poll that reports an error
+      error = new SocketError({ errno, code: 'EPOLL', syscall: 'poll', reason: `poll failed with errno ${errno}`, ...this.#where() });
+    }
+    this.#onReady(error, hangup);
+  };
+
+  constructor(handle: NativeHandle, where: Watch['where'], onReady: OnReady) {
+    this.#handle = handle;
+    this.#where = where;
+    this.#onReady = onReady;
+  }
+
+  /** Where the watched socket is, for error messages. */
+  get where(): () => { address?: string | undefined; port?: number | undefined } {
+    return this.#where;
+  }
+
+  get on(): boolean {
+    return this.#on;
+  }
+
+  start(): void {
+    if (this.#on) return;
+    this.#on = true;
+    native.pollStart(this.#handle, this.#callback);
+  }
+
+  stop(): void {
+    if (!this.#on) return;
+    this.#on = false;
+    native.pollStop(this.#handle);
+  }
+}
