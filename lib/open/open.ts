@@ -14,6 +14,7 @@ import type { OptionPhase } from '../options/sockopts.js';
 import { StreamServer } from '../stream/server.js';
 import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
 import { parseServerUrl } from '../net/url.js';
+import { pinnedVersion } from '../tls/versions.js';
 import { resolveHost } from '../socket/syscalls.js';
 
 const { errno } = constants;
@@ -108,27 +109,29 @@ function resolve(host: string, socktype: number): NativeInetEndpoint[] {
   return resolveHost(host, C.AF_UNSPEC, socktype, isIP(host.split('%')[0]!) !== 0);
 }
 
-/** As PHP does: try each resolved address in order; the first that binds wins. */
-function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: NativeInetEndpoint) => T): T {
-  let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: host });
-  for (const endpoint of resolve(host, socktype)) {
+/**
+ * Resolve-and-try, as PHP does it: each address in order, the first that
+ * opens wins; otherwise the last SocketError (or `none()` when there was no
+ * address). `retry` says whether a failure moves on to the next address.
+ */
+export function firstThatOpens<E, T>(addresses: readonly E[], open: (address: E) => T, none: () => Error, retry: (error: SocketError) => boolean = () => true): T {
+  let lastError: SocketError | undefined;
+  for (const address of addresses) {
     try {
-      return open(endpoint);
+      return open(address);
     } catch (error) {
       if (!(error instanceof SocketError)) throw error;
       lastError = error;
+      if (!retry(error)) break;
     }
   }
-  throw lastError;
+  throw lastError ?? none();
 }
 
-/** tlsv1.x:// accepts exactly that version, as in PHP; ssl:// and tls:// take Node's range unless options say. */
-const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined> = {
-  'tlsv1.0': 'TLSv1',
-  'tlsv1.1': 'TLSv1.1',
-  'tlsv1.2': 'TLSv1.2',
-  'tlsv1.3': 'TLSv1.3',
-};
+function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: NativeInetEndpoint) => T): T {
+  const none = () => new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: host });
+  return firstThatOpens(resolve(host, socktype), open, none);
+}
 
 /** SO_RXQ_OVFL: each receive then reports the socket's drop count (Linux), so loss is counted, not hidden. */
 const COUNT_DROPS: SockOptPlan = { option: 'countDrops', level: 'SOL_SOCKET', name: 'SO_RXQ_OVFL', value: 1, ignoreFailure: true };
@@ -151,7 +154,7 @@ export function openServer(url: string, options?: ServerOptions | DatagramOption
       throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${target.transport}:// needs options.tls with at least cert and key`);
     }
     // The context is built (and a bad certificate reported) before any socket exists.
-    const pinned = TLS_VERSIONS[target.transport];
+    const pinned = pinnedVersion(target.transport)?.version; // tlsv1.x:// accepts exactly that version, as in PHP
     const settings = pinned ? { ...tlsOptions, minVersion: pinned, maxVersion: pinned } : tlsOptions;
     const built = secureContextOf(settings);
     const { tls: _, ...tcpOptions } = options as ServerOptions;

@@ -15,8 +15,10 @@ export interface OptionSpec {
   name: string | [string, string];
   /** Which sockets it applies to. */
   applies: 'ip' | 'tcp' | 'udp' | 'all';
-  /** PHP's context option of the same meaning (and whether PHP 8.2 reads it). */
+  /** PHP's `socket` context option of the same meaning: the PHP facade reads its rows by this name. */
   php?: string;
+  /** How PHP treats it, where 8.2 differs from later versions. */
+  phpNote?: string;
   /** Inclusive range for ints. */
   range?: [number, number];
 }
@@ -24,17 +26,17 @@ export interface OptionSpec {
 const INT32: [number, number] = [0, 2 ** 31 - 1];
 
 export const SOCKET_OPTIONS = {
-  reuseAddr: { kind: 'bool', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', applies: 'ip', php: 'so_reuseaddr (PHP 8.6; 8.2 always sets it)' },
+  reuseAddr: { kind: 'bool', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', applies: 'ip', php: 'so_reuseaddr', phpNote: 'PHP 8.6; 8.2 always sets it' },
   reusePort: { kind: 'bool', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_REUSEPORT', applies: 'ip', php: 'so_reuseport' },
   ipv6Only: { kind: 'bool', phase: 'beforeBind', level: 'IPPROTO_IPV6', name: 'IPV6_V6ONLY', applies: 'ip', php: 'ipv6_v6only' },
   broadcast: { kind: 'bool', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_BROADCAST', applies: 'udp', php: 'so_broadcast' },
   recvBufferSize: { kind: 'int', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_RCVBUF', applies: 'all', range: [1, 2 ** 31 - 1] },
   sendBufferSize: { kind: 'int', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_SNDBUF', applies: 'all', range: [1, 2 ** 31 - 1] },
-  keepAlive: { kind: 'bool', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_KEEPALIVE', applies: 'tcp', php: 'so_keepalive (PHP 8.6; ignored by 8.2)' },
-  keepAliveIdle: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_KEEPIDLE', applies: 'tcp', php: 'tcp_keepidle (PHP 8.6; ignored by 8.2)', range: [1, 32767] },
-  keepAliveInterval: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_KEEPINTVL', applies: 'tcp', php: 'tcp_keepintvl (PHP 8.6; ignored by 8.2)', range: [1, 32767] },
-  keepAliveCount: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_KEEPCNT', applies: 'tcp', php: 'tcp_keepcnt (PHP 8.6; ignored by 8.2)', range: [1, 127] },
-  noDelay: { kind: 'bool', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_NODELAY', applies: 'tcp', php: 'tcp_nodelay (PHP: set on each accepted socket)' },
+  keepAlive: { kind: 'bool', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_KEEPALIVE', applies: 'tcp', php: 'so_keepalive', phpNote: 'PHP 8.6; ignored by 8.2' },
+  keepAliveIdle: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_KEEPIDLE', applies: 'tcp', php: 'tcp_keepidle', phpNote: 'PHP 8.6; ignored by 8.2', range: [1, 32767] },
+  keepAliveInterval: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_KEEPINTVL', applies: 'tcp', php: 'tcp_keepintvl', phpNote: 'PHP 8.6; ignored by 8.2', range: [1, 32767] },
+  keepAliveCount: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_KEEPCNT', applies: 'tcp', php: 'tcp_keepcnt', phpNote: 'PHP 8.6; ignored by 8.2', range: [1, 127] },
+  noDelay: { kind: 'bool', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_NODELAY', applies: 'tcp', php: 'tcp_nodelay', phpNote: 'PHP: set on each accepted socket' },
   userTimeout: { kind: 'int', phase: 'beforeBind', level: 'IPPROTO_TCP', name: 'TCP_USER_TIMEOUT', applies: 'tcp', range: INT32 },
   incomingCpu: { kind: 'int', phase: 'beforeBind', level: 'SOL_SOCKET', name: 'SO_INCOMING_CPU', applies: 'all', range: INT32 },
   freeBind: { kind: 'bool', phase: 'beforeBind', level: 'IPPROTO_IP', name: ['IP_FREEBIND', 'IPV6_FREEBIND'], applies: 'ip' },
@@ -50,4 +52,11 @@ export type SocketOptionName = keyof typeof SOCKET_OPTIONS;
 export function optionAddress(spec: OptionSpec, ipv6: boolean): { level: string; name: string } {
   if (Array.isArray(spec.name)) return { level: ipv6 ? 'IPPROTO_IPV6' : spec.level, name: spec.name[ipv6 ? 1 : 0] };
   return { level: spec.level, name: spec.name as string };
+}
+
+/** The table's row for PHP's `socket` context option `phpName` (the PHP facade's way in). */
+export function phpSocketOption(phpName: string): { option: string; level: string; name: string } {
+  const spec = (Object.values(SOCKET_OPTIONS) as OptionSpec[]).find((row) => row.php === phpName);
+  if (spec === undefined) throw new Error(`no socket option is PHP's ${phpName}`);
+  return { option: phpName, ...optionAddress(spec, false) };
 }

@@ -9,6 +9,7 @@ import { phpWarning } from './diagnostics.js';
 import { peerNameMismatch } from './host-names.js';
 import type { PeerPolicy, TlsSetup } from './tls-setup.js';
 import { endThenRelease } from './connection.js';
+import { handshake, HandshakeClosed, HandshakeTimeout } from '../tls/handshake.js';
 
 const NO_SHARED_CIPHER =
   'SSL_R_NO_SHARED_CIPHER: no suitable shared cipher could be used.  This could be because the server is missing an SSL certificate (local_cert context option)';
@@ -148,45 +149,34 @@ export function phpHandshake(
     phpWarning(fn, (error as Error).message);
     return Promise.resolve(null);
   }
-  return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (warning: string | null, result: tls.TLSSocket | null) => {
-      clearTimeout(timer);
-      secure.off('error', onError).off('close', onClose).off('end', onEnd).off('secure', onSecure).off('secureConnect', onSecure);
-      if (warning !== null) phpWarning(fn, warning);
-      resolve(result);
-    };
-    const onError = (error: OpenSslError) => {
-      if (NOT_TLS.has(error.code ?? '') && !raw.destroyed) raw.resetAndDestroy();
-      secure.destroy();
-      finish(failureText(error, setup.hasCertificate), null);
-    };
-    const onClose = () => finish(null, null);
-    // A half-open socket outlives the peer's FIN; before the handshake is done, that FIN ends it.
-    const onEnd = () => {
-      secure.destroy();
-      finish(null, null);
-    };
-    const onSecure = () => {
-      let refusal = verifyRefusal(secure, setup);
-      if (refusal === null) {
-        onVerified?.(secure);
-        refusal = policyRefusal(secure, setup.peer);
-      }
+  // Not TLS at all (an HTTP request…): PHP resets the connection; it must happen before node:tls closes it.
+  const onFailure = (error: OpenSslError) => {
+    if (NOT_TLS.has(error.code ?? '') && !raw.destroyed) raw.resetAndDestroy();
+  };
+  return handshake(secure, { timeoutMs, client: setup.client, onFailure }).then(
+    () => {
+      const verified = verifyRefusal(secure, setup);
+      if (verified === null) onVerified?.(secure);
+      const refusal = verified ?? policyRefusal(secure, setup.peer);
       if (refusal === null) {
         secure.on('error', () => {}); // later I/O errors end the stream, as a failed PHP read does
-        finish(null, secure);
-        return;
+        return secure;
       }
       endThenRelease(secure); // PHP shuts the session down (close_notify) before it closes the socket
-      finish(refusal, null);
-    };
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
+      phpWarning(fn, refusal);
+      return null;
+    },
+    (error: OpenSslError) => {
+      if (error instanceof HandshakeTimeout) {
         secure.destroy();
-        finish('SSL: Handshake timed out', null);
-      }, timeoutMs);
-    }
-    secure.on('error', onError).once('close', onClose).once('end', onEnd).once(setup.client ? 'secureConnect' : 'secure', onSecure);
-  });
+        phpWarning(fn, 'SSL: Handshake timed out');
+      } else if (error instanceof HandshakeClosed) secure.destroy(); // PHP says nothing more than "Failed to enable crypto"
+      else {
+        secure.destroy();
+        const text = failureText(error, setup.hasCertificate);
+        if (text !== null) phpWarning(fn, text);
+      }
+      return null;
+    },
+  );
 }

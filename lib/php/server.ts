@@ -3,8 +3,9 @@
 import { SocketError } from '../index.js';
 import { constants as C, ipv6Available, resolveHost, type Endpoint } from '../socket/syscalls.js';
 import type { DatagramServer } from '../dgram/datagram.js';
-import { openDatagramSocket, openStreamSocket, type StreamPlan } from '../open/open.js';
+import { firstThatOpens, openDatagramSocket, openStreamSocket, type StreamPlan } from '../open/open.js';
 import type { SockOptPlan } from '../options/options.js';
+import { phpSocketOption } from '../options/sockopts.js';
 import type { StreamServer } from '../stream/server.js';
 import type { Transport } from '../net/url.js';
 import { parsePhpAddress, phpTransport, PhpParseError, PHP_UNIX_PATH_MAX, type PhpTarget } from './address.js';
@@ -89,19 +90,20 @@ function backlogOf(context: StreamContext): number {
   return context.has('socket', 'backlog') ? toCInt(phpInt(context.get('socket', 'backlog'))) : PHP_DEFAULT_BACKLOG;
 }
 
-/** PHP's socket options for IP servers, in PHP's order (spec §4). */
+/** PHP's socket options for IP servers, in PHP's order (spec §4), from the core's option table by their PHP names. */
 function inetOptions(context: StreamContext, transport: Transport): SockOptPlan[] {
-  const opts: SockOptPlan[] = [{ option: 'SO_REUSEADDR', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1 }];
+  // PHP 8.2 sets SO_REUSEADDR on every IP server, whatever the context says.
+  const opts: SockOptPlan[] = [{ ...phpSocketOption('so_reuseaddr'), value: 1 }];
   const v6only = context.get('socket', 'ipv6_v6only');
   if (v6only !== undefined && v6only !== null) {
     // Also tried on IPv4 sockets, where it fails; PHP ignores that.
-    opts.push({ option: 'ipv6_v6only', level: 'IPPROTO_IPV6', name: 'IPV6_V6ONLY', value: +phpTruthy(v6only), ignoreFailure: true });
+    opts.push({ ...phpSocketOption('ipv6_v6only'), value: +phpTruthy(v6only), ignoreFailure: true });
   }
   if (phpTruthy(context.get('socket', 'so_reuseport'))) {
-    opts.push({ option: 'so_reuseport', level: 'SOL_SOCKET', name: 'SO_REUSEPORT', value: 1, ignoreFailure: true });
+    opts.push({ ...phpSocketOption('so_reuseport'), value: 1, ignoreFailure: true });
   }
   if (transport === 'udp' && phpTruthy(context.get('socket', 'so_broadcast'))) {
-    opts.push({ option: 'so_broadcast', level: 'SOL_SOCKET', name: 'SO_BROADCAST', value: 1, ignoreFailure: true });
+    opts.push({ ...phpSocketOption('so_broadcast'), value: 1, ignoreFailure: true });
   }
   return opts;
 }
@@ -145,18 +147,13 @@ function openOn(endpoint: Endpoint, transport: Transport, plan: StreamPlan): Php
 function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, context: StreamContext): PhpSocket {
   const addresses = resolve(target.host, target.transport);
   const plan: StreamPlan = { beforeBind: inetOptions(context, target.transport), listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
-  let last: SocketError | undefined;
-  // PHP tries each resolved address until one binds (spec §2.2.6).
-  for (const address of addresses) {
-    try {
-      return openOn({ ...address, port: target.port }, target.transport, plan);
-    } catch (error) {
-      if (!(error instanceof SocketError)) throw error;
-      last = error;
-      if (error.syscall === 'listen') break; // listen is not retried on the next address
-    }
-  }
-  throw last ?? new PhpParseError(`php_network_getaddresses: getaddrinfo for ${target.host} failed: Name or service not known`);
+  // PHP tries each resolved address until one binds (spec §2.2.6); a listen failure is not retried.
+  return firstThatOpens(
+    addresses,
+    (address) => openOn({ ...address, port: target.port }, target.transport, plan),
+    () => new PhpParseError(`php_network_getaddresses: getaddrinfo for ${target.host} failed: Name or service not known`),
+    (error) => error.syscall !== 'listen',
+  );
 }
 
 function openUnix(target: Extract<PhpTarget, { kind: 'unix' }>, flags: number, context: StreamContext): PhpSocket {

@@ -7,27 +7,21 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import type { Transport } from '../net/url.js';
 import { SESSION_ID_CONTEXT } from '../tls/tls-server.js';
+import { pinnedVersion, TLS_VERSIONS } from '../tls/versions.js';
 import type { StreamContext } from './context.js';
 import type { PendingWarning } from './diagnostics.js';
 import { dhParameters, loads, localCertificate, SetupFailure, sniCertificate, trustAnchors } from './tls-files.js';
 import { matchesHostName } from './host-names.js';
 import { phpInt, phpString, phpTruthy } from './values.js';
 
-/** STREAM_CRYPTO_METHOD_* bits of the TLS versions (a client method adds bit 0). */
-const VERSION_BITS: ReadonlyArray<[bit: number, version: tls.SecureVersion]> = [
-  [8, 'TLSv1'],
-  [16, 'TLSv1.1'],
-  [32, 'TLSv1.2'],
-  [64, 'TLSv1.3'],
-];
 const CLIENT_BIT = 1;
 /** What ssl:// and tls:// servers accept unless `crypto_method` says otherwise: TLS 1.0 to 1.3. */
-const ANY_TLS = 8 | 16 | 32 | 64;
+const ANY_TLS = TLS_VERSIONS.reduce((bits, v) => bits | v.cryptoBit, 0);
 
 /** The crypto method a server made for `transport` gives its accepted streams (PHP decides it at stream_socket_server()). */
 export function serverCryptoMethod(transport: Transport, context: StreamContext): number {
-  const pinned: Partial<Record<Transport, number>> = { 'tlsv1.0': 8, 'tlsv1.1': 16, 'tlsv1.2': 32, 'tlsv1.3': 64 };
-  if (pinned[transport] !== undefined) return pinned[transport]!;
+  const pinned = pinnedVersion(transport);
+  if (pinned !== undefined) return pinned.cryptoBit;
   // For ssl:// and tls:// the context's crypto_method replaces the set.
   return context.has('ssl', 'crypto_method') ? Number(phpInt(context.get('ssl', 'crypto_method'))) & ~CLIENT_BIT : ANY_TLS;
 }
@@ -42,14 +36,14 @@ export function isClientMethod(method: number): boolean {
  * min_proto_version / max_proto_version replace either end.
  */
 function versionsOf(method: number, context: StreamContext): { minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion } {
-  const inMethod = VERSION_BITS.filter(([bit]) => (method & bit) !== 0).map(([bit]) => bit);
+  const inMethod = TLS_VERSIONS.filter((v) => (method & v.cryptoBit) !== 0).map((v) => v.cryptoBit);
   const option = (name: string) => (context.has('ssl', name) ? Number(phpInt(context.get('ssl', name))) & ~CLIENT_BIT : 0);
   const min = option('min_proto_version') || inMethod[0] || 0;
   const max = option('max_proto_version') || inMethod.at(-1) || 0;
-  const allowed = VERSION_BITS.filter(([bit]) => bit >= min && bit <= max);
+  const allowed = TLS_VERSIONS.filter((v) => v.cryptoBit >= min && v.cryptoBit <= max);
   // Nothing OpenSSL 3 can speak (e.g. SSLv3 alone): a range no handshake fits.
   if (allowed.length === 0) return { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' };
-  return { minVersion: allowed[0]![1], maxVersion: allowed.at(-1)![1] };
+  return { minVersion: allowed[0]!.version, maxVersion: allowed.at(-1)!.version };
 }
 
 /**

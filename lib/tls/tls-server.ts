@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { SocketError } from '../binding/errors.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
+import { handshake, HandshakeTimeout } from './handshake.js';
 
 export type { TlsOptions };
 
@@ -183,30 +184,24 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
       SNICallback: this.#sni.size > 0 ? (name, cb) => cb(null, this.#sni.get(name.toLowerCase()) ?? this.#context) : undefined,
     });
     this.#pending.add(secure);
-    const timer = setTimeout(() => fail(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' })), o.handshakeTimeout ?? 10_000);
-    const done = () => {
-      clearTimeout(timer);
-      this.#pending.delete(secure);
-      secure.off('error', fail).off('close', closed);
-    };
-    const fail = (error: Error & { code?: string }) => {
-      done();
-      if (error.code === 'ETIMEDOUT') this.#stats.timeouts++;
-      this.#stats.failures++;
-      secure.destroy();
-      this.emit('tlsClientError', error, secure);
-      void this.#acceptLoop(); // room for the next one
-    };
-    const closed = () => fail(Object.assign(new Error('the client closed before the handshake completed'), { code: 'ECONNRESET' }));
-    secure.once('secure', () => {
-      done();
-      this.#stats.handshakes++;
-      const waiter = this.#waiters.shift();
-      if (waiter) waiter.resolve(secure);
-      else this.#ready.push(secure);
-      void this.#acceptLoop();
-    });
-    secure.on('error', fail).once('close', closed);
+    handshake(secure, { timeoutMs: o.handshakeTimeout ?? 10_000 }).then(
+      () => {
+        this.#pending.delete(secure);
+        this.#stats.handshakes++;
+        const waiter = this.#waiters.shift();
+        if (waiter) waiter.resolve(secure);
+        else this.#ready.push(secure);
+        void this.#acceptLoop();
+      },
+      (error: Error) => {
+        this.#pending.delete(secure);
+        if (error instanceof HandshakeTimeout) this.#stats.timeouts++;
+        this.#stats.failures++;
+        secure.destroy();
+        this.emit('tlsClientError', error, secure);
+        void this.#acceptLoop(); // room for the next one
+      },
+    );
   }
 }
 
@@ -219,18 +214,11 @@ export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.T
   const { context } = secureContextOf(options);
   const certs = options.clientCertificates ?? 'none';
   const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, requestCert: certs !== 'none', rejectUnauthorized: certs === 'required', ALPNProtocols: options.alpnProtocols });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => secure.destroy(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' })), options.handshakeTimeout ?? 10_000);
-    secure.once('secure', () => {
-      clearTimeout(timer);
-      secure.off('error', onError);
-      resolve(secure);
-    });
-    const onError = (error: Error) => {
-      clearTimeout(timer);
+  return handshake(secure, { timeoutMs: options.handshakeTimeout ?? 10_000 }).then(
+    () => secure,
+    (error: unknown) => {
       secure.destroy();
-      reject(error);
-    };
-    secure.once('error', onError);
-  });
+      throw error;
+    },
+  );
 }
