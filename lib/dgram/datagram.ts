@@ -8,6 +8,7 @@ import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInf
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
+import { parseHostPort } from '../net/url.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
 const { errno } = constants;
@@ -207,9 +208,14 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     if (typeof to === 'object' && to !== null && 'address' in to) return this.#inet(to.address, to.port);
     if (typeof to !== 'string') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'to must be "host:port", {address, port} or {path}');
     if (isUnixEndpoint(this.localEndpoint)) return { family: C.AF_UNIX, path: Buffer.from(to) };
-    const m = /^\[([^\]]+)\]:(\d+)$/.exec(to) ?? /^([^:]+):(\d+)$/.exec(to);
-    if (m === null) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `to must be "ip:port" or "[ipv6]:port", got ${JSON.stringify(to)}`);
-    return this.#inet(m[1]!, Number(m[2]));
+    let target: { host: string; port: number };
+    try {
+      target = parseHostPort(to, to); // the one strict host:port grammar (net/url.ts)
+    } catch (error) {
+      if (error instanceof RangeError) throw error; // ERR_SOCKET_BAD_PORT
+      throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `to must be "ip:port" or "[ipv6]:port", got ${JSON.stringify(to)}`);
+    }
+    return this.#inet(target.host, target.port);
   }
 
   #inet(address: string, port: number): NativeEndpoint {

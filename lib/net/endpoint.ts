@@ -1,6 +1,8 @@
 // Kernel endpoints (what getsockname returns) -> what users see: address
 // objects, PHP-style names, and the address/port an error message names.
 import { formatHostPort } from '../binding/errors.js';
+
+export { formatHostPort };
 import { C, type NativeEndpoint, type NativeInetEndpoint, type NativeUnixEndpoint } from '../binding/native.js';
 
 export interface AddressInfo {

@@ -25,25 +25,37 @@ export function phpTransport(address: string): { transport: Transport; target: s
   return { transport: scheme as Transport, target };
 }
 
-/** `[v6]:port` / `host:port` as PHP splits it. */
-export function phpHostPort(target: string): { host: string; port: number } {
-  if (target.includes('\0')) throw new PhpParseError('The hostname must not contain null bytes');
+/**
+ * `[v6]:port` / `host:port` split as PHP does, the port through atoi() into
+ * 16 bits; null when it does not split. PHP has two splitters: the server
+ * address one (`stream_socket_server`) looks for "]" and ":" among all bytes
+ * but the last ("server"); the one of stream_socket_sendto()'s target looks
+ * at every byte ("sendto").
+ */
+export function splitPhpHostPort(target: string, rule: 'server' | 'sendto'): { host: string; port: number } | null {
+  const searched = rule === 'server' ? target.slice(0, -1) : target;
   let host: string;
   let portText: string;
   if (target.length > 1 && target[0] === '[') {
-    // "]" is looked for between the first and the last byte only.
-    const close = target.slice(1, -1).indexOf(']') + 1;
-    if (close === 0 || target[close + 1] !== ':') throw new PhpParseError(`Failed to parse IPv6 address "${target}"`);
+    const close = searched.indexOf(']', 1);
+    if (close < 0 || target[close + 1] !== ':') return null;
     host = target.slice(1, close);
     portText = target.slice(close + 2);
   } else {
-    // The first colon, among all bytes but the last.
-    const colon = target.slice(0, -1).indexOf(':');
-    if (colon < 0) throw new PhpParseError(`Failed to parse address "${target}"`);
+    const colon = searched.indexOf(':');
+    if (colon < 0) return null;
     host = target.slice(0, colon);
     portText = target.slice(colon + 1);
   }
   return { host, port: cAtoi(portText) & 0xffff };
+}
+
+/** `[v6]:port` / `host:port` of a server address, with PHP's errors. */
+export function phpHostPort(target: string): { host: string; port: number } {
+  if (target.includes('\0')) throw new PhpParseError('The hostname must not contain null bytes');
+  const split = splitPhpHostPort(target, 'server');
+  if (split !== null) return split;
+  throw new PhpParseError(target.length > 1 && target[0] === '[' ? `Failed to parse IPv6 address "${target}"` : `Failed to parse address "${target}"`);
 }
 
 /** Raw bytes, no parsing; cut to 107 bytes (the caller raises PHP's notice). */

@@ -1,19 +1,16 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
 import type net from 'node:net';
-import { isUnixEndpoint } from '../net/endpoint.js';
-import { constants as C, type Endpoint } from '../socket/syscalls.js';
+import { isUnixEndpoint, nameOf } from '../net/endpoint.js';
+import type { Endpoint } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';
 import { connectionState } from './stream-state.js';
 
 export type PhpStream = PhpServerStream | net.Socket;
 
-/** PHP's text for an endpoint: `1.2.3.4:80`, `[::1]:80`, a unix path; false for abstract/unnamed. */
+/** PHP's text for an endpoint: the core's name (`1.2.3.4:80`, `[::1]:80`, a unix path), but false for abstract/unnamed. */
 export function phpName(endpoint: Endpoint): string | false {
-  if (isUnixEndpoint(endpoint)) {
-    if (endpoint.path.length === 0 || endpoint.path[0] === 0) return false;
-    return endpoint.path.toString();
-  }
-  return endpoint.family === C.AF_INET6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  if (isUnixEndpoint(endpoint) && (endpoint.path.length === 0 || endpoint.path[0] === 0)) return false;
+  return nameOf(endpoint);
 }
 
 /** The fd of a socket Node owns, or -1 once Node has closed it. */

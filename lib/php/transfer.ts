@@ -9,9 +9,11 @@ import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type End
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { targetOf, type PhpStream } from './endpoints.js';
+import { formatHostPort } from '../net/endpoint.js';
 import { PhpServerStream, type Ref } from './server.js';
 import { activeSocket, connectionState, requireOpen } from './stream-state.js';
-import { cAtoi, phpType, ValueError } from './values.js';
+import { splitPhpHostPort } from './address.js';
+import { phpType, ValueError } from './values.js';
 
 /** PHP's string argument as bytes: any ArrayBufferView is taken as its bytes; anything else is PHP's TypeError. */
 function bytesOf(data: unknown): Buffer {
@@ -73,20 +75,9 @@ export function stream_socket_sendto(stream: PhpStream, data: string | ArrayBuff
  * else the resolver's first answer. Unix paths are not targets (as in PHP).
  */
 function parseSendtoTarget(target: string): Endpoint | null {
-  let host: string;
-  let portText: string;
-  if (target.startsWith('[')) {
-    const close = target.indexOf(']');
-    if (close < 0 || target[close + 1] !== ':') return null;
-    host = target.slice(1, close);
-    portText = target.slice(close + 2);
-  } else {
-    const colon = target.indexOf(':');
-    if (colon < 0) return null;
-    host = target.slice(0, colon);
-    portText = target.slice(colon + 1);
-  }
-  const port = cAtoi(portText) & 0xffff;
+  const split = splitPhpHostPort(target, 'sendto');
+  if (split === null) return null;
+  const { host, port } = split;
   const version = isIP(host);
   if (version !== 0) return { family: version === 6 ? C.AF_INET6 : C.AF_INET, address: host, port };
   try {
@@ -137,7 +128,7 @@ export async function stream_socket_recvfrom(stream: PhpStream, length: number, 
 async function recvDatagram(stream: PhpServerStream, server: DatagramServer, length: number, flags: number, address?: Ref<string | null> | null): Promise<Buffer | false> {
   try {
     const got = await server.recvfrom(length, { peek: (flags & STREAM_PEEK) !== 0, oob: (flags & STREAM_OOB) !== 0, ...(stream.blocking ? {} : { timeout: 0 }) });
-    if (address) address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : got.from.family === 'IPv6' ? `[${got.from.address}]:${got.from.port}` : `${got.from.address}:${got.from.port}`;
+    if (address) address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : formatHostPort(got.from.address, got.from.port);
     return got.data;
   } catch (error) {
     recordSocketError(error instanceof SocketError ? error : null);
