@@ -114,7 +114,6 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "recvfrom", Recvfrom);
   Export(e, exports_obj, data, "recvBatch", RecvBatch);
   Export(e, exports_obj, data, "sendto", Sendto);
-  Export(e, exports_obj, data, "sendRaw", SendRaw);
   Export(e, exports_obj, data, "closeRaw", CloseRaw);
   Export(e, exports_obj, data, "pollStart", PollStart);
   Export(e, exports_obj, data, "pollStop", PollStop);

@@ -24,11 +24,6 @@ export interface NativeUnixEndpoint {
 
 export type NativeEndpoint = NativeInetEndpoint | NativeUnixEndpoint;
 
-export interface AcceptedPeer {
-  fd: number;
-  peer: NativeEndpoint;
-}
-
 /** The error shape every failing syscall throws. */
 export interface NativeErrnoError extends Error {
   errno: number;
@@ -62,14 +57,13 @@ export interface Addon {
   strerror(errno: number): string;
   release(h: NativeHandle): number;
   fd(h: NativeHandle): number;
-  acceptBatch(h: NativeHandle, max: number, withPeers: false): number[];
-  acceptBatch(h: NativeHandle, max: number, withPeers: true): AcceptedPeer[];
+  /** Up to `max` (1..1024) accepted fds, owned by the caller; [] when the queue is empty. */
+  acceptBatch(h: NativeHandle, max: number): number[];
   /** One recvfrom(2); null on EAGAIN. `length` is the real size (above data.length when truncated). */
   recvfrom(h: NativeHandle | number, max: number, flags: number): { data: Buffer; from: NativeEndpoint | null; length: number } | null;
   /** recvmmsg(2): up to maxMessages datagrams; drops = SO_RXQ_OVFL counter (-1 unknown). */
   recvBatch(h: NativeHandle | number, maxMessages: number, maxLength: number): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
   sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
-  sendRaw(fd: number, data: Buffer): number;
   closeRaw(fd: number): void;
   /** Calls back with 0 each time the fd is readable (or a positive errno) until pollStop(); hangup: POLLHUP seen. */
   pollStart(h: NativeHandle, callback: (errno: number, hangup: boolean) => void): void;

@@ -138,7 +138,7 @@ export class Acceptor {
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
-        fds = native.acceptBatch(this.#handle, this.#wanted(), false);
+        fds = native.acceptBatch(this.#handle, this.#wanted());
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'UNKNOWN';
         this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1;
@@ -186,7 +186,7 @@ export class Acceptor {
     this.#reserveFd = -1;
     let shed = false;
     try {
-      for (const fd of native.acceptBatch(this.#handle, 1, false)) {
+      for (const fd of native.acceptBatch(this.#handle, 1)) {
         native.closeRaw(fd);
         this.counters.shed++;
         shed = true;
