@@ -1,5 +1,7 @@
 // SocketError: the one error class for failing syscalls, carrying the real
-// (positive) errno, its code, the syscall, and where it happened.
+// (positive) errno, its code, the syscall, and where it happened. The errors
+// the TypeScript decides on come from socketErrorOf().
+import { constants } from 'node:os';
 
 export interface SocketErrorInit {
   errno: number;
@@ -38,6 +40,42 @@ export class SocketError extends Error {
     this.address = init.address;
     this.port = init.port;
   }
+}
+
+/** Where an error happened: the address (and port) its message names. */
+export interface Where {
+  address?: string | undefined;
+  port?: number | undefined;
+}
+
+/** An errno name of this platform (`EBADF`, `ETIMEDOUT`…), or a resolver's `EAI_*`. */
+export type ErrorCode = keyof typeof constants.errno | `EAI_${string}`;
+
+/**
+ * The one factory for the SocketErrors the TypeScript decides on itself: a
+ * closed server (EBADF), a timeout (ETIMEDOUT), an option this platform
+ * lacks (ENOPROTOOPT), a file in the way (EADDRINUSE)… `errno` is the
+ * platform's number for `code` (os.constants.errno); 0 for `EAI_*`, as the
+ * resolver's own failures have it. The addon makes the others itself.
+ */
+export function socketErrorOf(code: ErrorCode, syscall: string, reason: string, where: Where = {}): SocketError {
+  const errno = (constants.errno as Record<string, number | undefined>)[code] ?? 0;
+  return new SocketError({ errno, code, syscall, reason, address: where.address, port: where.port });
+}
+
+/** A call on a server that was closed: EBADF, "the server was closed". */
+export function closedError(syscall: string, where: Where): SocketError {
+  return socketErrorOf('EBADF', syscall, 'the server was closed', where);
+}
+
+/** A wait that ran out: ETIMEDOUT; `reason` says what did not come, e.g. `no connection within 50 ms`. */
+export function timeoutError(syscall: string, reason: string, where: Where): SocketError {
+  return socketErrorOf('ETIMEDOUT', syscall, reason, where);
+}
+
+/** A socket option (`constant`) this platform does not have: ENOPROTOOPT, as the kernel would say. */
+export function unavailableError(syscall: string, constant: string, where: Where): SocketError {
+  return socketErrorOf('ENOPROTOOPT', syscall, `${constant} is not available on ${process.platform}`, where);
 }
 
 function isNativeErrnoError(error: unknown): error is { errno: number; code: string; syscall: string; reason: string } {

@@ -1,16 +1,13 @@
 // DatagramServer: a bound udp or unix datagram socket. Receiving is driven by
 // readiness and batched (recvmmsg), so a burst costs few Node-API trips.
-import { constants } from 'node:os';
 import { isIP } from 'node:net';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, SocketError } from '../binding/errors.js';
+import { argumentError, closedError, timeoutError } from '../binding/errors.js';
 import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
-
-const { errno } = constants;
 
 export interface Datagram {
   data: Buffer;
@@ -126,7 +123,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       try {
         if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
       } catch (error) {
-        if (timer?.aborted && error === timer.reason) throw this.#error(errno.ETIMEDOUT, 'ETIMEDOUT', 'recvfrom', `no datagram within ${options.timeout} ms`);
+        if (timer?.aborted && error === timer.reason) throw timeoutError('recvfrom', `no datagram within ${options.timeout} ms`, this.where);
         throw error;
       }
     }
@@ -220,11 +217,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   }
 
   #ensureOpen(): void {
-    if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'recvfrom', 'the server was closed');
-  }
-
-  #error(errnoValue: number, code: string, syscall: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall, reason, ...this.where });
+    if (this.#closed) throw closedError('recvfrom', this.where);
   }
 
 }

@@ -2,10 +2,9 @@
 // the core's openServer() that picks the endpoint from a URL. The PHP facade
 // calls openStreamSocket()/openDatagramSocket() with its own parsing and rules.
 import { isIP } from 'node:net';
-import { constants } from 'node:os';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { DatagramServer } from '../dgram/datagram.js';
-import { argumentError, call, SocketError } from '../binding/errors.js';
+import { argumentError, call, socketErrorOf, SocketError, unavailableError } from '../binding/errors.js';
 import { secureContextOf, TlsServer, type TlsOptions } from '../tls/tls-server.js';
 import { describeEndpoint, isUnixEndpoint } from '../net/endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
@@ -15,8 +14,6 @@ import { StreamServer } from '../stream/server.js';
 import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
 import { parseServerUrl } from '../net/url.js';
 import { resolveHost } from '../socket/syscalls.js';
-
-const { errno } = constants;
 
 /** A stream server's plan: the socket's, plus listen(). `file` may be absent (the PHP facade: plain bind, never unlink). */
 export interface StreamPlan {
@@ -35,9 +32,7 @@ function sockopt(handle: NativeHandle, opt: SockOptPlan, where: { address: strin
   const level = C[opt.level];
   const name = C[opt.name];
   try {
-    if (level === undefined || name === undefined) {
-      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'setsockopt', reason: `${opt.name} is not available on ${process.platform}`, ...where });
-    }
+    if (level === undefined || name === undefined) throw unavailableError('setsockopt', opt.name, where);
     const value = opt.value;
     call(() => (typeof value === 'number' ? native.setsockopt(handle, level, name, value) : native.setsockoptBuffer(handle, level, name, value)), where.address, where.port);
   } catch (error) {
@@ -110,7 +105,7 @@ function resolve(host: string, socktype: number): NativeInetEndpoint[] {
 
 /** As PHP does: try each resolved address in order; the first that binds wins. */
 function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: NativeInetEndpoint) => T): T {
-  let lastError: unknown = new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: host });
+  let lastError: unknown = socketErrorOf('EAI_NONAME', 'getaddrinfo', 'no IPv4 or IPv6 address', { address: host });
   for (const endpoint of resolve(host, socktype)) {
     try {
       return open(endpoint);

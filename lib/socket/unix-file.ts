@@ -1,13 +1,10 @@
 // Unix socket files, done carefully: bind with the mode already in place,
 // never remove someone else's file, remove our own on close.
 import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
-import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { call, SocketError } from '../binding/errors.js';
+import { call, socketErrorOf, type SocketError } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import type { UnixFilePlan } from '../options/options.js';
-
-const { errno } = constants;
 
 /** The file a bind created: removed on close only if it is still that file. */
 export interface BoundFile {
@@ -44,7 +41,7 @@ function isLive(path: Buffer, type: number): boolean {
 }
 
 function inTheWay(path: string, kind: string): SocketError {
-  return new SocketError({ errno: errno.EADDRINUSE, code: 'EADDRINUSE', syscall: 'bind', reason: `Address already in use (a ${kind} is in the way; it is never removed)`, address: path });
+  return socketErrorOf('EADDRINUSE', 'bind', `Address already in use (a ${kind} is in the way; it is never removed)`, { address: path });
 }
 
 /**

@@ -5,11 +5,8 @@
 // server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from '../binding/native.js';
 import { closeSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
-import { argumentError, fromNative, SocketError } from '../binding/errors.js';
+import { argumentError, fromNative, socketErrorOf, SocketError } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
-
-const errnos = constants.errno;
 
 /**
  * What to do when accept() fails for want of resources (EMFILE, ENFILE,
@@ -155,7 +152,7 @@ export class Acceptor {
         break;
       }
       if (fds.length === 0) {
-        if (hangup) return this.#failAll(new SocketError({ errno: errnos.EINVAL, code: 'EINVAL', syscall: 'accept4', reason: 'Invalid argument', ...this.#where() }));
+        if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
       }
       this.counters.accepted += fds.length;

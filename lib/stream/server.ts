@@ -2,14 +2,13 @@
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
-import { constants } from 'node:os';
 import { acceptSignal, Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
 import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
 
 export type { AcceptQueue, OverflowSample };
 import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, SocketError } from '../binding/errors.js';
+import { argumentError, closedError, timeoutError, unavailableError } from '../binding/errors.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
@@ -50,7 +49,6 @@ interface Bound {
   allowHalfOpen?: boolean | undefined;
 }
 
-const { errno } = constants;
 const CREATE = Symbol('StreamServer.create');
 
 export class StreamServer extends BoundSocket implements AsyncIterable<net.Socket> {
@@ -127,7 +125,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     const l = C[level];
     const n = C[constant];
     if (l === undefined || n === undefined) {
-      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'getsockopt', reason: `${constant} is not available on ${process.platform}`, ...this.where });
+      throw unavailableError('getsockopt', constant, this.where);
     }
     if (spec.kind === 'string') {
       const bytes = this.call(() => native.getsockoptBuffer(this.handle, l, n, 64));
@@ -157,7 +155,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    * removed when the net.Server closes. Resolves once it listens.
    */
   async handOff<T extends net.Server>(target: T): Promise<T> {
-    if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
+    if (this.#closed) throw closedError('accept4', this.where);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.#closed = true;
     this.#acceptor.close();
@@ -207,7 +205,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   /** Takes one connection from the queue, waiting if it is empty. */
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const fds = await this.#take(1, options);
-    if (fds === null) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
+    if (fds === null) throw closedError('accept4', this.where);
     return wrapAccepted(fds[0]!, this.#kind(), { paused: options.paused, allowHalfOpen: options.allowHalfOpen ?? this.#allowHalfOpen });
   }
 
@@ -235,7 +233,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       return await this.#acceptor.take(max, signal);
     } catch (error) {
       if (timer?.aborted && error === timer.reason) {
-        throw this.#error(errno.ETIMEDOUT, 'ETIMEDOUT', `no connection within ${options.timeout} ms`);
+        throw timeoutError('accept4', `no connection within ${options.timeout} ms`, this.where);
       }
       throw error;
     }
@@ -286,10 +284,6 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   #kind(): 'tcp' | 'pipe' {
     return isUnixEndpoint(this.localEndpoint) ? 'pipe' : 'tcp';
-  }
-
-  #error(errnoValue: number, code: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, ...this.where });
   }
 
 }
