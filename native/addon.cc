@@ -119,6 +119,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "pollStop", PollStop);
   Export(e, exports_obj, data, "setKeepAlive", SetKeepAlive);
   Export(e, exports_obj, data, "strerror", Strerror);
+  Export(e, exports_obj, data, "setErrorConstructor", SetErrorConstructor);
   exports_obj.Set("constants", Constants(e));
   return exports;
 }

@@ -1,6 +1,8 @@
+import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { openServer, selfSignedCertificate, SocketError } from '../lib/index.js';
+import { socketName } from '../lib/socket/syscalls.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 
 checkSocketLeaks();
@@ -39,6 +41,18 @@ describe('errors', () => {
     expect(error.syscall).toBe('getaddrinfo');
     expect(error.code).toMatch(/^EAI_/);
     expect(error.address).toBe('no-such-host.invalid');
+  });
+
+  it("a failing call on a plain fd is the addon's own SocketError, naming no address", () => {
+    const fd = openSync('/dev/null', 'r');
+    try {
+      const error = thrown(() => socketName(fd, false)) as SocketError;
+      expect(error).toBeInstanceOf(SocketError);
+      expect(error).toMatchObject({ errno: constants.errno.ENOTSOCK, code: 'ENOTSOCK', syscall: 'getsockname', reason: 'Socket operation on non-socket', address: undefined, port: undefined });
+      expect(error.message).toBe('getsockname ENOTSOCK: Socket operation on non-socket');
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('closed and timed-out stream servers: EBADF / ETIMEDOUT with the platform errno, naming the server', async () => {

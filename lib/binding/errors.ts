@@ -1,6 +1,7 @@
 // SocketError: the one error class for failing syscalls, carrying the real
-// (positive) errno, its code, the syscall, and where it happened. The errors
-// the TypeScript decides on come from socketErrorOf().
+// (positive) errno, its code, the syscall, and where it happened. The addon
+// throws it itself (binding/native.ts hands it over at load); the errors the
+// TypeScript decides on come from socketErrorOf().
 import { constants } from 'node:os';
 
 export interface SocketErrorInit {
@@ -78,35 +79,14 @@ export function unavailableError(syscall: string, constant: string, where: Where
   return socketErrorOf('ENOPROTOOPT', syscall, `${constant} is not available on ${process.platform}`, where);
 }
 
-function isNativeErrnoError(error: unknown): error is { errno: number; code: string; syscall: string; reason: string } {
-  return (
-    error instanceof Error &&
-    typeof (error as { errno?: unknown }).errno === 'number' &&
-    typeof (error as { syscall?: unknown }).syscall === 'string' &&
-    typeof (error as { reason?: unknown }).reason === 'string'
-  );
-}
-
 /**
- * Turns an error thrown by the addon into a SocketError naming the address;
- * anything else (TypeError, RangeError) is returned unchanged.
+ * `error`, naming `where`: a SocketError that names no address yet (the
+ * addon's own, for a call on a handle) comes back as a new one that does;
+ * anything else (a TypeError, an error that already names its place) as is.
  */
-export function fromNative(error: unknown, address?: string, port?: number): unknown {
-  if (!isNativeErrnoError(error) || error instanceof SocketError) return error;
-  return new SocketError({ ...pick(error), address, port });
-}
-
-function pick(e: { errno: number; code: string; syscall: string; reason: string }): SocketErrorInit {
-  return { errno: e.errno, code: e.code, syscall: e.syscall, reason: e.reason };
-}
-
-/** Runs a native call and rethrows its failure as a SocketError at `address`. */
-export function call<T>(fn: () => T, address?: string, port?: number): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw fromNative(error, address, port);
-  }
+export function withAddress(error: unknown, where: Where): unknown {
+  if (!(error instanceof SocketError) || error.address !== undefined || where.address === undefined) return error;
+  return new SocketError({ errno: error.errno, code: error.code, syscall: error.syscall, reason: error.reason, address: where.address, port: where.port });
 }
 
 /** A TypeError/RangeError with a Node-style `code`, for wrong arguments. */

@@ -115,7 +115,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     const signal = timer && options.signal ? AbortSignal.any([timer, options.signal]) : (timer ?? options.signal);
     for (;;) {
       this.#ensureOpen();
-      const got = this.call(() => native.recvfrom(this.handle, maxLength, flags));
+      const got = this.syscall(() => native.recvfrom(this.handle, maxLength, flags));
       if (got !== null) {
         this.#stats.receiveCalls++;
         return this.#count(toDatagram(got, this.#senderInfo()));
@@ -138,7 +138,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   sendto(data: Buffer | string, to: DatagramTarget, flags = 0): number {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (!Buffer.isBuffer(bytes)) throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'data must be a Buffer or a string');
-    return this.call(() => native.sendto(this.handle, bytes, flags, this.#target(to)));
+    return this.syscall(() => native.sendto(this.handle, bytes, flags, this.#target(to)));
   }
 
   /** Yields datagrams until close(), reading up to `batch` per system call. */
@@ -153,7 +153,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     const sender = this.#senderInfo();
     for (;;) {
       if (this.#closed) return;
-      const got = this.call(() => native.recvBatch(this.handle, batch, maxLength));
+      const got = this.syscall(() => native.recvBatch(this.handle, batch, maxLength));
       if (got.drops >= 0) this.#stats.drops = got.drops;
       if (got.messages.length > 0) this.#stats.receiveCalls++;
       if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));

@@ -2,7 +2,7 @@
 // never remove someone else's file, remove our own on close.
 import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { call, socketErrorOf, type SocketError } from '../binding/errors.js';
+import { socketErrorOf, type SocketError } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import type { UnixFilePlan } from '../options/options.js';
 
@@ -49,6 +49,8 @@ function inTheWay(path: string, kind: string): SocketError {
  * is bound inside a fresh 0700 directory next to the target, chmod'ed, then
  * hard-linked into place (link(2) fails rather than replace an existing
  * file) — so nobody can connect while it still has the umask's mode.
+ * A failing bind is the addon's SocketError, naming no address: the opener
+ * (open/open.ts) names `path` on it, also for the staged bind.
  */
 export function bindUnixFile(handle: NativeHandle, path: Buffer, type: number, plan: UnixFilePlan): BoundFile {
   const text = path.toString();
@@ -59,7 +61,7 @@ export function bindUnixFile(handle: NativeHandle, path: Buffer, type: number, p
     unlinkSync(text); // stale, and we were asked to clear it
   }
   if (plan.mode === undefined) {
-    call(() => native.bind(handle, { family: C.AF_UNIX, path }), text);
+    native.bind(handle, { family: C.AF_UNIX, path });
   } else {
     bindWithMode(handle, text, plan.mode);
   }
@@ -71,7 +73,7 @@ function bindWithMode(handle: NativeHandle, path: string, mode: number): void {
   const privateDir = mkdtempSync(join(dirname(path), '.sss-'));
   const staging = join(privateDir, 's');
   try {
-    call(() => native.bind(handle, { family: C.AF_UNIX, path: Buffer.from(staging) }), path);
+    native.bind(handle, { family: C.AF_UNIX, path: Buffer.from(staging) });
     chmodSync(staging, mode);
     try {
       linkSync(staging, path);

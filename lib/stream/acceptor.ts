@@ -5,7 +5,7 @@
 // server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from '../binding/native.js';
 import { closeSync, openSync } from 'node:fs';
-import { argumentError, fromNative, socketErrorOf, SocketError } from '../binding/errors.js';
+import { argumentError, socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
 
 /**
@@ -44,7 +44,7 @@ export const MAX_BATCH = 64;
 
 export class Acceptor {
   readonly #handle: NativeHandle;
-  readonly #where: () => { address?: string; port?: number };
+  readonly #where: () => Where;
   readonly #policy: AcceptErrorPolicy;
   readonly #pauseMs: number;
   readonly counters: AcceptCounters = { accepted: 0, errors: {}, pauses: 0, shed: 0 };
@@ -53,17 +53,13 @@ export class Acceptor {
   #closed = false;
   #pausedUntil: NodeJS.Timeout | undefined;
   #reserveFd = -1;
-  readonly #onReadable = (errno: number, hangup: boolean): void => {
+  readonly #onReadable = (error: SocketError | null, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#stopWatching();
-    if (errno !== 0) {
-      const { address, port } = this.#where();
-      const error = new SocketError({ errno, code: 'EPOLL', syscall: 'poll', reason: `poll failed with errno ${errno}`, address, port });
-      this.#waiters.shift()!.reject(error);
-    }
+    if (error !== null) this.#waiters.shift()!.reject(withAddress(error, this.#where()));
     this.#drain(hangup);
   };
 
-  constructor(handle: NativeHandle, where: () => { address?: string; port?: number }, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
+  constructor(handle: NativeHandle, where: () => Where, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
     this.#handle = handle;
     this.#where = where;
     this.#policy = policy;
@@ -147,8 +143,7 @@ export class Acceptor {
         // propagate (and any other error: EINVAL when not listening…): the
         // head waiter gets the real errno; the others wait for the next
         // readiness, so nothing spins while nobody is asking.
-        const { address, port } = this.#where();
-        this.#waiters.shift()!.reject(fromNative(error, address, port));
+        this.#waiters.shift()!.reject(withAddress(error, this.#where()));
         break;
       }
       if (fds.length === 0) {

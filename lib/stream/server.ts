@@ -79,7 +79,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   /** @internal For the PHP facade: shutdown(2) on the listener. */
   shutdown(how: number): void {
-    this.call(() => native.shutdown(this.handle, how));
+    this.syscall(() => native.shutdown(this.handle, how));
   }
 
   /** The backlog last passed to listen(), as requested; queue().limit is what the kernel applies. */
@@ -101,7 +101,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    */
   listen(backlog: number = this.#backlog ?? DEFAULT_BACKLOG): this {
     validateBacklog(backlog);
-    this.call(() => native.listen(this.handle, backlog));
+    this.syscall(() => native.listen(this.handle, backlog));
     this.#backlog = backlog;
     return this;
   }
@@ -109,10 +109,10 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   /** The accept queue as the kernel sees it: TCP_INFO for tcp, sock_diag netlink for unix (what ss shows). */
   queue(): AcceptQueue {
     if (isUnixEndpoint(this.localEndpoint)) {
-      const q = this.call(() => native.unixQueue(this.handle));
+      const q = this.syscall(() => native.unixQueue(this.handle));
       return q.listening ? { length: q.length, limit: q.limit } : { length: 0, limit: 0 };
     }
-    const info = this.call(() => native.tcpInfo(this.handle));
+    const info = this.syscall(() => native.tcpInfo(this.handle));
     if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
     return { length: info.unacked, limit: info.sacked };
   }
@@ -128,22 +128,22 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       throw unavailableError('getsockopt', constant, this.where);
     }
     if (spec.kind === 'string') {
-      const bytes = this.call(() => native.getsockoptBuffer(this.handle, l, n, 64));
+      const bytes = this.syscall(() => native.getsockoptBuffer(this.handle, l, n, 64));
       const nul = bytes.indexOf(0);
       return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString();
     }
-    const value = this.call(() => native.getsockopt(this.handle, l, n));
+    const value = this.syscall(() => native.getsockopt(this.handle, l, n));
     return spec.kind === 'bool' ? value !== 0 : value;
   }
 
   /** Escape hatch: setsockopt(2) with an int value, e.g. setsockopt(C.SOL_SOCKET, C.SO_PRIORITY, 6). */
   setsockopt(level: number, name: number, value: number): void {
-    this.call(() => native.setsockopt(this.handle, level, name, value));
+    this.syscall(() => native.setsockopt(this.handle, level, name, value));
   }
 
   /** Escape hatch: getsockopt(2) of an int option. */
   getsockopt(level: number, name: number): number {
-    return this.call(() => native.getsockopt(this.handle, level, name));
+    return this.syscall(() => native.getsockopt(this.handle, level, name));
   }
 
   /**
