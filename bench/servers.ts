@@ -43,7 +43,7 @@ async function raw(): Promise<void> {
     if (fds === null) return;
     for (const fd of fds) {
       try {
-        native.sendRaw(fd, LINE_BUFFER);
+        native.sendto(fd, LINE_BUFFER, 0, null);
       } catch {
         // the client left first: nothing to answer
       }

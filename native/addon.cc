@@ -114,12 +114,12 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "recvfrom", Recvfrom);
   Export(e, exports_obj, data, "recvBatch", RecvBatch);
   Export(e, exports_obj, data, "sendto", Sendto);
-  Export(e, exports_obj, data, "sendRaw", SendRaw);
   Export(e, exports_obj, data, "closeRaw", CloseRaw);
   Export(e, exports_obj, data, "pollStart", PollStart);
   Export(e, exports_obj, data, "pollStop", PollStop);
   Export(e, exports_obj, data, "setKeepAlive", SetKeepAlive);
   Export(e, exports_obj, data, "strerror", Strerror);
+  Export(e, exports_obj, data, "setErrorConstructor", SetErrorConstructor);
   exports_obj.Set("constants", Constants(e));
   return exports;
 }

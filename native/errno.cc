@@ -1,6 +1,7 @@
 #include "errno.h"
 
 #include "args.h"
+#include "handle.h"
 
 #include <netdb.h>
 
@@ -67,16 +68,46 @@ const char* Lookup(const Name (&table)[N], int value) {
   return "UNKNOWN";
 }
 
+// { errno, code, syscall, reason, address? }: what SocketError's constructor takes.
+Napi::Object ErrorInit(Napi::Env env, int err, const char* code, const char* syscall,
+                       const char* reason, const std::string* address) {
+  Napi::Object init = Napi::Object::New(env);
+  init.Set("errno", Napi::Number::New(env, err));
+  init.Set("code", Napi::String::New(env, code));
+  init.Set("syscall", Napi::String::New(env, syscall));
+  init.Set("reason", Napi::String::New(env, reason));
+  if (address != nullptr) init.Set("address", Napi::String::New(env, *address));
+  return init;
+}
+
+// An instance of the class setErrorConstructor() handed over (SocketError),
+// or, before that (the bare addon), a plain Error with the same fields and
+// message. Empty if the constructor threw (that exception is then pending)
+// or the environment is shutting down.
 Napi::Error MakeError(Napi::Env env, int err, const char* code, const char* syscall,
-                      const char* reason) {
-  Napi::Error error =
-      Napi::Error::New(env, std::string(syscall) + " " + code + ": " + reason);
+                      const char* reason, const std::string* address = nullptr) {
+  Napi::Object init = ErrorInit(env, err, code, syscall, reason, address);
+  auto* data = env.GetInstanceData<AddonData>();
+  if (data != nullptr && !data->error_constructor.IsEmpty()) {
+    napi_value argv[] = {init};
+    napi_value error = nullptr;
+    if (napi_new_instance(env, data->error_constructor.Value(), 1, argv, &error) != napi_ok) {
+      return Napi::Error();
+    }
+    return Napi::Error(env, error);
+  }
+  std::string where = address == nullptr ? "" : " " + *address;
+  Napi::Error error = Napi::Error::New(env, std::string(syscall) + " " + code + where + ": " + reason);
   Napi::Object obj = error.Value();
-  obj.Set("errno", Napi::Number::New(env, err));
-  obj.Set("code", Napi::String::New(env, code));
-  obj.Set("syscall", Napi::String::New(env, syscall));
-  obj.Set("reason", Napi::String::New(env, reason));
+  for (const char* key : {"errno", "code", "syscall", "reason", "address"}) {
+    if (init.Has(key)) obj.Set(key, init.Get(key));
+  }
   return error;
+}
+
+Napi::Value Throw(const Napi::Error& error) {
+  if (!error.IsEmpty()) error.ThrowAsJavaScriptException();
+  return Napi::Value();
 }
 
 }  // namespace
@@ -92,8 +123,7 @@ Napi::Error MakeErrnoError(Napi::Env env, int err, const char* syscall) {
 }
 
 Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall) {
-  MakeErrnoError(env, err, syscall).ThrowAsJavaScriptException();
-  return Napi::Value();
+  return Throw(MakeErrnoError(env, err, syscall));
 }
 
 Napi::Value Strerror(const Napi::CallbackInfo& info) {
@@ -102,12 +132,17 @@ Napi::Value Strerror(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), std::strerror(err));
 }
 
-Napi::Value ThrowGaiError(Napi::Env env, int gai_err, int sys_err) {
+Napi::Value ThrowGaiError(Napi::Env env, int gai_err, int sys_err, const std::string& host) {
   bool system = gai_err == EAI_SYSTEM;
   const char* reason = system ? std::strerror(sys_err) : gai_strerror(gai_err);
-  MakeError(env, system ? sys_err : 0, Lookup(kGaiNames, gai_err), "getaddrinfo", reason)
-      .ThrowAsJavaScriptException();
-  return Napi::Value();
+  return Throw(MakeError(env, system ? sys_err : 0, Lookup(kGaiNames, gai_err), "getaddrinfo", reason, &host));
+}
+
+Napi::Value SetErrorConstructor(const Napi::CallbackInfo& info) {
+  Napi::Function constructor;
+  if (!ReadFunction(info, 0, "constructor", &constructor)) return Napi::Value();
+  static_cast<AddonData*>(info.Data())->error_constructor = Napi::Persistent(constructor);
+  return info.Env().Undefined();
 }
 
 }  // namespace sss

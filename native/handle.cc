@@ -52,6 +52,16 @@ void CloseUvHandle(T** slot) {
   uv_close(handle, OnUvClosed);
 }
 
+// Nobody up the stack of a libuv callback could catch an exception: report
+// it as uncaught, like Node does. Nothing is pending when the environment is
+// going away; then there is nothing to report.
+void ReportPendingException(Napi::Env env) {
+  if (!env.IsExceptionPending()) return;
+  napi_value error;
+  napi_get_and_clear_last_exception(env, &error);
+  napi_fatal_exception(env, error);
+}
+
 void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg) {
   auto registry = static_cast<AddonData*>(arg)->registry;
   // Close() erases from `live`, so iterate over a copy.
@@ -163,18 +173,19 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
   Napi::Function callback = self->on_readable_.Value();
-  int err = status < 0 ? -status : 0;
+  bool hangup = (events & UV_DISCONNECT) != 0;
+  napi_value argv[] = {env.Null(), Napi::Boolean::New(env, hangup)};
+  if (status < 0) {
+    // libuv errors on Unix are negated errnos.
+    Napi::Error error = MakeErrnoError(env, -status, "poll");
+    if (error.IsEmpty()) return ReportPendingException(env);
+    argv[0] = error.Value();
+  }
   // MakeCallback (not Call) so that promises resolved here run their
   // continuations now instead of at the next unrelated I/O event.
-  bool hangup = (events & UV_DISCONNECT) != 0;
-  napi_value argv[] = {Napi::Number::New(env, err), Napi::Boolean::New(env, hangup)};
   napi_value result;
-  if (napi_make_callback(env, nullptr, env.Global(), callback, 2, argv, &result) ==
-      napi_pending_exception) {
-    // Nobody up the stack could catch it: report it as uncaught, like Node does.
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
+  if (napi_make_callback(env, nullptr, env.Global(), callback, 2, argv, &result) == napi_pending_exception) {
+    ReportPendingException(env);
   }
 }
 

@@ -22,6 +22,7 @@ struct Registry {
 
 struct AddonData {
   Napi::FunctionReference handle_constructor;
+  Napi::FunctionReference error_constructor;  // setErrorConstructor(): SocketError
   std::shared_ptr<Registry> registry = std::make_shared<Registry>();
 };
 
@@ -42,8 +43,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   void Close();
   int Release();  // gives the fd to the caller; the handle becomes closed
 
-  // Readiness: calls `callback(errno, hangup)` each time the fd is readable
-  // (errno 0) or the poll fails (a positive errno), until StopPolling();
+  // Readiness: calls `callback(error, hangup)` each time the fd is readable
+  // (error null) or the poll fails (a SocketError, syscall "poll"), until StopPolling();
   // hangup is true once the peer or a shutdown() closed the socket. Level-triggered:
   // the caller stops when nobody waits, so a consumer that does not come back
   // costs one wake-up, and an idle-but-active server costs no syscalls.

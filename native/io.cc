@@ -41,17 +41,11 @@ bool IsConnectionError(int err) {
   }
 }
 
-int AcceptOne(int listen_fd, SockAddr* peer) {
-  socklen_t* length = nullptr;
-  if (peer != nullptr) {
-    peer->length = sizeof(peer->storage);
-    length = &peer->length;
-  }
-  sockaddr* addr = peer != nullptr ? peer->get() : nullptr;
+int AcceptOne(int listen_fd) {
 #ifdef SOCK_CLOEXEC
-  return ::accept4(listen_fd, addr, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  return ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
-  int fd = ::accept(listen_fd, addr, length);
+  int fd = ::accept(listen_fd, nullptr, nullptr);
   if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
   return fd;
 #endif
@@ -59,25 +53,20 @@ int AcceptOne(int listen_fd, SockAddr* peer) {
 
 }  // namespace
 
-// Returns up to `max` accepted fds: plain numbers, or { fd, peer } objects
-// when withPeers is true. An empty array means the queue is empty (EAGAIN).
-// A hard error (EMFILE, EINVAL...) throws only when nothing was accepted yet;
-// otherwise the batch is returned and the error surfaces on the next call.
+// Returns up to `max` accepted fds. An empty array means the queue is empty
+// (EAGAIN). A hard error (EMFILE, EINVAL...) throws only when nothing was
+// accepted yet; otherwise the batch is returned and the error surfaces on
+// the next call.
 Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* h = SocketHandle::From(info, 0);
   int32_t max = 0;
-  bool with_peers = false;
-  if (h == nullptr || !ReadInt32(info, 1, "max", 1, kMaxBatch, &max) ||
-      !ReadBool(info, 2, "withPeers", &with_peers)) {
-    return Napi::Value();
-  }
+  if (h == nullptr || !ReadInt32(info, 1, "max", 1, kMaxBatch, &max)) return Napi::Value();
   Napi::Array out = Napi::Array::New(env);
   uint32_t count = 0;
-  SockAddr peer;
   // Skipped dead connections count against the budget so this cannot spin.
   for (int32_t attempts = 0; attempts < 2 * max && count < static_cast<uint32_t>(max);) {
-    int fd = AcceptOne(h->fd(), with_peers ? &peer : nullptr);
+    int fd = AcceptOne(h->fd());
     if (fd == -1) {
       int err = errno;
       if (err == EINTR) continue;
@@ -88,14 +77,7 @@ Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
       break;
     }
     attempts++;
-    if (with_peers) {
-      Napi::Object entry = Napi::Object::New(env);
-      entry.Set("fd", Napi::Number::New(env, fd));
-      entry.Set("peer", SockAddrToEndpoint(env, peer));
-      out.Set(count++, entry);
-    } else {
-      out.Set(count++, Napi::Number::New(env, fd));
-    }
+    out.Set(count++, Napi::Number::New(env, fd));
   }
   return out;
 }
@@ -143,26 +125,12 @@ Napi::Value Sendto(const Napi::CallbackInfo& info) {
   if (has_target && !EndpointToSockAddr(env, info[3], &to)) return Napi::Value();
   ssize_t n;
   do {
+    // MSG_NOSIGNAL: a peer that left is EPIPE, never a process-killing SIGPIPE.
     n = ::sendto(fd, data.Data(), data.Length(), flags | MSG_NOSIGNAL, has_target ? to.get() : nullptr,
                  has_target ? to.length : 0);
   } while (n == -1 && errno == EINTR);
   if (n == -1) return ThrowErrno(env, errno, "sendto");
   return Napi::Number::New(env, static_cast<double>(n));
-}
-
-Napi::Value SendRaw(const Napi::CallbackInfo& info) {
-  int32_t fd = -1;
-  Napi::Buffer<uint8_t> data;
-  if (!ReadInt32(info, 0, "fd", 0, INT_MAX, &fd) || !ReadBuffer(info, 1, "data", &data)) {
-    return Napi::Value();
-  }
-  ssize_t n;
-  do {
-    // MSG_NOSIGNAL: a peer that left is EPIPE, never a process-killing SIGPIPE.
-    n = ::send(fd, data.Data(), data.Length(), MSG_NOSIGNAL);
-  } while (n == -1 && errno == EINTR);
-  if (n == -1) return ThrowErrno(info.Env(), errno, "send");
-  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 Napi::Value CloseRaw(const Napi::CallbackInfo& info) {

@@ -1,14 +1,13 @@
-// Data-path entry points: accept in batches, and the two raw-fd helpers used
-// before an accepted fd has an owner on the JS side.
+// Data-path entry points: accept in batches, one recvfrom/sendto (on a
+// handle or a plain fd), and closing an accepted fd nobody took.
 #pragma once
 #include <napi.h>
 
 namespace sss {
 
-Napi::Value AcceptBatch(const Napi::CallbackInfo& info);  // (h, max, withPeers) -> [...]
-Napi::Value Recvfrom(const Napi::CallbackInfo& info);     // (h|fd, max, flags) -> {data, from, truncated} | null
+Napi::Value AcceptBatch(const Napi::CallbackInfo& info);  // (h, max) -> fds
+Napi::Value Recvfrom(const Napi::CallbackInfo& info);     // (h|fd, max, flags) -> {data, from, length} | null
 Napi::Value Sendto(const Napi::CallbackInfo& info);       // (h|fd, Buffer, flags, endpoint|null) -> bytes
-Napi::Value SendRaw(const Napi::CallbackInfo& info);      // (fd, Buffer) -> bytes sent
 Napi::Value CloseRaw(const Napi::CallbackInfo& info);     // (fd)
 
 }  // namespace sss

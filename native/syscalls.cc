@@ -233,7 +233,7 @@ Napi::Value Getaddrinfo(const Napi::CallbackInfo& info) {
       !ReadBool(info, 3, "numericOnly", &numeric_only)) {
     return Napi::Value();
   }
-  if (host.find('\0') != std::string::npos) return ThrowGaiError(info.Env(), EAI_NONAME, 0);
+  if (host.find('\0') != std::string::npos) return ThrowGaiError(info.Env(), EAI_NONAME, 0, host);
   addrinfo hints{};
   hints.ai_family = family;
   hints.ai_socktype = socktype;
@@ -243,7 +243,7 @@ Napi::Value Getaddrinfo(const Napi::CallbackInfo& info) {
   errno = 0;
   int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
   int sys_err = errno;  // meaningful for EAI_SYSTEM only
-  if (rc != 0) return ThrowGaiError(info.Env(), rc, sys_err);
+  if (rc != 0) return ThrowGaiError(info.Env(), rc, sys_err, host);
   Napi::Array out = Napi::Array::New(info.Env());
   uint32_t n = 0;
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {

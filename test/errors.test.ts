@@ -1,5 +1,8 @@
+import { closeSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { openServer, SocketError } from '../lib/index.js';
+import { openServer, selfSignedCertificate, SocketError } from '../lib/index.js';
+import { socketName } from '../lib/socket/syscalls.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 
 checkSocketLeaks();
@@ -38,6 +41,57 @@ describe('errors', () => {
     expect(error.syscall).toBe('getaddrinfo');
     expect(error.code).toMatch(/^EAI_/);
     expect(error.address).toBe('no-such-host.invalid');
+  });
+
+  it("a failing call on a plain fd is the addon's own SocketError, naming no address", () => {
+    const fd = openSync('/dev/null', 'r');
+    try {
+      const error = thrown(() => socketName(fd, false)) as SocketError;
+      expect(error).toBeInstanceOf(SocketError);
+      expect(error).toMatchObject({ errno: constants.errno.ENOTSOCK, code: 'ENOTSOCK', syscall: 'getsockname', reason: 'Socket operation on non-socket', address: undefined, port: undefined });
+      expect(error.message).toBe('getsockname ENOTSOCK: Socket operation on non-socket');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('closed and timed-out stream servers: EBADF / ETIMEDOUT with the platform errno, naming the server', async () => {
+    const server = openServer('tcp://127.0.0.1:0');
+    const { port } = server;
+    const timeout = (await server.accept({ timeout: 10 }).catch((e: unknown) => e)) as SocketError;
+    expect(timeout).toBeInstanceOf(SocketError);
+    expect(timeout).toMatchObject({ errno: constants.errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'accept4', address: '127.0.0.1', port });
+    expect(timeout.message).toBe(`accept4 ETIMEDOUT 127.0.0.1:${port}: no connection within 10 ms`);
+    const pending = server.accept().catch((e: unknown) => e);
+    server.close();
+    const closed = (await pending) as SocketError;
+    expect(closed).toBeInstanceOf(SocketError);
+    expect(closed).toMatchObject({ errno: constants.errno.EBADF, code: 'EBADF', syscall: 'accept4', address: '127.0.0.1', port });
+    expect(closed.message).toBe(`accept4 EBADF 127.0.0.1:${port}: the server was closed`);
+  });
+
+  it('closed and timed-out datagram servers: recvfrom EBADF / ETIMEDOUT, naming the server', async () => {
+    const server = openServer('udp://127.0.0.1:0');
+    const { port } = server;
+    const timeout = (await server.recvfrom(100, { timeout: 10 }).catch((e: unknown) => e)) as SocketError;
+    expect(timeout).toMatchObject({ errno: constants.errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'recvfrom', address: '127.0.0.1', port });
+    expect(timeout.message).toBe(`recvfrom ETIMEDOUT 127.0.0.1:${port}: no datagram within 10 ms`);
+    server.close();
+    const closed = (await server.recvfrom(100).catch((e: unknown) => e)) as SocketError;
+    expect(closed).toMatchObject({ errno: constants.errno.EBADF, code: 'EBADF', syscall: 'recvfrom', address: '127.0.0.1', port });
+    expect(closed.message).toBe(`recvfrom EBADF 127.0.0.1:${port}: the server was closed`);
+  });
+
+  it('closed and timed-out TLS servers: accept4 EBADF / ETIMEDOUT naming the server by its name', async () => {
+    const server = openServer('tls://127.0.0.1:0', { tls: selfSignedCertificate() });
+    const { name } = server;
+    const timeout = (await server.accept({ timeout: 10 }).catch((e: unknown) => e)) as SocketError;
+    expect(timeout).toMatchObject({ errno: constants.errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'accept4', address: name, port: undefined });
+    expect(timeout.message).toBe(`accept4 ETIMEDOUT ${name}: no TLS connection within 10 ms`);
+    server.close();
+    const closed = (await server.accept().catch((e: unknown) => e)) as SocketError;
+    expect(closed).toMatchObject({ errno: constants.errno.EBADF, code: 'EBADF', syscall: 'accept4', address: name, port: undefined });
+    expect(closed.message).toBe(`accept4 EBADF ${name}: the server was closed`);
   });
 
   it('a bad URL is a TypeError with code ERR_INVALID_URL, before any socket exists', () => {

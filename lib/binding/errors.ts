@@ -1,5 +1,8 @@
 // SocketError: the one error class for failing syscalls, carrying the real
-// (positive) errno, its code, the syscall, and where it happened.
+// (positive) errno, its code, the syscall, and where it happened. The addon
+// throws it itself (binding/native.ts hands it over at load); the errors the
+// TypeScript decides on come from socketErrorOf().
+import { constants } from 'node:os';
 
 export interface SocketErrorInit {
   errno: number;
@@ -40,35 +43,50 @@ export class SocketError extends Error {
   }
 }
 
-function isNativeErrnoError(error: unknown): error is { errno: number; code: string; syscall: string; reason: string } {
-  return (
-    error instanceof Error &&
-    typeof (error as { errno?: unknown }).errno === 'number' &&
-    typeof (error as { syscall?: unknown }).syscall === 'string' &&
-    typeof (error as { reason?: unknown }).reason === 'string'
-  );
+/** Where an error happened: the address (and port) its message names. */
+export interface Where {
+  address?: string | undefined;
+  port?: number | undefined;
+}
+
+/** An errno name of this platform (`EBADF`, `ETIMEDOUT`…), or a resolver's `EAI_*`. */
+export type ErrorCode = keyof typeof constants.errno | `EAI_${string}`;
+
+/**
+ * The one factory for the SocketErrors the TypeScript decides on itself: a
+ * closed server (EBADF), a timeout (ETIMEDOUT), an option this platform
+ * lacks (ENOPROTOOPT), a file in the way (EADDRINUSE)… `errno` is the
+ * platform's number for `code` (os.constants.errno); 0 for `EAI_*`, as the
+ * resolver's own failures have it. The addon makes the others itself.
+ */
+export function socketErrorOf(code: ErrorCode, syscall: string, reason: string, where: Where = {}): SocketError {
+  const errno = (constants.errno as Record<string, number | undefined>)[code] ?? 0;
+  return new SocketError({ errno, code, syscall, reason, address: where.address, port: where.port });
+}
+
+/** A call on a server that was closed: EBADF, "the server was closed". */
+export function closedError(syscall: string, where: Where): SocketError {
+  return socketErrorOf('EBADF', syscall, 'the server was closed', where);
+}
+
+/** A wait that ran out: ETIMEDOUT; `reason` says what did not come, e.g. `no connection within 50 ms`. */
+export function timeoutError(syscall: string, reason: string, where: Where): SocketError {
+  return socketErrorOf('ETIMEDOUT', syscall, reason, where);
+}
+
+/** A socket option (`constant`) this platform does not have: ENOPROTOOPT, as the kernel would say. */
+export function unavailableError(syscall: string, constant: string, where: Where): SocketError {
+  return socketErrorOf('ENOPROTOOPT', syscall, `${constant} is not available on ${process.platform}`, where);
 }
 
 /**
- * Turns an error thrown by the addon into a SocketError naming the address;
- * anything else (TypeError, RangeError) is returned unchanged.
+ * `error`, naming `where`: a SocketError that names no address yet (the
+ * addon's own, for a call on a handle) comes back as a new one that does;
+ * anything else (a TypeError, an error that already names its place) as is.
  */
-export function fromNative(error: unknown, address?: string, port?: number): unknown {
-  if (!isNativeErrnoError(error) || error instanceof SocketError) return error;
-  return new SocketError({ ...pick(error), address, port });
-}
-
-function pick(e: { errno: number; code: string; syscall: string; reason: string }): SocketErrorInit {
-  return { errno: e.errno, code: e.code, syscall: e.syscall, reason: e.reason };
-}
-
-/** Runs a native call and rethrows its failure as a SocketError at `address`. */
-export function call<T>(fn: () => T, address?: string, port?: number): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw fromNative(error, address, port);
-  }
+export function withAddress(error: unknown, where: Where): unknown {
+  if (!(error instanceof SocketError) || error.address !== undefined || where.address === undefined) return error;
+  return new SocketError({ errno: error.errno, code: error.code, syscall: error.syscall, reason: error.reason, address: where.address, port: where.port });
 }
 
 /** A TypeError/RangeError with a Node-style `code`, for wrong arguments. */

@@ -1,9 +1,11 @@
 // Loads the addon once and declares its typed surface. The addon mirrors
 // POSIX calls one to one; every policy lives in the TypeScript around it.
+// At load it is handed SocketError, the class every failing call throws.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SocketError } from './errors.js';
 
 /** Opaque owner of one socket fd (a type-tagged native object). */
 export interface NativeHandle {
@@ -24,19 +26,10 @@ export interface NativeUnixEndpoint {
 
 export type NativeEndpoint = NativeInetEndpoint | NativeUnixEndpoint;
 
-export interface AcceptedPeer {
-  fd: number;
-  peer: NativeEndpoint;
-}
-
-/** The error shape every failing syscall throws. */
-export interface NativeErrnoError extends Error {
-  errno: number;
-  code: string;
-  syscall: string;
-  reason: string;
-}
-
+/**
+ * Every failing call throws a SocketError (errno, code, syscall, reason; the
+ * resolver's also name the host); bad arguments are TypeError/RangeError.
+ */
 export interface Addon {
   socket(family: number, type: number, protocol: number): NativeHandle;
   setsockopt(h: NativeHandle | number, level: number, name: number, value: number): void;
@@ -62,19 +55,20 @@ export interface Addon {
   strerror(errno: number): string;
   release(h: NativeHandle): number;
   fd(h: NativeHandle): number;
-  acceptBatch(h: NativeHandle, max: number, withPeers: false): number[];
-  acceptBatch(h: NativeHandle, max: number, withPeers: true): AcceptedPeer[];
+  /** Up to `max` (1..1024) accepted fds, owned by the caller; [] when the queue is empty. */
+  acceptBatch(h: NativeHandle, max: number): number[];
   /** One recvfrom(2); null on EAGAIN. `length` is the real size (above data.length when truncated). */
   recvfrom(h: NativeHandle | number, max: number, flags: number): { data: Buffer; from: NativeEndpoint | null; length: number } | null;
   /** recvmmsg(2): up to maxMessages datagrams; drops = SO_RXQ_OVFL counter (-1 unknown). */
   recvBatch(h: NativeHandle | number, maxMessages: number, maxLength: number): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
   sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
-  sendRaw(fd: number, data: Buffer): number;
   closeRaw(fd: number): void;
-  /** Calls back with 0 each time the fd is readable (or a positive errno) until pollStop(); hangup: POLLHUP seen. */
-  pollStart(h: NativeHandle, callback: (errno: number, hangup: boolean) => void): void;
+  /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(); hangup: POLLHUP seen. */
+  pollStart(h: NativeHandle, callback: (error: SocketError | null, hangup: boolean) => void): void;
   pollStop(h: NativeHandle): void;
   setKeepAlive(h: NativeHandle, on: boolean): void;
+  /** The class every failure above is an instance of, in this thread (main or worker); a TypeError for a non-function. */
+  setErrorConstructor(constructor: typeof SocketError): void;
   constants: Readonly<Record<string, number | undefined>> & {
     AF_INET: number;
     AF_INET6: number;
@@ -121,7 +115,10 @@ function load(): Addon {
   const tried = candidates(root);
   const require = createRequire(import.meta.url);
   for (const file of tried) {
-    if (existsSync(file)) return require(file) as Addon;
+    if (!existsSync(file)) continue;
+    const addon = require(file) as Addon;
+    addon.setErrorConstructor(SocketError);
+    return addon;
   }
   throw new Error(
     `stream-socket-server: native addon not found. Looked in:\n  ${tried.join('\n  ')}\n` +

@@ -1,17 +1,14 @@
 // DatagramServer: a bound udp or unix datagram socket. Receiving is driven by
 // readiness and batched (recvmmsg), so a burst costs few Node-API trips.
-import { constants } from 'node:os';
 import { isIP } from 'node:net';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, SocketError } from '../binding/errors.js';
+import { argumentError, closedError, timeoutError } from '../binding/errors.js';
 import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
 import { parseHostPort } from '../net/url.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
-
-const { errno } = constants;
 
 export interface Datagram {
   data: Buffer;
@@ -119,7 +116,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     const signal = timer && options.signal ? AbortSignal.any([timer, options.signal]) : (timer ?? options.signal);
     for (;;) {
       this.#ensureOpen();
-      const got = this.call(() => native.recvfrom(this.handle, maxLength, flags));
+      const got = this.syscall(() => native.recvfrom(this.handle, maxLength, flags));
       if (got !== null) {
         this.#stats.receiveCalls++;
         return this.#count(toDatagram(got, this.#senderInfo()));
@@ -127,7 +124,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       try {
         if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
       } catch (error) {
-        if (timer?.aborted && error === timer.reason) throw this.#error(errno.ETIMEDOUT, 'ETIMEDOUT', 'recvfrom', `no datagram within ${options.timeout} ms`);
+        if (timer?.aborted && error === timer.reason) throw timeoutError('recvfrom', `no datagram within ${options.timeout} ms`, this.where);
         throw error;
       }
     }
@@ -142,7 +139,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   sendto(data: Buffer | string, to: DatagramTarget, flags = 0): number {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (!Buffer.isBuffer(bytes)) throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'data must be a Buffer or a string');
-    return this.call(() => native.sendto(this.handle, bytes, flags, this.#target(to)));
+    return this.syscall(() => native.sendto(this.handle, bytes, flags, this.#target(to)));
   }
 
   /** Yields datagrams until close(), reading up to `batch` per system call. */
@@ -157,7 +154,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     const sender = this.#senderInfo();
     for (;;) {
       if (this.#closed) return;
-      const got = this.call(() => native.recvBatch(this.handle, batch, maxLength));
+      const got = this.syscall(() => native.recvBatch(this.handle, batch, maxLength));
       if (got.drops >= 0) this.#stats.drops = got.drops;
       if (got.messages.length > 0) this.#stats.receiveCalls++;
       if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));
@@ -226,11 +223,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   }
 
   #ensureOpen(): void {
-    if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'recvfrom', 'the server was closed');
-  }
-
-  #error(errnoValue: number, code: string, syscall: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall, reason, ...this.where });
+    if (this.#closed) throw closedError('recvfrom', this.where);
   }
 
 }

@@ -2,7 +2,7 @@
 // waits, off when nobody does. Both the acceptor and the readiness waits of
 // datagram servers stand on it, so a poll error is turned into a SocketError
 // in one place, and the watch knows that libuv stops a poll on an error.
-import { SocketError } from '../binding/errors.js';
+import { withAddress, type SocketError } from '../binding/errors.js';
 import { native, type NativeHandle } from '../binding/native.js';
 
 /** Called when the fd is readable; `error` when the poll failed (libuv stopped it); `hangup` on POLLHUP. */
@@ -13,13 +13,10 @@ export class Watch {
   readonly #where: () => { address?: string | undefined; port?: number | undefined };
   readonly #onReady: OnReady;
   #on = false;
-  readonly #callback = (errno: number, hangup: boolean): void => {
-    let error: SocketError | null = null;
-    if (errno !== 0) {
-      this.#on = false; // libuv stops a poll that reports an error
-      error = new SocketError({ errno, code: 'EPOLL', syscall: 'poll', reason: `poll failed with errno ${errno}`, ...this.#where() });
-    }
-    this.#onReady(error, hangup);
+  readonly #callback = (error: SocketError | null, hangup: boolean): void => {
+    if (error === null) return this.#onReady(null, hangup);
+    this.#on = false; // libuv stops a poll that reports an error
+    this.#onReady(withAddress(error, this.#where()) as SocketError, hangup);
   };
 
   constructor(handle: NativeHandle, where: Watch['where'], onReady: OnReady) {

@@ -2,10 +2,9 @@
 // the core's openServer() that picks the endpoint from a URL. The PHP facade
 // calls openStreamSocket()/openDatagramSocket() with its own parsing and rules.
 import { isIP } from 'node:net';
-import { constants } from 'node:os';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { DatagramServer } from '../dgram/datagram.js';
-import { argumentError, call, SocketError } from '../binding/errors.js';
+import { argumentError, socketErrorOf, SocketError, unavailableError, withAddress } from '../binding/errors.js';
 import { secureContextOf, TlsServer, type TlsOptions } from '../tls/tls-server.js';
 import { describeEndpoint, isUnixEndpoint } from '../net/endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
@@ -16,8 +15,6 @@ import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
 import { parseServerUrl } from '../net/url.js';
 import { pinnedVersion } from '../tls/versions.js';
 import { resolveHost } from '../socket/syscalls.js';
-
-const { errno } = constants;
 
 /** A stream server's plan: the socket's, plus listen(). `file` may be absent (the PHP facade: plain bind, never unlink). */
 export interface StreamPlan {
@@ -32,15 +29,15 @@ export interface StreamPlan {
   allowHalfOpen?: boolean;
 }
 
-function sockopt(handle: NativeHandle, opt: SockOptPlan, where: { address: string; port: number | undefined }): void {
+/** One setsockopt; its failure (naming no address yet) is thrown unless the plan ignores it. */
+function sockopt(handle: NativeHandle, opt: SockOptPlan): void {
   const level = C[opt.level];
   const name = C[opt.name];
   try {
-    if (level === undefined || name === undefined) {
-      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'setsockopt', reason: `${opt.name} is not available on ${process.platform}`, ...where });
-    }
+    if (level === undefined || name === undefined) throw unavailableError('setsockopt', opt.name, {});
     const value = opt.value;
-    call(() => (typeof value === 'number' ? native.setsockopt(handle, level, name, value) : native.setsockoptBuffer(handle, level, name, value)), where.address, where.port);
+    if (typeof value === 'number') native.setsockopt(handle, level, name, value);
+    else native.setsockoptBuffer(handle, level, name, value);
   } catch (error) {
     if (!opt.ignoreFailure) throw error;
   }
@@ -54,31 +51,40 @@ interface Bound {
 }
 
 /** Applies the options of one phase. */
-function applyPhase(handle: NativeHandle, plan: Pick<StreamPlan, 'beforeBind'>, phase: OptionPhase, where: { address: string; port: number | undefined }): void {
-  for (const opt of plan.beforeBind) if ((opt.phase ?? 'beforeBind') === phase) sockopt(handle, opt, where);
+function applyPhase(handle: NativeHandle, plan: Pick<StreamPlan, 'beforeBind'>, phase: OptionPhase): void {
+  for (const opt of plan.beforeBind) if ((opt.phase ?? 'beforeBind') === phase) sockopt(handle, opt);
 }
 
-/** socket(), options, bind(), then `then(handle)`; the socket is closed on any failure. */
+/**
+ * socket(), options, bind(), then `then(handle)`; the socket is closed on any
+ * failure. Up to `then`, a SocketError names `endpoint` (the unix path asked
+ * for, also when the bind was staged elsewhere).
+ */
 function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, then: (bound: Bound) => T): T {
-  const where = describeEndpoint(endpoint);
-  const at = <R>(fn: () => R): R => call(fn, where.address, where.port);
   let handle: NativeHandle | undefined;
+  let bound: Bound;
   try {
-    handle = at(() => native.socket(endpoint.family, type, 0));
-    applyPhase(handle, plan, 'beforeBind', where);
+    handle = native.socket(endpoint.family, type, 0);
+    applyPhase(handle, plan, 'beforeBind');
     const pathname = isUnixEndpoint(endpoint) && endpoint.path.length > 0 && endpoint.path[0] !== 0;
     let file: BoundFile | undefined;
     if (pathname && plan.file) {
       file = bindUnixFile(handle, (endpoint as { path: Buffer }).path, type, plan.file);
       if (!plan.file.removeOnClose) file = undefined;
     } else {
-      at(() => native.bind(handle!, endpoint));
+      native.bind(handle, endpoint);
     }
-    if (plan.cpuSteering) at(() => native.attachReuseportCpu(handle!));
+    if (plan.cpuSteering) native.attachReuseportCpu(handle);
     const local = pathname && plan.file ? endpoint : native.getsockname(handle);
-    return then({ handle, local, file });
+    bound = { handle, local, file };
   } catch (error) {
     if (handle !== undefined) native.close(handle);
+    throw withAddress(error, describeEndpoint(endpoint));
+  }
+  try {
+    return then(bound);
+  } catch (error) {
+    native.close(bound.handle);
     throw error;
   }
 }
@@ -86,11 +92,14 @@ function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamP
 /** Opens one stream socket on `endpoint` per `plan`. */
 export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): StreamServer {
   return openBound(endpoint, C.SOCK_STREAM, plan, ({ handle, local, file }) => {
-    const where = describeEndpoint(local);
-    applyPhase(handle, plan, 'beforeListen', where);
-    if (plan.listen) call(() => native.listen(handle, plan.backlog), where.address, where.port);
-    // Linux keeps these for a socket that listens later, too.
-    applyPhase(handle, plan, 'afterListen', where);
+    try {
+      applyPhase(handle, plan, 'beforeListen');
+      if (plan.listen) native.listen(handle, plan.backlog);
+      // Linux keeps these for a socket that listens later, too.
+      applyPhase(handle, plan, 'afterListen');
+    } catch (error) {
+      throw withAddress(error, describeEndpoint(local));
+    }
     return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file, acceptErrors: plan.acceptErrors, acceptPauseMs: plan.acceptPauseMs, allowHalfOpen: plan.allowHalfOpen });
   });
 }
@@ -99,7 +108,7 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
 /** `listenBacklog`: call listen() after bind (the PHP facade does, and fails as PHP does: EOPNOTSUPP). */
 export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, listenBacklog?: number): DatagramServer {
   return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local, file }) => {
-    if (listenBacklog !== undefined) call(() => native.listen(handle, listenBacklog));
+    if (listenBacklog !== undefined) native.listen(handle, listenBacklog);
     return DatagramServer.fromHandle(handle, local, file);
   });
 }
@@ -129,7 +138,7 @@ export function firstThatOpens<E, T>(addresses: readonly E[], open: (address: E)
 }
 
 function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: NativeInetEndpoint) => T): T {
-  const none = () => new SocketError({ errno: 0, code: 'EAI_NONAME', syscall: 'getaddrinfo', reason: 'no IPv4 or IPv6 address', address: host });
+  const none = () => socketErrorOf('EAI_NONAME', 'getaddrinfo', 'no IPv4 or IPv6 address', { address: host });
   return firstThatOpens(resolve(host, socktype), open, none);
 }
 

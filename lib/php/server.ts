@@ -122,11 +122,11 @@ function resolve(host: string, transport: Transport) {
   try {
     return resolveHost(host, resolverFamily(), socktype);
   } catch (error) {
-    const e = error as { errno: number; code: string; reason: string };
+    if (!(error instanceof SocketError)) throw error;
     // PHP prints gai_strerror(), which for EAI_SYSTEM is only "System error".
-    const text = e.code === 'EAI_SYSTEM' ? 'System error' : e.reason;
+    const text = error.code === 'EAI_SYSTEM' ? 'System error' : error.reason;
     const errstr = `php_network_getaddresses: getaddrinfo for ${host} failed: ${text}`;
-    throw new ResolveFailure(errstr, new SocketError({ errno: e.errno, code: e.code, syscall: 'getaddrinfo', reason: e.reason, address: host }));
+    throw new ResolveFailure(errstr, error);
   }
 }
 

@@ -1,6 +1,6 @@
 // What StreamServer and DatagramServer share: one owned socket handle bound
 // to a local endpoint, and how that endpoint reads to users.
-import { call } from '../binding/errors.js';
+import { withAddress } from '../binding/errors.js';
 import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
 import { native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 
@@ -53,8 +53,12 @@ export abstract class BoundSocket {
     return this.#where;
   }
 
-  /** Runs a native call; its failure becomes a SocketError naming this socket's address. */
-  protected call<T>(fn: () => T): T {
-    return call(fn, this.#where.address, this.#where.port);
+  /** Runs a native call on this socket; its SocketError names this socket's address. */
+  protected syscall<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw withAddress(error, this.#where);
+    }
   }
 }

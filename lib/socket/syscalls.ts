@@ -1,8 +1,8 @@
 // The fd-level calls made on a socket someone else owns (an accepted
 // net.Socket's fd, a server's): names, shutdown, one sendto/recvfrom, the
 // resolver. The PHP facade reaches the kernel only through here and the
-// servers' own methods; every failure is a SocketError.
-import { call } from '../binding/errors.js';
+// servers' own methods; every failure is the addon's SocketError as thrown
+// (the resolver's names the host; the others name no address).
 import { C, native, type NativeEndpoint, type NativeInetEndpoint } from '../binding/native.js';
 
 /** An address as the addon gives it: `{ family, address, port }` or `{ family: AF_UNIX, path }`. */
@@ -13,26 +13,26 @@ export type InetEndpoint = NativeInetEndpoint;
 export const constants = C;
 
 export function socketName(fd: number, remote: boolean): Endpoint {
-  return call(() => (remote ? native.getpeername(fd) : native.getsockname(fd)));
+  return remote ? native.getpeername(fd) : native.getsockname(fd);
 }
 
 export function shutdownSocket(fd: number, how: number): void {
-  call(() => native.shutdown(fd, how));
+  native.shutdown(fd, how);
 }
 
 /** One sendto(2): the bytes the kernel took. */
 export function sendOnce(fd: number, data: Buffer, flags: number, to: Endpoint | null): number {
-  return call(() => native.sendto(fd, data, flags, to));
+  return native.sendto(fd, data, flags, to);
 }
 
 /** One recvfrom(2) with `flags`; null when nothing is there (EAGAIN). */
 export function receiveOnce(fd: number, max: number, flags: number): { data: Buffer; from: Endpoint | null; length: number } | null {
-  return call(() => native.recvfrom(fd, max, flags));
+  return native.recvfrom(fd, max, flags);
 }
 
 /** getaddrinfo(3), synchronously (opening a server is synchronous, as in PHP); EAI_* failures are SocketErrors with errno 0. */
 export function resolveHost(host: string, family: number, socktype: number, numericOnly = false): InetEndpoint[] {
-  return call(() => native.getaddrinfo(host, family, socktype, numericOnly), host);
+  return native.getaddrinfo(host, family, socktype, numericOnly);
 }
 
 /** Whether this machine can make an IPv6 socket (false also when no fd is left to try with). */

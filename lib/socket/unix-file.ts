@@ -1,13 +1,10 @@
 // Unix socket files, done carefully: bind with the mode already in place,
 // never remove someone else's file, remove our own on close.
 import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
-import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { call, SocketError } from '../binding/errors.js';
+import { socketErrorOf, type SocketError } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import type { UnixFilePlan } from '../options/options.js';
-
-const { errno } = constants;
 
 /** The file a bind created: removed on close only if it is still that file. */
 export interface BoundFile {
@@ -44,7 +41,7 @@ function isLive(path: Buffer, type: number): boolean {
 }
 
 function inTheWay(path: string, kind: string): SocketError {
-  return new SocketError({ errno: errno.EADDRINUSE, code: 'EADDRINUSE', syscall: 'bind', reason: `Address already in use (a ${kind} is in the way; it is never removed)`, address: path });
+  return socketErrorOf('EADDRINUSE', 'bind', `Address already in use (a ${kind} is in the way; it is never removed)`, { address: path });
 }
 
 /**
@@ -52,6 +49,8 @@ function inTheWay(path: string, kind: string): SocketError {
  * is bound inside a fresh 0700 directory next to the target, chmod'ed, then
  * hard-linked into place (link(2) fails rather than replace an existing
  * file) — so nobody can connect while it still has the umask's mode.
+ * A failing bind is the addon's SocketError, naming no address: the opener
+ * (open/open.ts) names `path` on it, also for the staged bind.
  */
 export function bindUnixFile(handle: NativeHandle, path: Buffer, type: number, plan: UnixFilePlan): BoundFile {
   const text = path.toString();
@@ -62,7 +61,7 @@ export function bindUnixFile(handle: NativeHandle, path: Buffer, type: number, p
     unlinkSync(text); // stale, and we were asked to clear it
   }
   if (plan.mode === undefined) {
-    call(() => native.bind(handle, { family: C.AF_UNIX, path }), text);
+    native.bind(handle, { family: C.AF_UNIX, path });
   } else {
     bindWithMode(handle, text, plan.mode);
   }
@@ -74,7 +73,7 @@ function bindWithMode(handle: NativeHandle, path: string, mode: number): void {
   const privateDir = mkdtempSync(join(dirname(path), '.sss-'));
   const staging = join(privateDir, 's');
   try {
-    call(() => native.bind(handle, { family: C.AF_UNIX, path: Buffer.from(staging) }), path);
+    native.bind(handle, { family: C.AF_UNIX, path: Buffer.from(staging) });
     chmodSync(staging, mode);
     try {
       linkSync(staging, path);

@@ -5,12 +5,9 @@
 // server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from '../binding/native.js';
 import { closeSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
-import { argumentError, fromNative, SocketError } from '../binding/errors.js';
+import { argumentError, socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { Watch } from '../io/watch.js';
-
-const errnos = constants.errno;
 
 /**
  * What to do when accept() fails for want of resources (EMFILE, ENFILE,
@@ -48,7 +45,7 @@ export const MAX_BATCH = 64;
 
 export class Acceptor {
   readonly #handle: NativeHandle;
-  readonly #where: () => { address?: string; port?: number };
+  readonly #where: () => Where;
   readonly #policy: AcceptErrorPolicy;
   readonly #pauseMs: number;
   readonly counters: AcceptCounters = { accepted: 0, errors: {}, pauses: 0, shed: 0 };
@@ -63,7 +60,7 @@ export class Acceptor {
     this.#drain(hangup);
   };
 
-  constructor(handle: NativeHandle, where: () => { address?: string; port?: number }, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
+  constructor(handle: NativeHandle, where: () => Where, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
     this.#handle = handle;
     this.#where = where;
     this.#policy = policy;
@@ -136,7 +133,7 @@ export class Acceptor {
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
-        fds = native.acceptBatch(this.#handle, this.#wanted(), false);
+        fds = native.acceptBatch(this.#handle, this.#wanted());
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'UNKNOWN';
         this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1;
@@ -148,12 +145,11 @@ export class Acceptor {
         // propagate (and any other error: EINVAL when not listening…): the
         // head waiter gets the real errno; the others wait for the next
         // readiness, so nothing spins while nobody is asking.
-        const { address, port } = this.#where();
-        this.#waiters.shift()!.reject(fromNative(error, address, port));
+        this.#waiters.shift()!.reject(withAddress(error, this.#where()));
         break;
       }
       if (fds.length === 0) {
-        if (hangup) return this.#failAll(new SocketError({ errno: errnos.EINVAL, code: 'EINVAL', syscall: 'accept4', reason: 'Invalid argument', ...this.#where() }));
+        if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
       }
       this.counters.accepted += fds.length;
@@ -184,7 +180,7 @@ export class Acceptor {
     this.#reserveFd = -1;
     let shed = false;
     try {
-      for (const fd of native.acceptBatch(this.#handle, 1, false)) {
+      for (const fd of native.acceptBatch(this.#handle, 1)) {
         native.closeRaw(fd);
         this.counters.shed++;
         shed = true;

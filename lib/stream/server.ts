@@ -2,14 +2,13 @@
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
-import { constants } from 'node:os';
 import { acceptSignal, Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
 import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
 
 export type { AcceptQueue, OverflowSample };
 import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, SocketError } from '../binding/errors.js';
+import { argumentError, closedError, timeoutError, unavailableError } from '../binding/errors.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
@@ -50,7 +49,6 @@ interface Bound {
   allowHalfOpen?: boolean | undefined;
 }
 
-const { errno } = constants;
 const CREATE = Symbol('StreamServer.create');
 
 export class StreamServer extends BoundSocket implements AsyncIterable<net.Socket> {
@@ -81,7 +79,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   /** @internal For the PHP facade: shutdown(2) on the listener. */
   shutdown(how: number): void {
-    this.call(() => native.shutdown(this.handle, how));
+    this.syscall(() => native.shutdown(this.handle, how));
   }
 
   /** The backlog last passed to listen(), as requested; queue().limit is what the kernel applies. */
@@ -103,7 +101,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    */
   listen(backlog: number = this.#backlog ?? DEFAULT_BACKLOG): this {
     validateBacklog(backlog);
-    this.call(() => native.listen(this.handle, backlog));
+    this.syscall(() => native.listen(this.handle, backlog));
     this.#backlog = backlog;
     return this;
   }
@@ -111,10 +109,10 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   /** The accept queue as the kernel sees it: TCP_INFO for tcp, sock_diag netlink for unix (what ss shows). */
   queue(): AcceptQueue {
     if (isUnixEndpoint(this.localEndpoint)) {
-      const q = this.call(() => native.unixQueue(this.handle));
+      const q = this.syscall(() => native.unixQueue(this.handle));
       return q.listening ? { length: q.length, limit: q.limit } : { length: 0, limit: 0 };
     }
-    const info = this.call(() => native.tcpInfo(this.handle));
+    const info = this.syscall(() => native.tcpInfo(this.handle));
     if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
     return { length: info.unacked, limit: info.sacked };
   }
@@ -127,25 +125,25 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     const l = C[level];
     const n = C[constant];
     if (l === undefined || n === undefined) {
-      throw new SocketError({ errno: errno.ENOPROTOOPT, code: 'ENOPROTOOPT', syscall: 'getsockopt', reason: `${constant} is not available on ${process.platform}`, ...this.where });
+      throw unavailableError('getsockopt', constant, this.where);
     }
     if (spec.kind === 'string') {
-      const bytes = this.call(() => native.getsockoptBuffer(this.handle, l, n, 64));
+      const bytes = this.syscall(() => native.getsockoptBuffer(this.handle, l, n, 64));
       const nul = bytes.indexOf(0);
       return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString();
     }
-    const value = this.call(() => native.getsockopt(this.handle, l, n));
+    const value = this.syscall(() => native.getsockopt(this.handle, l, n));
     return spec.kind === 'bool' ? value !== 0 : value;
   }
 
   /** Escape hatch: setsockopt(2) with an int value, e.g. setsockopt(C.SOL_SOCKET, C.SO_PRIORITY, 6). */
   setsockopt(level: number, name: number, value: number): void {
-    this.call(() => native.setsockopt(this.handle, level, name, value));
+    this.syscall(() => native.setsockopt(this.handle, level, name, value));
   }
 
   /** Escape hatch: getsockopt(2) of an int option. */
   getsockopt(level: number, name: number): number {
-    return this.call(() => native.getsockopt(this.handle, level, name));
+    return this.syscall(() => native.getsockopt(this.handle, level, name));
   }
 
   /**
@@ -157,7 +155,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    * removed when the net.Server closes. Resolves once it listens.
    */
   async handOff<T extends net.Server>(target: T): Promise<T> {
-    if (this.#closed) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
+    if (this.#closed) throw closedError('accept4', this.where);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.#closed = true;
     this.#acceptor.close();
@@ -207,7 +205,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   /** Takes one connection from the queue, waiting if it is empty. */
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const fds = await this.#take(1, options);
-    if (fds === null) throw this.#error(errno.EBADF, 'EBADF', 'the server was closed');
+    if (fds === null) throw closedError('accept4', this.where);
     return wrapAccepted(fds[0]!, this.#kind(), { paused: options.paused, allowHalfOpen: options.allowHalfOpen ?? this.#allowHalfOpen });
   }
 
@@ -235,7 +233,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       return await this.#acceptor.take(max, signal);
     } catch (error) {
       if (timer?.aborted && error === timer.reason) {
-        throw this.#error(errno.ETIMEDOUT, 'ETIMEDOUT', `no connection within ${options.timeout} ms`);
+        throw timeoutError('accept4', `no connection within ${options.timeout} ms`, this.where);
       }
       throw error;
     }
@@ -286,10 +284,6 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   #kind(): 'tcp' | 'pipe' {
     return isUnixEndpoint(this.localEndpoint) ? 'pipe' : 'tcp';
-  }
-
-  #error(errnoValue: number, code: string, reason: string): SocketError {
-    return new SocketError({ errno: errnoValue, code, syscall: 'accept4', reason, ...this.where });
   }
 
 }

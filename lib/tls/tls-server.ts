@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { SocketError } from '../binding/errors.js';
+import { closedError, timeoutError } from '../binding/errors.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
 import { handshake, HandshakeTimeout } from './handshake.js';
@@ -96,7 +96,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   /** The next connection whose handshake completed. `timeout` covers the whole wait. */
   accept(options: AcceptOptions = {}): Promise<tls.TLSSocket> {
     return this.#next(options).then((socket) => {
-      if (socket === null) throw new SocketError({ errno: 9, code: 'EBADF', syscall: 'accept4', reason: 'the server was closed', address: this.name });
+      if (socket === null) throw closedError('accept4', { address: this.name });
       return socket;
     });
   }
@@ -134,7 +134,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     if (this.#stream.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
-      const timer = options.timeout === undefined ? undefined : setTimeout(() => this.#drop(waiter, new SocketError({ errno: 110, code: 'ETIMEDOUT', syscall: 'accept4', reason: `no TLS connection within ${options.timeout} ms`, address: this.name })), options.timeout);
+      const timer = options.timeout === undefined ? undefined : setTimeout(() => this.#drop(waiter, timeoutError('accept4', `no TLS connection within ${options.timeout} ms`, { address: this.name })), options.timeout);
       const onAbort = () => this.#drop(waiter, options.signal!.reason);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       waiter.resolve = (s) => (clearTimeout(timer), options.signal?.removeEventListener('abort', onAbort), resolve(s));
