@@ -34,30 +34,6 @@
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
         "OTHER_CPLUSPLUSFLAGS": ["-Wall", "-Wextra", "-Werror"]
       }
-    },
-    {
-      "target_name": "loadgen",
-      "type": "executable",
-      "sources": ["bench/loadgen.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
-    },
-    {
-      "target_name": "connect_burst",
-      "type": "executable",
-      "sources": ["bench/connect-burst.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
-    },
-    {
-      "target_name": "udp_blast",
-      "type": "executable",
-      "sources": ["bench/udp-blast.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
-    },
-    {
-      "target_name": "c_server",
-      "type": "executable",
-      "sources": ["bench/c-server.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
     }
   ]
 }

@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RELEASE = join(ROOT, 'build', 'Release');
+// The C programs, built by `npm run build:bench` (bench/Makefile).
+const TOOLS = join(ROOT, 'bench', 'build');
 const { values } = parseArgs({
   options: {
     backlogs: { type: 'string' },
@@ -199,7 +200,7 @@ interface Burst {
 }
 
 function burst(port: number): Burst {
-  const [cmd, ...args] = onCpu(0, [join(RELEASE, 'connect_burst'), '-p', String(port), '-n', String(CLIENTS), '-d', String(DEADLINE), '-w']);
+  const [cmd, ...args] = onCpu(0, [join(TOOLS, 'connect_burst'), '-p', String(port), '-n', String(CLIENTS), '-d', String(DEADLINE), '-w']);
   const child = track(spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';

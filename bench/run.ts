@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RELEASE = join(ROOT, 'build', 'Release');
+// The C programs, built by `npm run build:bench` (bench/Makefile).
+const TOOLS = join(ROOT, 'bench', 'build');
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '3' },
@@ -59,7 +60,7 @@ const contenders: Contender[] = [
   { key: 'iterator', label: '(a) StreamServer iterator → net.Socket', command: [node, servers, 'iterator'] },
   { key: 'raw', label: '(b) StreamServer raw-fd loop', command: [node, servers, 'raw'] },
   { key: 'net', label: '(c) node:net server', command: [node, servers, 'net'] },
-  { key: 'c', label: '(d) C epoll + accept4', command: [join(RELEASE, 'c_server')] },
+  { key: 'c', label: '(d) C epoll + accept4', command: [join(TOOLS, 'c_server')] },
 ].map((c) => ({ ...c, cpuNs: 0, connections: 0, rates: [], p50us: [], p99us: [] }));
 
 /** CPU time of every thread of `pid`, in ns (first field of schedstat). */
@@ -107,7 +108,7 @@ function start(c: Started): Promise<void> {
 }
 
 function load(port: number, concurrency: number, seconds: number): LoadResult {
-  const [cmd, ...args] = onCpu(0, [join(RELEASE, 'loadgen'), '-p', String(port), '-c', String(concurrency), '-d', String(seconds)]);
+  const [cmd, ...args] = onCpu(0, [join(TOOLS, 'loadgen'), '-p', String(port), '-c', String(concurrency), '-d', String(seconds)]);
   const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   if (r.status !== 0) throw new Error(`loadgen failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as LoadResult;
@@ -155,7 +156,7 @@ function countOf(c: DgramContender): Promise<number> {
 }
 
 function blast(port: number, seconds: number): { sent: number; seconds: number } {
-  const [cmd, ...args] = onCpu(0, [join(RELEASE, 'udp_blast'), '-p', String(port), '-d', String(seconds), '-s', '64']);
+  const [cmd, ...args] = onCpu(0, [join(TOOLS, 'udp_blast'), '-p', String(port), '-d', String(seconds), '-s', '64']);
   const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   if (r.status !== 0) throw new Error(`udp_blast failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { sent: number; seconds: number };

@@ -101,7 +101,7 @@ describe('backlog', () => {
     const limit = Math.min(backlog, somaxconn);
     // The burst holds its connections (-w) until we close its stdin.
     const before = overflows();
-    const burst = spawn(join(ROOT, 'build/Release/connect_burst'), ['-p', String(server.port), '-n', String(limit + 200), '-d', '3', '-w'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const burst = spawn(join(ROOT, 'bench/build/connect_burst'), ['-p', String(server.port), '-n', String(limit + 200), '-d', '3', '-w'], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       expect(await waitFor(() => server.queue().length >= limit + 1)).toBe(true);
       expect(await waitFor(() => overflows() - before >= 199)).toBe(true); // the 199 beyond it were turned away
