@@ -24,7 +24,16 @@ export default defineConfig({
     globalSetup: ['test/helpers/build-dist.ts'],
     projects: [
       { test: { ...common, name: 'literal-ports', include: [LITERAL_PORTS], maxWorkers: 1, sequence: { groupOrder: 1 } } },
-      { test: { ...common, name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, LITERAL_PORTS], maxWorkers: 2, sequence: { groupOrder: 2 } } },
+      {
+        test: {
+          ...common,
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, LITERAL_PORTS],
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });

@@ -47,7 +47,12 @@ const DEADLINE = Number(values.deadline);
 const BACKLOGS = values.backlogs
   ? values.backlogs.split(',').map((s) => Number(s.trim()))
   : [...new Set([1, 8, 32, 128, 511, 1024, 4096, ...(SOMAXCONN === undefined ? [] : [SOMAXCONN + 1])])].sort((a, b) => a - b);
-if (!(Number.isInteger(CLIENTS) && CLIENTS > 0) || !(INTERVAL >= 0) || !(DEADLINE > 0) || BACKLOGS.some((b) => !Number.isInteger(b) || b < 0)) {
+if (
+  !(Number.isInteger(CLIENTS) && CLIENTS > 0) ||
+  !(INTERVAL >= 0) ||
+  !(DEADLINE > 0) ||
+  BACKLOGS.some((b) => !Number.isInteger(b) || b < 0)
+) {
   console.error('usage: backlog.js [--backlogs 1,8,128] [--clients 2000] [--accept-interval 1] [--deadline 10] [--out DIR]');
   process.exit(2);
 }
@@ -101,10 +106,13 @@ function track(child: ChildProcess): ChildProcess {
 
 /** SIGKILLs every child still running and waits (at most 2 s) until they are reaped. */
 function killAll(): Promise<void> {
-  const exits = [...children].map((child) => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  }));
+  const exits = [...children].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
   return Promise.race([Promise.all(exits).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
 }
 
@@ -150,7 +158,14 @@ function synRecv(port: number): number {
 }
 
 function startServer(backlog: number): Promise<Server> {
-  const [cmd, ...args] = onCpu(1, [process.execPath, join(ROOT, 'dist', 'bench', 'backlog-server.js'), '--backlog', String(backlog), '--accept-interval', String(INTERVAL)]);
+  const [cmd, ...args] = onCpu(1, [
+    process.execPath,
+    join(ROOT, 'dist', 'bench', 'backlog-server.js'),
+    '--backlog',
+    String(backlog),
+    '--accept-interval',
+    String(INTERVAL),
+  ]);
   const child = track(spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
   let out = '';
   return new Promise((resolve, reject) => {
@@ -253,7 +268,11 @@ async function measure(backlog: number, step: number): Promise<Row> {
   const server = await startServer(backlog);
   const started = Date.now();
   const tick = process.stderr.isTTY
-    ? setInterval(() => bar(step, BACKLOGS.length, `backlog ${backlog}: burst of ${CLIENTS} connects… ${((Date.now() - started) / 1000).toFixed(0)} s`), 500)
+    ? setInterval(
+        () =>
+          bar(step, BACKLOGS.length, `backlog ${backlog}: burst of ${CLIENTS} connects… ${((Date.now() - started) / 1000).toFixed(0)} s`),
+        500,
+      )
     : undefined;
   let client: Burst | undefined;
   try {
@@ -308,7 +327,7 @@ function report(rows: Row[]): void {
     'up to tcp_syn_linear_timeouts times on Linux ≥ 6.5, doubling otherwise); backlog.json has their SYN retransmissions from TCP_INFO.',
     'ListenOverflows / ListenDrops are deltas of the whole network namespace over each burst: other traffic on this machine adds to them.',
     '',
-    'The server\'s side, read when the client is done but still holds its connections (a connect the client saw complete is',
+    "The server's side, read when the client is done but still holds its connections (a connect the client saw complete is",
     'accepted, in the accept queue, a SYN-RECV request whose ACK was dropped at a full queue, or nothing at all: with SYN',
     'cookies the server keeps no state, and a dropped cookie ACK leaves a connection only the client believes in):',
     '',
@@ -387,7 +406,9 @@ function svg(rows: Row[]): string {
 
   const out: string[] = [];
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">Connect burst vs listen() backlog</text>`);
   out.push(
@@ -412,7 +433,9 @@ function svg(rows: Row[]): string {
   out.push(`<line x1="${left + pw}" y1="${top}" x2="${left + pw}" y2="${top + ph}" stroke="#333"/>`);
   out.push(`<line x1="${left}" y1="${top + ph}" x2="${left + pw}" y2="${top + ph}" stroke="#333"/>`);
   out.push(`<text transform="translate(22 ${top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">p99 connect time (ms)</text>`);
-  out.push(`<text transform="translate(${W - 20} ${top + ph / 2}) rotate(90)" text-anchor="middle" fill="#c0504d">connections retried (≥0.9 s) / timed out</text>`);
+  out.push(
+    `<text transform="translate(${W - 20} ${top + ph / 2}) rotate(90)" text-anchor="middle" fill="#c0504d">connections retried (≥0.9 s) / timed out</text>`,
+  );
 
   // Bars: retried, timed out stacked on top; dodged apart where backlogs nearly coincide (e.g. 4096 and 4097).
   const barW = 16;
@@ -426,13 +449,22 @@ function svg(rows: Row[]): string {
     const retried = r.burst.retried;
     const timedOut = r.burst.timedOut;
     const x = barX[i]!.toFixed(1);
-    if (retried > 0) out.push(`<rect x="${x}" y="${C(retried).toFixed(1)}" width="${barW}" height="${(C(0) - C(retried)).toFixed(1)}" fill="#f28e2b" fill-opacity="0.75"><title>backlog ${r.backlog}: ${retried} retried</title></rect>`);
-    if (timedOut > 0) out.push(`<rect x="${x}" y="${C(retried + timedOut).toFixed(1)}" width="${barW}" height="${(C(retried) - C(retried + timedOut)).toFixed(1)}" fill="#c0504d" fill-opacity="0.75"><title>backlog ${r.backlog}: ${timedOut} timed out</title></rect>`);
+    if (retried > 0)
+      out.push(
+        `<rect x="${x}" y="${C(retried).toFixed(1)}" width="${barW}" height="${(C(0) - C(retried)).toFixed(1)}" fill="#f28e2b" fill-opacity="0.75"><title>backlog ${r.backlog}: ${retried} retried</title></rect>`,
+      );
+    if (timedOut > 0)
+      out.push(
+        `<rect x="${x}" y="${C(retried + timedOut).toFixed(1)}" width="${barW}" height="${(C(retried) - C(retried + timedOut)).toFixed(1)}" fill="#c0504d" fill-opacity="0.75"><title>backlog ${r.backlog}: ${timedOut} timed out</title></rect>`,
+      );
   }
 
   // The p99 line with its points and values.
   const pts = rows.map((r, i) => ({ x: X(r.backlog), v: p99s[i] })).filter((p): p is { x: number; v: number } => p.v !== null);
-  if (pts.length > 1) out.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map((p) => `${p.x.toFixed(1)},${Y(p.v).toFixed(1)}`).join(' ')}"/>`);
+  if (pts.length > 1)
+    out.push(
+      `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map((p) => `${p.x.toFixed(1)},${Y(p.v).toFixed(1)}`).join(' ')}"/>`,
+    );
   let lastLabelX = -Infinity;
   for (const [i, r] of rows.entries()) {
     const v = p99s[i];
@@ -441,9 +473,13 @@ function svg(rows: Row[]): string {
       out.push(`<text x="${x.toFixed(1)}" y="${(top + ph - 6).toFixed(1)}" text-anchor="middle" fill="#1f77b4">n/a</text>`);
       continue;
     }
-    out.push(`<circle cx="${x.toFixed(1)}" cy="${Y(v).toFixed(1)}" r="4" fill="#1f77b4"><title>backlog ${r.backlog}: p99 ${v.toFixed(2)} ms</title></circle>`);
+    out.push(
+      `<circle cx="${x.toFixed(1)}" cy="${Y(v).toFixed(1)}" r="4" fill="#1f77b4"><title>backlog ${r.backlog}: p99 ${v.toFixed(2)} ms</title></circle>`,
+    );
     if (x - lastLabelX > 40) {
-      out.push(`<text x="${x.toFixed(1)}" y="${(Y(v) - 9).toFixed(1)}" text-anchor="middle" font-size="11" fill="#1f77b4" stroke="#ffffff" stroke-width="3" paint-order="stroke">${v >= 100 ? v.toFixed(0) : v.toFixed(1)}</text>`);
+      out.push(
+        `<text x="${x.toFixed(1)}" y="${(Y(v) - 9).toFixed(1)}" text-anchor="middle" font-size="11" fill="#1f77b4" stroke="#ffffff" stroke-width="3" paint-order="stroke">${v >= 100 ? v.toFixed(0) : v.toFixed(1)}</text>`,
+      );
       lastLabelX = x;
     }
   }
@@ -460,14 +496,22 @@ function svg(rows: Row[]): string {
     const label = r.applied !== r.backlog ? `${r.backlog} (→${r.applied})` : String(r.backlog);
     out.push(`<text x="${x.toFixed(1)}" y="${y}" text-anchor="middle">${esc(label)}</text>`);
   }
-  out.push(`<text x="${left + pw / 2}" y="${top + ph + 52}" text-anchor="middle">listen() backlog requested (log scale; → the kernel's clamp)</text>`);
+  out.push(
+    `<text x="${left + pw / 2}" y="${top + ph + 52}" text-anchor="middle">listen() backlog requested (log scale; → the kernel's clamp)</text>`,
+  );
 
   // Legend.
   const ly = H - 28;
-  out.push(`<line x1="${left}" y1="${ly}" x2="${left + 24}" y2="${ly}" stroke="#1f77b4" stroke-width="2"/><circle cx="${left + 12}" cy="${ly}" r="4" fill="#1f77b4"/>`);
+  out.push(
+    `<line x1="${left}" y1="${ly}" x2="${left + 24}" y2="${ly}" stroke="#1f77b4" stroke-width="2"/><circle cx="${left + 12}" cy="${ly}" r="4" fill="#1f77b4"/>`,
+  );
   out.push(`<text x="${left + 30}" y="${ly + 4}">p99 connect time, completed connects (left axis)</text>`);
-  out.push(`<rect x="${left + 330}" y="${ly - 6}" width="12" height="12" fill="#f28e2b" fill-opacity="0.75"/><text x="${left + 348}" y="${ly + 4}">retried ≥0.9 s (right axis)</text>`);
-  out.push(`<rect x="${left + 520}" y="${ly - 6}" width="12" height="12" fill="#c0504d" fill-opacity="0.75"/><text x="${left + 538}" y="${ly + 4}">timed out (stacked)</text>`);
+  out.push(
+    `<rect x="${left + 330}" y="${ly - 6}" width="12" height="12" fill="#f28e2b" fill-opacity="0.75"/><text x="${left + 348}" y="${ly + 4}">retried ≥0.9 s (right axis)</text>`,
+  );
+  out.push(
+    `<rect x="${left + 520}" y="${ly - 6}" width="12" height="12" fill="#c0504d" fill-opacity="0.75"/><text x="${left + 538}" y="${ly + 4}">timed out (stacked)</text>`,
+  );
   out.push(`</svg>`);
   return `${out.join('\n')}\n`;
 }

@@ -15,14 +15,20 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stopping;
-static void on_signal(int sig) { (void)sig; stopping = 1; }
+static void on_signal(int sig) {
+  (void)sig;
+  stopping = 1;
+}
 
 int main(int argc, char** argv) {
   int port = 0, backlog = 511, opt;
   while ((opt = getopt(argc, argv, "p:b:")) != -1) {
     if (opt == 'p') port = atoi(optarg);
     else if (opt == 'b') backlog = atoi(optarg);
-    else { fprintf(stderr, "usage: c-server [-p PORT] [-b BACKLOG]\n"); return 2; }
+    else {
+      fprintf(stderr, "usage: c-server [-p PORT] [-b BACKLOG]\n");
+      return 2;
+    }
   }
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa = {.sa_handler = on_signal};

@@ -44,7 +44,6 @@ typedef struct {
   uint64_t started_ns;
 } Conn;
 
-
 /** Makes room for `need` descriptors: soft limit up to the hard one, the hard one too if we may. */
 static int raise_nofile(rlim_t need) {
   struct rlimit rl;
@@ -121,7 +120,10 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   struct sockaddr_in target = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  if (inet_pton(AF_INET, addr, &target.sin_addr) != 1) { fprintf(stderr, "connect-burst: bad address %s\n", addr); return 2; }
+  if (inet_pton(AF_INET, addr, &target.sin_addr) != 1) {
+    fprintf(stderr, "connect-burst: bad address %s\n", addr);
+    return 2;
+  }
   if (raise_nofile((rlim_t)clients + 64) != 0) {
     fprintf(stderr, "connect-burst: cannot raise RLIMIT_NOFILE to %d: %s\n", clients + 64, strerror(errno));
     return 1;
@@ -131,7 +133,10 @@ int main(int argc, char** argv) {
   latencies_us = calloc((size_t)clients, sizeof(uint32_t));
   struct epoll_event* events = calloc(1024, sizeof(struct epoll_event));
   int epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (!conns || !latencies_us || !events || epfd < 0) { perror("connect-burst"); return 1; }
+  if (!conns || !latencies_us || !events || epfd < 0) {
+    perror("connect-burst");
+    return 1;
+  }
 
   long pending = 0;
   uint64_t start = now_ns();
@@ -141,13 +146,19 @@ int main(int argc, char** argv) {
   for (int i = 0; i < clients; i++) {
     Conn* c = &conns[i];
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) { perror("connect-burst: socket"); return 1; }
+    if (c->fd < 0) {
+      perror("connect-burst: socket");
+      return 1;
+    }
     c->started_ns = now_ns();
     if (connect(c->fd, (struct sockaddr*)&target, sizeof(target)) == 0) {
       resolve(c, 0, now_ns());
     } else if (errno == EINPROGRESS) {
       struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
-      if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) { perror("connect-burst: epoll_ctl"); return 1; }
+      if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+        perror("connect-burst: epoll_ctl");
+        return 1;
+      }
       c->state = PENDING;
       pending++;
     } else {
@@ -189,8 +200,8 @@ int main(int argc, char** argv) {
   } else {
     printf("\"p50us\":null,\"p99us\":null,\"maxus\":null,");
   }
-  printf("\"retried\":%ld,\"retries\":[%ld,%ld,%ld,%ld],\"synRetransmitted\":%ld,\"errors\":{", retried, retries[0], retries[1],
-         retries[2], retries[3], syn_retransmitted);
+  printf("\"retried\":%ld,\"retries\":[%ld,%ld,%ld,%ld],\"synRetransmitted\":%ld,\"errors\":{", retried, retries[0], retries[1], retries[2],
+         retries[3], syn_retransmitted);
   for (int k = 0, first = 1; k < N_ERRORS; k++) {
     if (errors[k] == 0) continue;
     printf("%s\"%s\":%ld", first ? "" : ",", error_keys[k], errors[k]);

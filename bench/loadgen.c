@@ -26,7 +26,6 @@ typedef struct {
   size_t bytes;
 } Slot;
 
-
 static struct sockaddr_in target;
 static int epfd;
 static long errors_connect, errors_io;
@@ -64,28 +63,43 @@ int main(int argc, char** argv) {
       default: fprintf(stderr, "usage: loadgen -p PORT [-a ADDR] [-c N] [-d SECONDS] [-n MAX]\n"); return 2;
     }
   }
-  if (port <= 0 || concurrency <= 0) { fprintf(stderr, "loadgen: -p PORT is required\n"); return 2; }
+  if (port <= 0 || concurrency <= 0) {
+    fprintf(stderr, "loadgen: -p PORT is required\n");
+    return 2;
+  }
   signal(SIGPIPE, SIG_IGN);
   target.sin_family = AF_INET;
   target.sin_port = htons((uint16_t)port);
-  if (inet_pton(AF_INET, addr, &target.sin_addr) != 1) { fprintf(stderr, "loadgen: bad address\n"); return 2; }
+  if (inet_pton(AF_INET, addr, &target.sin_addr) != 1) {
+    fprintf(stderr, "loadgen: bad address\n");
+    return 2;
+  }
 
   size_t cap = 1 << 22, count = 0;
   uint32_t* latencies_us = malloc(cap * sizeof(uint32_t));
   Slot* slots = calloc((size_t)concurrency, sizeof(Slot));
   struct epoll_event* events = calloc((size_t)concurrency, sizeof(struct epoll_event));
   epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (!latencies_us || !slots || !events || epfd < 0) { perror("loadgen"); return 1; }
+  if (!latencies_us || !slots || !events || epfd < 0) {
+    perror("loadgen");
+    return 1;
+  }
 
   uint64_t start = now_ns(), deadline = start + (uint64_t)(seconds * 1e9);
   for (int i = 0; i < concurrency; i++) {
-    if (open_slot(&slots[i]) != 0) { perror("loadgen: connect"); return 1; }
+    if (open_slot(&slots[i]) != 0) {
+      perror("loadgen: connect");
+      return 1;
+    }
   }
   int in_flight = concurrency;
   char buf[4096];
   while (in_flight > 0) {
     int n = epoll_wait(epfd, events, concurrency, 1000);
-    if (n < 0 && errno != EINTR) { perror("epoll_wait"); return 1; }
+    if (n < 0 && errno != EINTR) {
+      perror("epoll_wait");
+      return 1;
+    }
     uint64_t t = now_ns();
     for (int i = 0; i < n; i++) {
       Slot* slot = events[i].data.ptr;
@@ -108,8 +122,9 @@ int main(int argc, char** argv) {
   qsort(latencies_us, kept, sizeof(uint32_t), cmp_u32);
   uint32_t p50 = kept ? latencies_us[kept / 2] : 0;
   uint32_t p99 = kept ? latencies_us[(size_t)((double)kept * 0.99)] : 0;
-  printf("{\"connections\":%zu,\"seconds\":%.3f,\"connPerSec\":%.1f,\"p50us\":%u,\"p99us\":%u,"
-         "\"connectErrors\":%ld,\"ioErrors\":%ld}\n",
-         count, elapsed, (double)count / elapsed, p50, p99, errors_connect, errors_io);
+  printf(
+      "{\"connections\":%zu,\"seconds\":%.3f,\"connPerSec\":%.1f,\"p50us\":%u,\"p99us\":%u,"
+      "\"connectErrors\":%ld,\"ioErrors\":%ld}\n",
+      count, elapsed, (double)count / elapsed, p50, p99, errors_connect, errors_io);
   return 0;
 }

@@ -188,8 +188,9 @@ async function datagramRound(): Promise<string[]> {
     '',
     '| server | received msgs/s | vs node:dgram | CPU ms / 1k msgs | vs node:dgram | sent msgs/s | lost |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...dgramContenders.map((c) =>
-      `| ${c.label} | ${Math.round(rate(c))} | ${ratio(rate(c), rate(theirs))} | ${perK(c).toFixed(2)} | ${ratio(perK(c), perK(theirs))} | ${Math.round(c.sent / c.seconds)} | ${(100 * (1 - c.received / c.sent)).toFixed(1)}% |`,
+    ...dgramContenders.map(
+      (c) =>
+        `| ${c.label} | ${Math.round(rate(c))} | ${ratio(rate(c), rate(theirs))} | ${perK(c).toFixed(2)} | ${ratio(perK(c), perK(theirs))} | ${Math.round(c.sent / c.seconds)} | ${(100 * (1 - c.received / c.sent)).toFixed(1)}% |`,
     ),
   ];
 }
@@ -200,11 +201,21 @@ const tlsContenders = [
   { key: 'tls-ours', label: '(g) TlsServer (openServer tls://)', command: [node, servers, 'tls-ours'] },
   { key: 'tls-node', label: '(h) node:tls server', command: [node, servers, 'tls-node'] },
   { key: 'tls-php', label: '(i) PHP facade ssl:// (stream_socket_accept loop)', command: [node, '--no-warnings', servers, 'tls-php'] },
-].map((c) => ({ ...c, handshakes: 0, seconds: 0, cpuNs: 0 })) as Array<Started & { key: string; handshakes: number; seconds: number; cpuNs: number }>;
+].map((c) => ({ ...c, handshakes: 0, seconds: 0, cpuNs: 0 })) as Array<
+  Started & { key: string; handshakes: number; seconds: number; cpuNs: number }
+>;
 
 /** `openssl s_time -new`: sequential full handshakes (connect, handshake, read, close) for `seconds`. */
 function handshakeLoad(port: number, seconds: number): { handshakes: number; seconds: number } {
-  const [cmd, ...args] = onCpu(0, ['openssl', 's_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(Math.max(1, Math.round(seconds)))]);
+  const [cmd, ...args] = onCpu(0, [
+    'openssl',
+    's_time',
+    '-connect',
+    `127.0.0.1:${port}`,
+    '-new',
+    '-time',
+    String(Math.max(1, Math.round(seconds))),
+  ]);
   const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const m = /(\d+) connections in ([\d.]+) real seconds/.exec(r.stdout);
   if (m === null) throw new Error(`openssl s_time failed: ${r.stdout}${r.stderr}`);
@@ -235,7 +246,10 @@ async function tlsRound(): Promise<string[]> {
     '',
     '| server | handshakes/s | vs node:tls | server CPU ms / 1k handshakes | vs node:tls |',
     '|---|---:|---:|---:|---:|',
-    ...tlsContenders.map((c) => `| ${c.label} | ${Math.round(rate(c))} | ${ratio(rate(c), rate(theirs))} | ${perK(c).toFixed(1)} | ${ratio(perK(c), perK(theirs))} |`),
+    ...tlsContenders.map(
+      (c) =>
+        `| ${c.label} | ${Math.round(rate(c))} | ${ratio(rate(c), rate(theirs))} | ${perK(c).toFixed(1)} | ${ratio(perK(c), perK(theirs))} |`,
+    ),
   ];
 }
 
@@ -292,15 +306,19 @@ function report(extra: string[]): void {
     '',
     header,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) =>
-      `| ${r.server} | ${r.cpuMsPer1k.toFixed(1)} | ${r.vsNet} | ${r.vsC} | ${Math.round(r.connPerSec)} | ${r.p50us} | ${r.p99us} | ${r.p50SerialUs} | ${r.p99SerialUs} | ${r.peakRssMiB.toFixed(1)} |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.server} | ${r.cpuMsPer1k.toFixed(1)} | ${r.vsNet} | ${r.vsC} | ${Math.round(r.connPerSec)} | ${r.p50us} | ${r.p99us} | ${r.p50SerialUs} | ${r.p99SerialUs} | ${r.peakRssMiB.toFixed(1)} |`,
     ),
     ...extra,
   ];
   console.log(lines.join('\n'));
   mkdirSync(values.out!, { recursive: true });
   writeFileSync(join(values.out!, 'tcp-accept.md'), `${lines.join('\n')}\n`);
-  writeFileSync(join(values.out!, 'tcp-accept.json'), `${JSON.stringify({ node: process.version, concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS, pinned: pin, rows }, null, 2)}\n`);
+  writeFileSync(
+    join(values.out!, 'tcp-accept.json'),
+    `${JSON.stringify({ node: process.version, concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS, pinned: pin, rows }, null, 2)}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

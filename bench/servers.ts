@@ -8,7 +8,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openServer, selfSignedCertificate } from '../lib/index.js';
-import { fclose, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server, type PhpServerStream } from '../lib/php/index.js';
+import {
+  fclose,
+  stream_context_create,
+  stream_socket_accept,
+  stream_socket_get_name,
+  stream_socket_sendto,
+  stream_socket_server,
+  type PhpServerStream,
+} from '../lib/php/index.js';
 import { native } from '../lib/binding/native.js';
 
 const LINE = 'hello\n';
@@ -73,7 +81,10 @@ function reportCounts(count: () => number, close: () => void): void {
 async function dgramOurs(): Promise<void> {
   const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 });
   let received = 0;
-  reportCounts(() => received, () => server.close());
+  reportCounts(
+    () => received,
+    () => server.close(),
+  );
   ready(server.port);
   for await (const _ of server.messages({ batch: 64, maxLength: 2048 })) received++;
 }
@@ -81,7 +92,10 @@ async function dgramOurs(): Promise<void> {
 async function dgramBatches(): Promise<void> {
   const server = openServer('udp://127.0.0.1:0', { recvBufferSize: 4 << 20 });
   let received = 0;
-  reportCounts(() => received, () => server.close());
+  reportCounts(
+    () => received,
+    () => server.close(),
+  );
   ready(server.port);
   for await (const batch of server.batches({ batch: 64, maxLength: 2048 })) received += batch.length;
 }
@@ -91,7 +105,10 @@ async function dgramNode(): Promise<void> {
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
   let received = 0;
   socket.on('message', () => received++);
-  reportCounts(() => received, () => socket.close());
+  reportCounts(
+    () => received,
+    () => socket.close(),
+  );
   socket.bind(0, '127.0.0.1', () => ready(socket.address().port));
 }
 
@@ -128,7 +145,17 @@ async function tlsPhp(): Promise<void> {
   }
 }
 
-const modes: Record<string, () => unknown> = { iterator, raw, net: plain, 'dgram-ours': dgramOurs, 'dgram-batches': dgramBatches, 'dgram-node': dgramNode, 'tls-ours': tlsOurs, 'tls-node': tlsNode, 'tls-php': tlsPhp };
+const modes: Record<string, () => unknown> = {
+  iterator,
+  raw,
+  net: plain,
+  'dgram-ours': dgramOurs,
+  'dgram-batches': dgramBatches,
+  'dgram-node': dgramNode,
+  'tls-ours': tlsOurs,
+  'tls-node': tlsNode,
+  'tls-php': tlsPhp,
+};
 const run = modes[mode ?? ''];
 if (run === undefined) {
   console.error(`usage: servers.js ${Object.keys(modes).join('|')} [backlog]`);

@@ -25,13 +25,22 @@ int main(int argc, char** argv) {
     if (opt == 'p') port = atoi(optarg);
     else if (opt == 'd') seconds = atof(optarg);
     else if (opt == 's') size = atoi(optarg);
-    else { fprintf(stderr, "usage: udp-blast -p PORT [-d SECONDS] [-s SIZE]\n"); return 2; }
+    else {
+      fprintf(stderr, "usage: udp-blast -p PORT [-d SECONDS] [-s SIZE]\n");
+      return 2;
+    }
   }
-  if (port <= 0 || size <= 0 || size > 65507) { fprintf(stderr, "udp-blast: bad arguments\n"); return 2; }
+  if (port <= 0 || size <= 0 || size > 65507) {
+    fprintf(stderr, "udp-blast: bad arguments\n");
+    return 2;
+  }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || connect(fd, (struct sockaddr*)&to, sizeof(to)) != 0) { perror("udp-blast"); return 1; }
+  if (fd < 0 || connect(fd, (struct sockaddr*)&to, sizeof(to)) != 0) {
+    perror("udp-blast");
+    return 1;
+  }
   char* payload = calloc(1, (size_t)size);
   long sent = 0;
   double start = now(), end = start + seconds;

@@ -14,7 +14,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedCertificate } from '../lib/index.js';
-import { fclose, ref, stream_context_create, stream_socket_accept, stream_socket_get_name, stream_socket_sendto, stream_socket_server, STREAM_SERVER_BIND, STREAM_SERVER_LISTEN } from '../lib/php/index.js';
+import {
+  fclose,
+  ref,
+  stream_context_create,
+  stream_socket_accept,
+  stream_socket_get_name,
+  stream_socket_sendto,
+  stream_socket_server,
+  STREAM_SERVER_BIND,
+  STREAM_SERVER_LISTEN,
+} from '../lib/php/index.js';
 
 // The certificate and key in one PEM file, as PHP's local_cert accepts them.
 const { cert, key } = selfSignedCertificate({ commonName: 'localhost' });
@@ -25,7 +35,13 @@ writeFileSync(pem, cert + key, { mode: 0o600 });
 const context = stream_context_create({ ssl: { local_cert: pem, verify_peer: false } });
 const errno = ref(0);
 const errstr = ref('');
-const socket = stream_socket_server(process.argv[2] ?? 'ssl://0.0.0.0:8443', errno, errstr, STREAM_SERVER_BIND | STREAM_SERVER_LISTEN, context);
+const socket = stream_socket_server(
+  process.argv[2] ?? 'ssl://0.0.0.0:8443',
+  errno,
+  errstr,
+  STREAM_SERVER_BIND | STREAM_SERVER_LISTEN,
+  context,
+);
 if (!socket) {
   console.log(`${errstr.value} (${errno.value})`);
   process.exitCode = 1;

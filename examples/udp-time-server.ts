@@ -13,7 +13,15 @@
 //   } while ($pkt !== false);
 //
 //   node dist/examples/udp-time-server.js [udp://127.0.0.1:1113]
-import { fclose, ref, STREAM_SERVER_BIND, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server } from '../lib/php/index.js';
+import {
+  fclose,
+  ref,
+  STREAM_SERVER_BIND,
+  stream_socket_get_name,
+  stream_socket_recvfrom,
+  stream_socket_sendto,
+  stream_socket_server,
+} from '../lib/php/index.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -18,8 +18,7 @@ inline bool Fail(Napi::Env env, const std::string& message, bool range = false) 
   return false;
 }
 
-inline bool ReadInt32(const Napi::CallbackInfo& info, size_t index, const char* what,
-                      int64_t min, int64_t max, int32_t* out) {
+inline bool ReadInt32(const Napi::CallbackInfo& info, size_t index, const char* what, int64_t min, int64_t max, int32_t* out) {
   Napi::Value v = info[index];
   if (!v.IsNumber()) return Fail(info.Env(), std::string(what) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
@@ -28,9 +27,7 @@ inline bool ReadInt32(const Napi::CallbackInfo& info, size_t index, const char* 
     return Fail(info.Env(), std::string(what) + " must be an integer", true);
   }
   if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
-    return Fail(info.Env(),
-                std::string(what) + " must be in " + std::to_string(min) + ".." + std::to_string(max),
-                true);
+    return Fail(info.Env(), std::string(what) + " must be in " + std::to_string(min) + ".." + std::to_string(max), true);
   }
   *out = static_cast<int32_t>(d);
   return true;
@@ -43,24 +40,21 @@ inline bool ReadBool(const Napi::CallbackInfo& info, size_t index, const char* w
   return true;
 }
 
-inline bool ReadString(const Napi::CallbackInfo& info, size_t index, const char* what,
-                       std::string* out) {
+inline bool ReadString(const Napi::CallbackInfo& info, size_t index, const char* what, std::string* out) {
   Napi::Value v = info[index];
   if (!v.IsString()) return Fail(info.Env(), std::string(what) + " must be a string");
   *out = v.As<Napi::String>().Utf8Value();
   return true;
 }
 
-inline bool ReadFunction(const Napi::CallbackInfo& info, size_t index, const char* what,
-                         Napi::Function* out) {
+inline bool ReadFunction(const Napi::CallbackInfo& info, size_t index, const char* what, Napi::Function* out) {
   Napi::Value v = info[index];
   if (!v.IsFunction()) return Fail(info.Env(), std::string(what) + " must be a function");
   *out = v.As<Napi::Function>();
   return true;
 }
 
-inline bool ReadBuffer(const Napi::CallbackInfo& info, size_t index, const char* what,
-                       Napi::Buffer<uint8_t>* out) {
+inline bool ReadBuffer(const Napi::CallbackInfo& info, size_t index, const char* what, Napi::Buffer<uint8_t>* out) {
   Napi::Value v = info[index];
   if (!v.IsBuffer()) return Fail(info.Env(), std::string(what) + " must be a Buffer");
   *out = v.As<Napi::Buffer<uint8_t>>();

@@ -94,8 +94,8 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
     }
     from[i].length = h.msg_namelen;
     size_t length = msgs[i].msg_len;
-    messages.Set(static_cast<uint32_t>(i), Message(env, buffer.data() + i * len, length < len ? length : len,
-                                                   length, senders.Get(env, from[i])));
+    messages.Set(static_cast<uint32_t>(i),
+                 Message(env, buffer.data() + i * len, length < len ? length : len, length, senders.Get(env, from[i])));
   }
 #else
   for (size_t i = 0; i < n; i++) {
@@ -110,8 +110,7 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
       break;
     }
     size_t length = static_cast<size_t>(got);
-    messages.Set(static_cast<uint32_t>(i),
-                 Message(env, buffer.data(), length < len ? length : len, length, senders.Get(env, from[i])));
+    messages.Set(static_cast<uint32_t>(i), Message(env, buffer.data(), length < len ? length : len, length, senders.Get(env, from[i])));
   }
 #endif
   Napi::Object out = Napi::Object::New(env);

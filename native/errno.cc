@@ -1,13 +1,13 @@
 #include "errno.h"
 
-#include "args.h"
-#include "handle.h"
-
 #include <netdb.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "args.h"
+#include "handle.h"
 
 namespace sss {
 
@@ -18,39 +18,33 @@ struct Name {
   const char* name;
 };
 
-#define SSS_ERRNO(e) {e, #e}
+#define SSS_ERRNO(e) \
+  { e, #e }
 // Every errno a socket syscall documents, plus the common file errors
 // a unix socket path can produce.
 const Name kErrnoNames[] = {
-    SSS_ERRNO(EPERM),        SSS_ERRNO(ENOENT),        SSS_ERRNO(EINTR),
-    SSS_ERRNO(EIO),          SSS_ERRNO(EBADF),         SSS_ERRNO(EAGAIN),
-    SSS_ERRNO(ENOMEM),       SSS_ERRNO(EACCES),        SSS_ERRNO(EFAULT),
-    SSS_ERRNO(EBUSY),        SSS_ERRNO(EEXIST),        SSS_ERRNO(ENODEV),
-    SSS_ERRNO(ENOTDIR),      SSS_ERRNO(EISDIR),        SSS_ERRNO(EINVAL),
-    SSS_ERRNO(ENFILE),       SSS_ERRNO(EMFILE),        SSS_ERRNO(ENOSPC),
-    SSS_ERRNO(EROFS),        SSS_ERRNO(EPIPE),         SSS_ERRNO(ERANGE),
-    SSS_ERRNO(ENAMETOOLONG), SSS_ERRNO(ENOSYS),        SSS_ERRNO(ELOOP),
-    SSS_ERRNO(ENOTSOCK),     SSS_ERRNO(EDESTADDRREQ),  SSS_ERRNO(EMSGSIZE),
-    SSS_ERRNO(EPROTOTYPE),   SSS_ERRNO(ENOPROTOOPT),   SSS_ERRNO(EPROTONOSUPPORT),
-    SSS_ERRNO(ESOCKTNOSUPPORT), SSS_ERRNO(EOPNOTSUPP), SSS_ERRNO(EPFNOSUPPORT),
-    SSS_ERRNO(EAFNOSUPPORT), SSS_ERRNO(EADDRINUSE),    SSS_ERRNO(EADDRNOTAVAIL),
-    SSS_ERRNO(ENETDOWN),     SSS_ERRNO(ENETUNREACH),   SSS_ERRNO(ENETRESET),
-    SSS_ERRNO(ECONNABORTED), SSS_ERRNO(ECONNRESET),    SSS_ERRNO(ENOBUFS),
-    SSS_ERRNO(EISCONN),      SSS_ERRNO(ENOTCONN),      SSS_ERRNO(ESHUTDOWN),
-    SSS_ERRNO(ETIMEDOUT),    SSS_ERRNO(ECONNREFUSED),  SSS_ERRNO(EHOSTDOWN),
-    SSS_ERRNO(EHOSTUNREACH), SSS_ERRNO(EALREADY),      SSS_ERRNO(EINPROGRESS),
-    SSS_ERRNO(EPROTO),       SSS_ERRNO(ENOTSUP),
+    SSS_ERRNO(EPERM),           SSS_ERRNO(ENOENT),       SSS_ERRNO(EINTR),        SSS_ERRNO(EIO),          SSS_ERRNO(EBADF),
+    SSS_ERRNO(EAGAIN),          SSS_ERRNO(ENOMEM),       SSS_ERRNO(EACCES),       SSS_ERRNO(EFAULT),       SSS_ERRNO(EBUSY),
+    SSS_ERRNO(EEXIST),          SSS_ERRNO(ENODEV),       SSS_ERRNO(ENOTDIR),      SSS_ERRNO(EISDIR),       SSS_ERRNO(EINVAL),
+    SSS_ERRNO(ENFILE),          SSS_ERRNO(EMFILE),       SSS_ERRNO(ENOSPC),       SSS_ERRNO(EROFS),        SSS_ERRNO(EPIPE),
+    SSS_ERRNO(ERANGE),          SSS_ERRNO(ENAMETOOLONG), SSS_ERRNO(ENOSYS),       SSS_ERRNO(ELOOP),        SSS_ERRNO(ENOTSOCK),
+    SSS_ERRNO(EDESTADDRREQ),    SSS_ERRNO(EMSGSIZE),     SSS_ERRNO(EPROTOTYPE),   SSS_ERRNO(ENOPROTOOPT),  SSS_ERRNO(EPROTONOSUPPORT),
+    SSS_ERRNO(ESOCKTNOSUPPORT), SSS_ERRNO(EOPNOTSUPP),   SSS_ERRNO(EPFNOSUPPORT), SSS_ERRNO(EAFNOSUPPORT), SSS_ERRNO(EADDRINUSE),
+    SSS_ERRNO(EADDRNOTAVAIL),   SSS_ERRNO(ENETDOWN),     SSS_ERRNO(ENETUNREACH),  SSS_ERRNO(ENETRESET),    SSS_ERRNO(ECONNABORTED),
+    SSS_ERRNO(ECONNRESET),      SSS_ERRNO(ENOBUFS),      SSS_ERRNO(EISCONN),      SSS_ERRNO(ENOTCONN),     SSS_ERRNO(ESHUTDOWN),
+    SSS_ERRNO(ETIMEDOUT),       SSS_ERRNO(ECONNREFUSED), SSS_ERRNO(EHOSTDOWN),    SSS_ERRNO(EHOSTUNREACH), SSS_ERRNO(EALREADY),
+    SSS_ERRNO(EINPROGRESS),     SSS_ERRNO(EPROTO),       SSS_ERRNO(ENOTSUP),
 #ifdef ENONET
     SSS_ERRNO(ENONET),
 #endif
 };
 #undef SSS_ERRNO
 
-#define SSS_GAI(e) {e, #e}
+#define SSS_GAI(e) \
+  { e, #e }
 const Name kGaiNames[] = {
-    SSS_GAI(EAI_AGAIN),  SSS_GAI(EAI_BADFLAGS), SSS_GAI(EAI_FAIL),    SSS_GAI(EAI_FAMILY),
-    SSS_GAI(EAI_MEMORY), SSS_GAI(EAI_NONAME),   SSS_GAI(EAI_SERVICE), SSS_GAI(EAI_SOCKTYPE),
-    SSS_GAI(EAI_SYSTEM),
+    SSS_GAI(EAI_AGAIN),      SSS_GAI(EAI_BADFLAGS), SSS_GAI(EAI_FAIL),     SSS_GAI(EAI_FAMILY), SSS_GAI(EAI_MEMORY),
+    SSS_GAI(EAI_NONAME),     SSS_GAI(EAI_SERVICE),  SSS_GAI(EAI_SOCKTYPE), SSS_GAI(EAI_SYSTEM),
 #ifdef EAI_NODATA
     SSS_GAI(EAI_NODATA),
 #endif
@@ -69,8 +63,7 @@ const char* Lookup(const Name (&table)[N], int value) {
 }
 
 // { errno, code, syscall, reason, address? }: what SocketError's constructor takes.
-Napi::Object ErrorInit(Napi::Env env, int err, const char* code, const char* syscall,
-                       const char* reason, const std::string* address) {
+Napi::Object ErrorInit(Napi::Env env, int err, const char* code, const char* syscall, const char* reason, const std::string* address) {
   Napi::Object init = Napi::Object::New(env);
   init.Set("errno", Napi::Number::New(env, err));
   init.Set("code", Napi::String::New(env, code));
@@ -84,8 +77,8 @@ Napi::Object ErrorInit(Napi::Env env, int err, const char* code, const char* sys
 // or, before that (the bare addon), a plain Error with the same fields and
 // message. Empty if the constructor threw (that exception is then pending)
 // or the environment is shutting down.
-Napi::Error MakeError(Napi::Env env, int err, const char* code, const char* syscall,
-                      const char* reason, const std::string* address = nullptr) {
+Napi::Error MakeError(Napi::Env env, int err, const char* code, const char* syscall, const char* reason,
+                      const std::string* address = nullptr) {
   Napi::Object init = ErrorInit(env, err, code, syscall, reason, address);
   auto* data = env.GetInstanceData<AddonData>();
   if (data != nullptr && !data->error_constructor.IsEmpty()) {

@@ -16,7 +16,7 @@ class SocketHandle;
 // every libuv handle still closing, so that teardown order does not matter.
 struct Registry {
   std::unordered_set<SocketHandle*> live;
-  int closing = 0;  // uv_close() calls whose callback has not run yet
+  int closing = 0;                                   // uv_close() calls whose callback has not run yet
   napi_async_cleanup_hook_handle cleanup = nullptr;  // set while the env tears down
 };
 

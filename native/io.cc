@@ -36,8 +36,7 @@ bool IsConnectionError(int err) {
     case ENONET:
 #endif
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -88,8 +87,7 @@ Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = TargetFd(info, 0);
   int32_t max = 0, flags = 0;
-  if (fd < 0 || !ReadInt32(info, 1, "max", 1, kMaxRecv, &max) ||
-      !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
+  if (fd < 0 || !ReadInt32(info, 1, "max", 1, kMaxRecv, &max) || !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
     return Napi::Value();
   }
   Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(max));
@@ -126,8 +124,7 @@ Napi::Value Sendto(const Napi::CallbackInfo& info) {
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that left is EPIPE, never a process-killing SIGPIPE.
-    n = ::sendto(fd, data.Data(), data.Length(), flags | MSG_NOSIGNAL, has_target ? to.get() : nullptr,
-                 has_target ? to.length : 0);
+    n = ::sendto(fd, data.Data(), data.Length(), flags | MSG_NOSIGNAL, has_target ? to.get() : nullptr, has_target ? to.length : 0);
   } while (n == -1 && errno == EINTR);
   if (n == -1) return ThrowErrno(env, errno, "sendto");
   return Napi::Number::New(env, static_cast<double>(n));

@@ -14,8 +14,7 @@ namespace sss {
 
 namespace {
 
-bool ReadIntProperty(Napi::Env env, Napi::Object obj, const char* key, double min, double max,
-                     bool optional, uint32_t* out) {
+bool ReadIntProperty(Napi::Env env, Napi::Object obj, const char* key, double min, double max, bool optional, uint32_t* out) {
   Napi::Value v = obj.Get(key);
   if (env.IsExceptionPending()) return false;
   if (v.IsUndefined() && optional) return true;
@@ -67,8 +66,7 @@ bool UnixToSockAddr(Napi::Env env, Napi::Object obj, SockAddr* out) {
   auto* sun = reinterpret_cast<sockaddr_un*>(&out->storage);
   // Policy (truncate or reject) is TypeScript's; here it only must fit.
   if (bytes.Length() > sizeof(sun->sun_path)) {
-    return Fail(env, "endpoint.path is longer than sun_path (" +
-                         std::to_string(sizeof(sun->sun_path)) + " bytes)", true);
+    return Fail(env, "endpoint.path is longer than sun_path (" + std::to_string(sizeof(sun->sun_path)) + " bytes)", true);
   }
   sun->sun_family = AF_UNIX;
   if (bytes.Length() > 0) std::memcpy(sun->sun_path, bytes.Data(), bytes.Length());
@@ -86,12 +84,9 @@ bool EndpointToSockAddr(Napi::Env env, Napi::Value value, SockAddr* out) {
   *out = SockAddr();
   switch (static_cast<int>(family)) {
     case AF_INET:
-    case AF_INET6:
-      return InetToSockAddr(env, obj, static_cast<int>(family), out);
-    case AF_UNIX:
-      return UnixToSockAddr(env, obj, out);
-    default:
-      return Fail(env, "endpoint.family is not AF_INET, AF_INET6 or AF_UNIX", true);
+    case AF_INET6: return InetToSockAddr(env, obj, static_cast<int>(family), out);
+    case AF_UNIX: return UnixToSockAddr(env, obj, out);
+    default: return Fail(env, "endpoint.family is not AF_INET, AF_INET6 or AF_UNIX", true);
   }
 }
 
@@ -120,8 +115,7 @@ Napi::Object SockAddrToEndpoint(Napi::Env env, const SockAddr& addr) {
     if (length > 0 && sun->sun_path[0] != '\0') {
       length = strnlen(sun->sun_path, length);
     }
-    obj.Set("path", Napi::Buffer<uint8_t>::Copy(
-                        env, reinterpret_cast<const uint8_t*>(sun->sun_path), length));
+    obj.Set("path", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(sun->sun_path), length));
   }
   return obj;
 }

@@ -25,7 +25,9 @@ namespace sss {
 
 namespace {
 
-AddonData* Data(const Napi::CallbackInfo& info) { return static_cast<AddonData*>(info.Data()); }
+AddonData* Data(const Napi::CallbackInfo& info) {
+  return static_cast<AddonData*>(info.Data());
+}
 
 int OpenSocket(int family, int type, int protocol) {
 #ifdef SOCK_CLOEXEC
@@ -66,8 +68,7 @@ int TargetFd(const Napi::CallbackInfo& info, size_t index) {
 
 Napi::Value Socket(const Napi::CallbackInfo& info) {
   int32_t family = 0, type = 0, protocol = 0;
-  if (!ReadInt32(info, 0, "family", 0, INT_MAX, &family) ||
-      !ReadInt32(info, 1, "type", 0, INT_MAX, &type) ||
+  if (!ReadInt32(info, 0, "family", 0, INT_MAX, &family) || !ReadInt32(info, 1, "type", 0, INT_MAX, &type) ||
       !ReadInt32(info, 2, "protocol", 0, INT_MAX, &protocol)) {
     return Napi::Value();
   }
@@ -79,8 +80,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 Napi::Value Setsockopt(const Napi::CallbackInfo& info) {
   int fd = TargetFd(info, 0);
   int32_t level = 0, name = 0, value = 0;
-  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) ||
-      !ReadInt32(info, 2, "name", 0, INT_MAX, &name) ||
+  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) || !ReadInt32(info, 2, "name", 0, INT_MAX, &name) ||
       !ReadInt32(info, 3, "value", INT_MIN, INT_MAX, &value)) {
     return Napi::Value();
   }
@@ -94,8 +94,7 @@ Napi::Value Setsockopt(const Napi::CallbackInfo& info) {
 Napi::Value Getsockopt(const Napi::CallbackInfo& info) {
   int fd = TargetFd(info, 0);
   int32_t level = 0, name = 0;
-  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) ||
-      !ReadInt32(info, 2, "name", 0, INT_MAX, &name)) {
+  if (fd < 0 || !ReadInt32(info, 1, "level", 0, INT_MAX, &level) || !ReadInt32(info, 2, "name", 0, INT_MAX, &name)) {
     return Napi::Value();
   }
   int v = 0;
@@ -229,8 +228,7 @@ Napi::Value Getaddrinfo(const Napi::CallbackInfo& info) {
   int32_t family = 0, socktype = 0;
   bool numeric_only = false;
   if (!ReadString(info, 0, "host", &host) || !ReadInt32(info, 1, "family", 0, INT_MAX, &family) ||
-      !ReadInt32(info, 2, "socktype", 0, INT_MAX, &socktype) ||
-      !ReadBool(info, 3, "numericOnly", &numeric_only)) {
+      !ReadInt32(info, 2, "socktype", 0, INT_MAX, &socktype) || !ReadBool(info, 3, "numericOnly", &numeric_only)) {
     return Napi::Value();
   }
   if (host.find('\0') != std::string::npos) return ThrowGaiError(info.Env(), EAI_NONAME, 0, host);

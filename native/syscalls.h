@@ -10,22 +10,22 @@ namespace sss {
 // (TypeError/RangeError/EBADF) and returns -1 otherwise.
 int TargetFd(const Napi::CallbackInfo& info, size_t index);
 
-Napi::Value Socket(const Napi::CallbackInfo& info);       // (family, type, protocol) -> handle
-Napi::Value Setsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name, int)
-Napi::Value Getsockopt(const Napi::CallbackInfo& info);   // (h|fd, level, name) -> int
-Napi::Value SetsockoptBuffer(const Napi::CallbackInfo& info);  // (h|fd, level, name, Buffer)
-Napi::Value GetsockoptBuffer(const Napi::CallbackInfo& info);  // (h|fd, level, name, maxLength) -> Buffer
+Napi::Value Socket(const Napi::CallbackInfo& info);              // (family, type, protocol) -> handle
+Napi::Value Setsockopt(const Napi::CallbackInfo& info);          // (h|fd, level, name, int)
+Napi::Value Getsockopt(const Napi::CallbackInfo& info);          // (h|fd, level, name) -> int
+Napi::Value SetsockoptBuffer(const Napi::CallbackInfo& info);    // (h|fd, level, name, Buffer)
+Napi::Value GetsockoptBuffer(const Napi::CallbackInfo& info);    // (h|fd, level, name, maxLength) -> Buffer
 Napi::Value AttachReuseportCpu(const Napi::CallbackInfo& info);  // (h): SO_ATTACH_REUSEPORT_CBPF by CPU
-Napi::Value Bind(const Napi::CallbackInfo& info);         // (h, endpoint)
-Napi::Value Connect(const Napi::CallbackInfo& info);      // (h, endpoint), non-blocking
-Napi::Value Listen(const Napi::CallbackInfo& info);       // (h, backlog)
-Napi::Value Getsockname(const Napi::CallbackInfo& info);  // (h|fd) -> endpoint
-Napi::Value Getpeername(const Napi::CallbackInfo& info);  // (h|fd) -> endpoint
-Napi::Value Shutdown(const Napi::CallbackInfo& info);     // (h|fd, how)
-Napi::Value TcpInfo(const Napi::CallbackInfo& info);      // (h) -> { state, unacked, sacked }
-Napi::Value Getaddrinfo(const Napi::CallbackInfo& info);  // (host, family, socktype, numericOnly)
-Napi::Value Close(const Napi::CallbackInfo& info);        // (h), idempotent
-Napi::Value Release(const Napi::CallbackInfo& info);      // (h) -> fd, ownership moves out
-Napi::Value Fd(const Napi::CallbackInfo& info);           // (h) -> fd or -1
+Napi::Value Bind(const Napi::CallbackInfo& info);                // (h, endpoint)
+Napi::Value Connect(const Napi::CallbackInfo& info);             // (h, endpoint), non-blocking
+Napi::Value Listen(const Napi::CallbackInfo& info);              // (h, backlog)
+Napi::Value Getsockname(const Napi::CallbackInfo& info);         // (h|fd) -> endpoint
+Napi::Value Getpeername(const Napi::CallbackInfo& info);         // (h|fd) -> endpoint
+Napi::Value Shutdown(const Napi::CallbackInfo& info);            // (h|fd, how)
+Napi::Value TcpInfo(const Napi::CallbackInfo& info);             // (h) -> { state, unacked, sacked }
+Napi::Value Getaddrinfo(const Napi::CallbackInfo& info);         // (host, family, socktype, numericOnly)
+Napi::Value Close(const Napi::CallbackInfo& info);               // (h), idempotent
+Napi::Value Release(const Napi::CallbackInfo& info);             // (h) -> fd, ownership moves out
+Napi::Value Fd(const Napi::CallbackInfo& info);                  // (h) -> fd or -1
 
 }  // namespace sss

@@ -179,14 +179,21 @@ describe('the public net.Socket({ fd }) path, under --pending-deprecation', () =
       process.execArgv.includes('--pending-deprecation') ||
       process.env.NODE_PENDING_DEPRECATION === '1' ||
       /(^|\s)--pending[-_]deprecation(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
-    expect({ tcp: socketWrapPath('tcp'), pipe: socketWrapPath('pipe') }).toEqual(flagged ? { tcp: 'public', pipe: 'public' } : { tcp: 'private', pipe: 'private' });
+    expect({ tcp: socketWrapPath('tcp'), pipe: socketWrapPath('pipe') }).toEqual(
+      flagged ? { tcp: 'public', pipe: 'public' } : { tcp: 'private', pipe: 'private' },
+    );
   });
 
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && k !== 'NODE_PENDING_DEPRECATION'));
   it.each([
     ['no flag', 'private', [], {}],
     ['NODE_OPTIONS=--pending-deprecation', 'public', [], { NODE_OPTIONS: '--pending-deprecation' }],
-    ['NODE_OPTIONS with other flags, underscore spelling', 'public', [], { NODE_OPTIONS: '--no-warnings=ExperimentalWarning  --pending_deprecation' }],
+    [
+      'NODE_OPTIONS with other flags, underscore spelling',
+      'public',
+      [],
+      { NODE_OPTIONS: '--no-warnings=ExperimentalWarning  --pending_deprecation' },
+    ],
     ['node --pending-deprecation', 'public', ['--pending-deprecation'], {}],
     ['NODE_PENDING_DEPRECATION=1', 'public', [], { NODE_PENDING_DEPRECATION: '1' }],
   ] as const)('%s: the %s path; accepted TCP and unix sockets exchange data; no warning', async (_name, path, flags, env) => {

@@ -79,7 +79,9 @@ describe('udp', () => {
       }
     })();
     for (let i = 0; i < N; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, () => new Promise<void>((resolve) => peer.send(payload, server.port, '127.0.0.1', () => resolve()))));
+      await Promise.all(
+        Array.from({ length: 50 }, () => new Promise<void>((resolve) => peer.send(payload, server.port, '127.0.0.1', () => resolve()))),
+      );
       await new Promise((resolve) => setImmediate(resolve)); // let the reader drain: stay below the buffer
     }
     await reader;
@@ -93,7 +95,12 @@ describe('udp', () => {
     const peer = await client('udp4');
     const N = 1000;
     for (let i = 0; i < N; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, () => new Promise<void>((resolve) => peer.send(Buffer.alloc(32), server.port, '127.0.0.1', () => resolve()))));
+      await Promise.all(
+        Array.from(
+          { length: 100 },
+          () => new Promise<void>((resolve) => peer.send(Buffer.alloc(32), server.port, '127.0.0.1', () => resolve())),
+        ),
+      );
     }
     let received = 0;
     for await (const _ of server.messages({ batch: 64 })) if (++received === N) break;
@@ -107,7 +114,12 @@ describe('udp', () => {
     const peer = await client('udp4');
     const N = 10_000;
     for (let i = 0; i < N; i += 500) {
-      await Promise.all(Array.from({ length: 500 }, () => new Promise<void>((resolve) => peer.send(Buffer.alloc(64), server.port, '127.0.0.1', () => resolve()))));
+      await Promise.all(
+        Array.from(
+          { length: 500 },
+          () => new Promise<void>((resolve) => peer.send(Buffer.alloc(64), server.port, '127.0.0.1', () => resolve())),
+        ),
+      );
     }
     // Every send has returned: each datagram is in the receive buffer or
     // counted as dropped. Read until they are all accounted for (a receive

@@ -18,7 +18,13 @@ import { checkSocketLeaks } from './helpers/leaks.js';
 import { ROOT } from './helpers/peers.js';
 
 /** The documents whose code must run. */
-const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 /** Fences that run, and the file extension their module gets. */
 const RUNNABLE: Record<string, 'ts' | 'mjs'> = { ts: 'ts', js: 'mjs', mjs: 'mjs' };
@@ -84,7 +90,13 @@ function anchors(file: string): Set<string> {
   const slugs = new Set<string>();
   for (const line of prose(file)) {
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1];
-    if (heading !== undefined) slugs.add(heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+    if (heading !== undefined)
+      slugs.add(
+        heading
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+          .replace(/\s/g, '-'),
+      );
   }
   return slugs;
 }
@@ -124,7 +136,11 @@ function importedNames(code: string, specifier: string): string[] {
   for (const m of code.matchAll(pattern)) {
     if (m[3] !== specifier) continue;
     for (const part of m[1]!.split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)[0]!
+        .trim();
       if (name !== '') names.push(name);
     }
   }
@@ -159,7 +175,8 @@ describe('documentation code blocks', () => {
           const [path, anchor] = target!.split('#') as [string, string | undefined];
           const linked = path === '' ? file : join(dirname(file), path);
           if (!existsSync(join(ROOT, linked))) broken.push(`${file}:${i + 1} ${target}: no such file`);
-          else if (anchor !== undefined && linked.endsWith('.md') && !anchors(linked).has(anchor)) broken.push(`${file}:${i + 1} ${target}: no such heading`);
+          else if (anchor !== undefined && linked.endsWith('.md') && !anchors(linked).has(anchor))
+            broken.push(`${file}:${i + 1} ${target}: no such heading`);
         }
       });
     }
@@ -168,13 +185,20 @@ describe('documentation code blocks', () => {
 
   it('import what a user can: node: built-ins and the package', () => {
     const foreign = runnable.flatMap((b) =>
-      [...b.code.matchAll(IMPORT_FROM)].map((m) => m[3]!).filter((s) => !s.startsWith('node:') && !(s in SPECIFIERS)).map((s) => `${b.file}:${b.line} ${s}`),
+      [...b.code.matchAll(IMPORT_FROM)]
+        .map((m) => m[3]!)
+        .filter((s) => !s.startsWith('node:') && !(s in SPECIFIERS))
+        .map((s) => `${b.file}:${b.line} ${s}`),
     );
     expect(foreign).toEqual([]);
   });
 
   it('import the facade from stream-socket-server/php and the core from stream-socket-server', () => {
-    const misplaced = runnable.flatMap((b) => importedNames(b.code, 'stream-socket-server').filter((n) => FACADE_NAMES.has(n)).map((n) => `${b.file}:${b.line} ${n}`));
+    const misplaced = runnable.flatMap((b) =>
+      importedNames(b.code, 'stream-socket-server')
+        .filter((n) => FACADE_NAMES.has(n))
+        .map((n) => `${b.file}:${b.line} ${n}`),
+    );
     expect(misplaced).toEqual([]);
   });
 
@@ -182,7 +206,13 @@ describe('documentation code blocks', () => {
     const files = runnable.filter((b) => RUNNABLE[b.lang] === 'ts').map(moduleName);
     const config = {
       extends: relative(SNIPPETS, join(ROOT, 'tsconfig.json')),
-      compilerOptions: { noEmit: true, allowImportingTsExtensions: true, rootDir: relative(SNIPPETS, ROOT), sourceMap: false, declaration: false },
+      compilerOptions: {
+        noEmit: true,
+        allowImportingTsExtensions: true,
+        rootDir: relative(SNIPPETS, ROOT),
+        sourceMap: false,
+        declaration: false,
+      },
       include: [],
       files,
     };
@@ -191,10 +221,13 @@ describe('documentation code blocks', () => {
     const checked = spawnSync(process.execPath, [tsc, '-p', join(SNIPPETS, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' });
     // Name the document's line, not the temporary module's.
     const byModule = new Map(runnable.map((b) => [moduleName(b), b]));
-    const report = `${checked.stdout}${checked.stderr}`.replace(/\S*\.snippets\/\d+\/([^(\s]+)\((\d+),(\d+)\)/g, (whole, name: string, row: string, col: string) => {
-      const b = byModule.get(name);
-      return b === undefined ? whole : `${b.file}:${b.line + Number(row)}:${col}`;
-    });
+    const report = `${checked.stdout}${checked.stderr}`.replace(
+      /\S*\.snippets\/\d+\/([^(\s]+)\((\d+),(\d+)\)/g,
+      (whole, name: string, row: string, col: string) => {
+        const b = byModule.get(name);
+        return b === undefined ? whole : `${b.file}:${b.line + Number(row)}:${col}`;
+      },
+    );
     expect(report.trim()).toBe('');
     expect(checked.status).toBe(0);
   }, 60_000);
@@ -203,19 +236,23 @@ describe('documentation code blocks', () => {
 describe.each(DOCUMENTS.filter((file) => runnable.some((b) => b.file === file)))('%s', (file) => {
   checkSocketLeaks();
 
-  it.each(runnable.filter((b) => b.file === file).map((b) => [`${b.file}:${b.line} (${b.lang})`, b] as const))('%s runs and ends', async (_name, b) => {
-    const output: string[] = [];
-    const spies = (['log', 'info', 'warn', 'error'] as const).map((method) =>
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void output.push(format(...args))),
-    );
-    try {
-      await import(pathToFileURL(join(SNIPPETS, moduleName(b))).href);
-    } catch (error) {
-      if (error instanceof Error) error.message += `\n--- ${b.file}:${b.line} printed:\n${output.join('\n')}`;
-      throw error;
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-      if (process.env.DOCS_SNIPPET_OUTPUT) console.info(`--- ${b.file}:${b.line} printed:\n${output.join('\n')}`);
-    }
-  }, 10_000);
+  it.each(runnable.filter((b) => b.file === file).map((b) => [`${b.file}:${b.line} (${b.lang})`, b] as const))(
+    '%s runs and ends',
+    async (_name, b) => {
+      const output: string[] = [];
+      const spies = (['log', 'info', 'warn', 'error'] as const).map((method) =>
+        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void output.push(format(...args))),
+      );
+      try {
+        await import(pathToFileURL(join(SNIPPETS, moduleName(b))).href);
+      } catch (error) {
+        if (error instanceof Error) error.message += `\n--- ${b.file}:${b.line} printed:\n${output.join('\n')}`;
+        throw error;
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+        if (process.env.DOCS_SNIPPET_OUTPUT) console.info(`--- ${b.file}:${b.line} printed:\n${output.join('\n')}`);
+      }
+    },
+    10_000,
+  );
 });

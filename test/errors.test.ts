@@ -48,7 +48,14 @@ describe('errors', () => {
     try {
       const error = thrown(() => socketName(fd, false)) as SocketError;
       expect(error).toBeInstanceOf(SocketError);
-      expect(error).toMatchObject({ errno: constants.errno.ENOTSOCK, code: 'ENOTSOCK', syscall: 'getsockname', reason: 'Socket operation on non-socket', address: undefined, port: undefined });
+      expect(error).toMatchObject({
+        errno: constants.errno.ENOTSOCK,
+        code: 'ENOTSOCK',
+        syscall: 'getsockname',
+        reason: 'Socket operation on non-socket',
+        address: undefined,
+        port: undefined,
+      });
       expect(error.message).toBe('getsockname ENOTSOCK: Socket operation on non-socket');
     } finally {
       closeSync(fd);
@@ -86,7 +93,13 @@ describe('errors', () => {
     const server = openServer('tls://127.0.0.1:0', { tls: selfSignedCertificate() });
     const { name } = server;
     const timeout = (await server.accept({ timeout: 10 }).catch((e: unknown) => e)) as SocketError;
-    expect(timeout).toMatchObject({ errno: constants.errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'accept4', address: name, port: undefined });
+    expect(timeout).toMatchObject({
+      errno: constants.errno.ETIMEDOUT,
+      code: 'ETIMEDOUT',
+      syscall: 'accept4',
+      address: name,
+      port: undefined,
+    });
     expect(timeout.message).toBe(`accept4 ETIMEDOUT ${name}: no TLS connection within 10 ms`);
     server.close();
     const closed = (await server.accept().catch((e: unknown) => e)) as SocketError;

@@ -16,8 +16,13 @@ function expectCurrentTime(answer: string): void {
   const matches = candidates.some((t) => {
     const h24 = (Number(hour) % 12) + (meridiem === 'pm' ? 12 : 0);
     return (
-      Number(month) === t.getMonth() + 1 && Number(day) === t.getDate() && Number(year) === t.getFullYear() &&
-      h24 === t.getHours() && Number(minute) === t.getMinutes() && !hour!.startsWith('0') && !month!.startsWith('0')
+      Number(month) === t.getMonth() + 1 &&
+      Number(day) === t.getDate() &&
+      Number(year) === t.getFullYear() &&
+      h24 === t.getHours() &&
+      Number(minute) === t.getMinutes() &&
+      !hour!.startsWith('0') &&
+      !month!.startsWith('0')
     );
   });
   expect(matches, answer).toBe(true);
@@ -28,7 +33,11 @@ describe('examples/time-server', () => {
   let port: number;
 
   beforeAll(async () => {
-    const started = await startChild(process.execPath, ['dist/examples/time-server.js', '--url', 'tcp://127.0.0.1:0'], /listening on 127\.0\.0\.1:(\d+)/);
+    const started = await startChild(
+      process.execPath,
+      ['dist/examples/time-server.js', '--url', 'tcp://127.0.0.1:0'],
+      /listening on 127\.0\.0\.1:(\d+)/,
+    );
     child = started.child;
     port = Number(started.match[1]);
   });

@@ -12,7 +12,10 @@ function halfClosingClient(port: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = track(net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(line)));
     let got = '';
-    socket.on('data', (d: Buffer) => (got += d)).on('end', () => resolve(got)).on('error', reject);
+    socket
+      .on('data', (d: Buffer) => (got += d))
+      .on('end', () => resolve(got))
+      .on('error', reject);
   });
 }
 
@@ -25,7 +28,7 @@ function readAll(conn: net.Socket): Promise<string> {
 }
 
 describe('allowHalfOpen', () => {
-  it('server option: after the client shut its side, the iterator\'s socket still writes', async () => {
+  it("server option: after the client shut its side, the iterator's socket still writes", async () => {
     const server = track(openServer('tcp://127.0.0.1:0', { allowHalfOpen: true }));
     const answer = halfClosingClient(server.port, 'question');
     for await (const conn of server) {

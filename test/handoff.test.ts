@@ -33,7 +33,9 @@ describe('hand-off', () => {
     const netServer = track(await server.handOff(net.createServer((c) => c.end('from net.Server'))));
     const text = await new Promise<string>((resolve) => {
       let t = '';
-      track(net.connect(path)).on('data', (d) => (t += d)).on('end', () => resolve(t));
+      track(net.connect(path))
+        .on('data', (d) => (t += d))
+        .on('end', () => resolve(t));
     });
     expect(text).toBe('from net.Server');
     await new Promise((resolve) => netServer.close(resolve));
@@ -69,7 +71,8 @@ describe('scale-out', () => {
 });
 
 describe('accept error policies at EMFILE (in a child with a low fd limit)', () => {
-  const policy = async (name: string) => JSON.parse((await runFixture('accept-emfile.mjs', [name], [], 25_000)).stdout.trim().split('\n').pop()!);
+  const policy = async (name: string) =>
+    JSON.parse((await runFixture('accept-emfile.mjs', [name], [], 25_000)).stdout.trim().split('\n').pop()!);
 
   it('propagate: accept() rejects with the real errno and the server stays usable', async () => {
     const r = await policy('propagate');

@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/peers.js';
 
 /** lib/'s folders from the bottom up; a file may import from its own folder or a lower one. */
-const LAYERS: ReadonlyArray<readonly string[]> = [['binding'], ['net'], ['io', 'options'], ['socket'], ['stream', 'dgram'], ['tls'], ['open'], ['.'], ['php']];
+const LAYERS: ReadonlyArray<readonly string[]> = [
+  ['binding'],
+  ['net'],
+  ['io', 'options'],
+  ['socket'],
+  ['stream', 'dgram'],
+  ['tls'],
+  ['open'],
+  ['.'],
+  ['php'],
+];
 
 const rank = (folder: string): number => LAYERS.findIndex((layer) => layer.includes(folder));
 
@@ -96,7 +106,9 @@ describe('layering of lib/', () => {
   });
 
   it('the PHP facade never imports the native binding', () => {
-    const direct = [...graph].flatMap(([file, targets]) => (folderOf(file) === 'php' ? targets.filter((t) => folderOf(t) === 'binding').map((t) => `${file} -> ${t}`) : []));
+    const direct = [...graph].flatMap(([file, targets]) =>
+      folderOf(file) === 'php' ? targets.filter((t) => folderOf(t) === 'binding').map((t) => `${file} -> ${t}`) : [],
+    );
     expect(direct).toEqual([]);
   });
 

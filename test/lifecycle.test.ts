@@ -45,7 +45,15 @@ describe('lifecycle', () => {
     expect(signal).toBeNull();
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const r = json(stdout) as { results: Record<string, string[]>; closedResult: unknown; custom: unknown; throwing: unknown; arrow: unknown; exported: string[]; tested: string[] };
+    const r = json(stdout) as {
+      results: Record<string, string[]>;
+      closedResult: unknown;
+      custom: unknown;
+      throwing: unknown;
+      arrow: unknown;
+      exported: string[];
+      tested: string[];
+    };
     expect(r.tested).toEqual(r.exported); // no export left untested
     for (const [name, outcomes] of Object.entries(r.results)) {
       for (const outcome of outcomes) expect([name, outcome]).toEqual([name, expect.stringMatching(/^(TypeError|RangeError)$/)]);
@@ -53,7 +61,14 @@ describe('lifecycle', () => {
     // The bare addon (no constructor handed over yet): a plain Error with the fields.
     expect(r.closedResult).toEqual({ code: 'EBADF', errno: 9, syscall: 'handle' });
     // setErrorConstructor(): failures are instances of that class, built from the fields.
-    expect(r.custom).toEqual({ name: 'Custom', message: 'custom handle EBADF', errno: 9, code: 'EBADF', syscall: 'handle', reason: 'Bad file descriptor' });
+    expect(r.custom).toEqual({
+      name: 'Custom',
+      message: 'custom handle EBADF',
+      errno: 9,
+      code: 'EBADF',
+      syscall: 'handle',
+      reason: 'Bad file descriptor',
+    });
     // A constructor that throws, or a function that is none: its exception, not a crash.
     expect(r.throwing).toEqual({ name: 'RangeError', message: 'from the constructor' });
     expect(r.arrow).toMatchObject({ name: 'TypeError' });
@@ -64,6 +79,11 @@ describe('lifecycle', () => {
     expect(signal).toBeNull();
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(json(stdout)).toEqual({ before: 'MainError EBADF', inWorker: { unset: 'Error EBADF', set: 'WorkerError EBADF' }, code: 0, after: 'MainError EBADF' });
+    expect(json(stdout)).toEqual({
+      before: 'MainError EBADF',
+      inWorker: { unset: 'Error EBADF', set: 'WorkerError EBADF' },
+      code: 0,
+      after: 'MainError EBADF',
+    });
   });
 });

@@ -96,22 +96,29 @@ describe('backlog', () => {
     expect(ssListen(server.port)).toEqual({ recvQ: backlog + 1, sendQ: backlog });
   });
 
-  it.each([4096, somaxconn + 1000])('backlog %d (at and above somaxconn): the queue fills to limit+1 under a C connect burst, and no further', async (backlog) => {
-    const server = listen('tcp://127.0.0.1:0', backlog);
-    const limit = Math.min(backlog, somaxconn);
-    // The burst holds its connections (-w) until we close its stdin.
-    const before = overflows();
-    const burst = spawn(join(ROOT, 'bench/build/connect_burst'), ['-p', String(server.port), '-n', String(limit + 200), '-d', '3', '-w'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    try {
-      expect(await waitFor(() => server.queue().length >= limit + 1)).toBe(true);
-      expect(await waitFor(() => overflows() - before >= 199)).toBe(true); // the 199 beyond it were turned away
-      expect(server.queue()).toEqual({ length: limit + 1, limit });
-      expect(ssListen(server.port)).toEqual({ recvQ: limit + 1, sendQ: limit });
-    } finally {
-      burst.stdin!.on('error', () => {}).end();
-      await new Promise((resolve) => burst.once('exit', resolve));
-    }
-  });
+  it.each([4096, somaxconn + 1000])(
+    'backlog %d (at and above somaxconn): the queue fills to limit+1 under a C connect burst, and no further',
+    async (backlog) => {
+      const server = listen('tcp://127.0.0.1:0', backlog);
+      const limit = Math.min(backlog, somaxconn);
+      // The burst holds its connections (-w) until we close its stdin.
+      const before = overflows();
+      const burst = spawn(
+        join(ROOT, 'bench/build/connect_burst'),
+        ['-p', String(server.port), '-n', String(limit + 200), '-d', '3', '-w'],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      try {
+        expect(await waitFor(() => server.queue().length >= limit + 1)).toBe(true);
+        expect(await waitFor(() => overflows() - before >= 199)).toBe(true); // the 199 beyond it were turned away
+        expect(server.queue()).toEqual({ length: limit + 1, limit });
+        expect(ssListen(server.port)).toEqual({ recvQ: limit + 1, sendQ: limit });
+      } finally {
+        burst.stdin!.on('error', () => {}).end();
+        await new Promise((resolve) => burst.once('exit', resolve));
+      }
+    },
+  );
 
   it('listen() again changes the limit at run time and keeps the queued connections', async () => {
     const server = listen('tcp://127.0.0.1:0', 2);

@@ -14,8 +14,20 @@ const fdOf = (socket: net.Socket) => (socket as unknown as { _handle: { fd: numb
 describe('socket options', () => {
   it('each option is read back as set', () => {
     const server = openServer('tcp://127.0.0.1:0', {
-      reusePort: true, recvBufferSize: 65536, sendBufferSize: 65536, keepAlive: true, keepAliveIdle: 30, keepAliveInterval: 5,
-      keepAliveCount: 4, noDelay: true, userTimeout: 7000, incomingCpu: 0, fastOpen: 16, deferAccept: 2, freeBind: true, transparent: true,
+      reusePort: true,
+      recvBufferSize: 65536,
+      sendBufferSize: 65536,
+      keepAlive: true,
+      keepAliveIdle: 30,
+      keepAliveInterval: 5,
+      keepAliveCount: 4,
+      noDelay: true,
+      userTimeout: 7000,
+      incomingCpu: 0,
+      fastOpen: 16,
+      deferAccept: 2,
+      freeBind: true,
+      transparent: true,
     });
     expect(server.getOption('reuseAddr')).toBe(true);
     expect(server.getOption('reusePort')).toBe(true);

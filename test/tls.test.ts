@@ -25,7 +25,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function tlsClient(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket: tls.TLSSocket = track(tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost', ...options }, () => resolve(socket)));
+    const socket: tls.TLSSocket = track(
+      tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost', ...options }, () => resolve(socket)),
+    );
     socket.once('error', reject);
   });
 }
@@ -78,7 +80,21 @@ describe('TLS servers', () => {
     }
     const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
     const served = serveOne(server);
-    const { stdout } = await run('openssl', ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', join(dir, 'cert.pem'), '-servername', 'localhost', '-quiet', '-verify_return_error'], { input: 'from openssl\n', timeoutMs: 10_000 });
+    const { stdout } = await run(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        `127.0.0.1:${server.port}`,
+        '-CAfile',
+        join(dir, 'cert.pem'),
+        '-servername',
+        'localhost',
+        '-quiet',
+        '-verify_return_error',
+      ],
+      { input: 'from openssl\n', timeoutMs: 10_000 },
+    );
     await served;
     expect(stdout).toContain('FROM OPENSSL');
     server.close();
@@ -109,13 +125,24 @@ describe('TLS servers', () => {
   it('a passphrase-protected key opens with its passphrase; a wrong one or a bad certificate fails at open, not at the first client', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const own = selfSignedCertificate();
-    const locked = createPrivateKey(own.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }) as string;
+    const locked = createPrivateKey(own.key).export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'sesame',
+    }) as string;
     const server = track(openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked, passphrase: 'sesame' } }));
     server.close();
-    expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked, passphrase: 'wrong' } })).toThrow(expect.objectContaining({ code: 'ERR_TLS_CONTEXT' }));
+    expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked, passphrase: 'wrong' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_CONTEXT' }),
+    );
     expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: locked } })).toThrow(/TLS certificate\/key/);
-    expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: 'not a certificate', key: own.key } })).toThrow(expect.objectContaining({ code: 'ERR_TLS_CONTEXT' }));
-    expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string } })).toThrow(/TLS/);
+    expect(() => openServer('ssl://127.0.0.1:0', { tls: { cert: 'not a certificate', key: own.key } })).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_CONTEXT' }),
+    );
+    expect(() =>
+      openServer('ssl://127.0.0.1:0', { tls: { cert: own.cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string } }),
+    ).toThrow(/TLS/);
     expect(() => openServer('ssl://127.0.0.1:0')).toThrow(/needs options.tls/);
   });
 
@@ -123,8 +150,14 @@ describe('TLS servers', () => {
     const a = selfSignedCertificate({ commonName: 'a.test', altNames: ['a.test'] });
     const b = selfSignedCertificate({ commonName: 'b.test', altNames: ['b.test'] });
     const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, sni: { 'a.test': a, 'b.test': b } } }));
-    for (const [name, pair] of [['a.test', a], ['b.test', b]] as const) {
-      const [conn, client] = await Promise.all([server.accept({ timeout: 3000 }).then(track), tlsClient(server.port, { servername: name, ca: pair.cert })]);
+    for (const [name, pair] of [
+      ['a.test', a],
+      ['b.test', b],
+    ] as const) {
+      const [conn, client] = await Promise.all([
+        server.accept({ timeout: 3000 }).then(track),
+        tlsClient(server.port, { servername: name, ca: pair.cert }),
+      ]);
       expect(client.getPeerCertificate().subject.CN).toBe(name);
       conn.destroy();
       client.destroy();

@@ -32,7 +32,9 @@ async function echoOnce(server: ReturnType<typeof openServer>, path: string): Pr
   const reply = await new Promise<string>((resolve, reject) => {
     let text = '';
     const c: net.Socket = track(net.connect(path, () => c.write('hi')));
-    c.on('data', (d: Buffer) => (text += d)).on('close', () => resolve(text)).on('error', reject);
+    c.on('data', (d: Buffer) => (text += d))
+      .on('close', () => resolve(text))
+      .on('error', reject);
   });
   await answered;
   return reply;
@@ -131,13 +133,23 @@ describe('unix stream servers', () => {
     const errors: string[] = [];
     const clients: net.Socket[] = [];
     // Every client connected or failed: nothing more can change.
-    const outcomes = Array.from({ length: 5 }, () => new Promise((resolve) => {
-      clients.push(track(net.connect(path, () => resolve('connected'))).on('error', (e: NodeJS.ErrnoException) => resolve(errors.push(e.code!))));
-    }));
+    const outcomes = Array.from(
+      { length: 5 },
+      () =>
+        new Promise((resolve) => {
+          clients.push(
+            track(net.connect(path, () => resolve('connected'))).on('error', (e: NodeJS.ErrnoException) => resolve(errors.push(e.code!))),
+          );
+        }),
+    );
     await Promise.all(outcomes);
     expect(server.queue()).toEqual({ length: 4, limit: 3 });
     expect(errors).toEqual(['EAGAIN']);
-    const ss = (await run('ss', ['-Hlxn'])).stdout.split('\n').find((l) => l.includes(path))!.trim().split(/\s+/);
+    const ss = (await run('ss', ['-Hlxn'])).stdout
+      .split('\n')
+      .find((l) => l.includes(path))!
+      .trim()
+      .split(/\s+/);
     expect([Number(ss[2]), Number(ss[3])]).toEqual([4, 3]);
     for (const c of clients) c.destroy();
     server.close();

@@ -86,7 +86,14 @@ export function unavailableError(syscall: string, constant: string, where: Where
  */
 export function withAddress(error: unknown, where: Where): unknown {
   if (!(error instanceof SocketError) || error.address !== undefined || where.address === undefined) return error;
-  return new SocketError({ errno: error.errno, code: error.code, syscall: error.syscall, reason: error.reason, address: where.address, port: where.port });
+  return new SocketError({
+    errno: error.errno,
+    code: error.code,
+    syscall: error.syscall,
+    reason: error.reason,
+    address: where.address,
+    port: where.port,
+  });
 }
 
 /** A TypeError/RangeError with a Node-style `code`, for wrong arguments. */

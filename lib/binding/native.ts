@@ -60,7 +60,11 @@ export interface Addon {
   /** One recvfrom(2); null on EAGAIN. `length` is the real size (above data.length when truncated). */
   recvfrom(h: NativeHandle | number, max: number, flags: number): { data: Buffer; from: NativeEndpoint | null; length: number } | null;
   /** recvmmsg(2): up to maxMessages datagrams; drops = SO_RXQ_OVFL counter (-1 unknown). */
-  recvBatch(h: NativeHandle | number, maxMessages: number, maxLength: number): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
+  recvBatch(
+    h: NativeHandle | number,
+    maxMessages: number,
+    maxLength: number,
+  ): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
   sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
   closeRaw(fd: number): void;
   /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(); hangup: POLLHUP seen. */

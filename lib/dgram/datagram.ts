@@ -124,7 +124,8 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       try {
         if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
       } catch (error) {
-        if (timer?.aborted && error === timer.reason) throw timeoutError('recvfrom', `no datagram within ${options.timeout} ms`, this.where);
+        if (timer?.aborted && error === timer.reason)
+          throw timeoutError('recvfrom', `no datagram within ${options.timeout} ms`, this.where);
         throw error;
       }
     }
@@ -201,7 +202,8 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   }
 
   #target(to: DatagramTarget): NativeEndpoint {
-    if (typeof to === 'object' && to !== null && 'path' in to) return { family: C.AF_UNIX, path: Buffer.isBuffer(to.path) ? to.path : Buffer.from(to.path) };
+    if (typeof to === 'object' && to !== null && 'path' in to)
+      return { family: C.AF_UNIX, path: Buffer.isBuffer(to.path) ? to.path : Buffer.from(to.path) };
     if (typeof to === 'object' && to !== null && 'address' in to) return this.#inet(to.address, to.port);
     if (typeof to !== 'string') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'to must be "host:port", {address, port} or {path}');
     if (isUnixEndpoint(this.localEndpoint)) return { family: C.AF_UNIX, path: Buffer.from(to) };
@@ -217,13 +219,14 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
 
   #inet(address: string, port: number): NativeEndpoint {
     const version = isIP(address.split('%')[0]!);
-    if (version === 0) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `sendto needs a numeric address, got ${JSON.stringify(address)}`);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw argumentError('range', 'ERR_SOCKET_BAD_PORT', `port must be in 0..65535, got ${port}`);
+    if (version === 0)
+      throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `sendto needs a numeric address, got ${JSON.stringify(address)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw argumentError('range', 'ERR_SOCKET_BAD_PORT', `port must be in 0..65535, got ${port}`);
     return { family: version === 6 ? C.AF_INET6 : C.AF_INET, address, port };
   }
 
   #ensureOpen(): void {
     if (this.#closed) throw closedError('recvfrom', this.where);
   }
-
 }

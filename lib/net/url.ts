@@ -86,7 +86,11 @@ export function parseUnixTarget(target: string, url: string): Buffer {
   const path = target.startsWith('@') ? Buffer.concat([Buffer.from([0]), Buffer.from(target.slice(1))]) : Buffer.from(target);
   const limit = path[0] === 0 ? UNIX_PATH_MAX + 1 : UNIX_PATH_MAX;
   if (path.length > limit) {
-    throw argumentError('range', 'ERR_SOCKET_PATH_TOO_LONG', `Invalid server URL ${JSON.stringify(url)}: the socket path is ${path.length} bytes, sun_path holds at most ${limit} (ENAMETOOLONG)`);
+    throw argumentError(
+      'range',
+      'ERR_SOCKET_PATH_TOO_LONG',
+      `Invalid server URL ${JSON.stringify(url)}: the socket path is ${path.length} bytes, sun_path holds at most ${limit} (ENAMETOOLONG)`,
+    );
   }
   return path;
 }

@@ -8,7 +8,14 @@ import { argumentError, socketErrorOf, SocketError, unavailableError, withAddres
 import { secureContextOf, TlsServer, type TlsOptions } from '../tls/tls-server.js';
 import { describeEndpoint, isUnixEndpoint } from '../net/endpoint.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
-import { planDatagram, planServer, type DatagramOptions, type ServerOptions, type SockOptPlan, type SocketPlan } from '../options/options.js';
+import {
+  planDatagram,
+  planServer,
+  type DatagramOptions,
+  type ServerOptions,
+  type SockOptPlan,
+  type SocketPlan,
+} from '../options/options.js';
 import type { OptionPhase } from '../options/sockopts.js';
 import { StreamServer } from '../stream/server.js';
 import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
@@ -60,7 +67,12 @@ function applyPhase(handle: NativeHandle, plan: Pick<StreamPlan, 'beforeBind'>, 
  * failure. Up to `then`, a SocketError names `endpoint` (the unix path asked
  * for, also when the bind was staged elsewhere).
  */
-function openBound<T>(endpoint: NativeEndpoint, type: number, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, then: (bound: Bound) => T): T {
+function openBound<T>(
+  endpoint: NativeEndpoint,
+  type: number,
+  plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>,
+  then: (bound: Bound) => T,
+): T {
   let handle: NativeHandle | undefined;
   let bound: Bound;
   try {
@@ -100,13 +112,23 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
     } catch (error) {
       throw withAddress(error, describeEndpoint(local));
     }
-    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, { local, file, acceptErrors: plan.acceptErrors, acceptPauseMs: plan.acceptPauseMs, allowHalfOpen: plan.allowHalfOpen });
+    return StreamServer.fromHandle(handle, plan.listen ? plan.backlog : undefined, {
+      local,
+      file,
+      acceptErrors: plan.acceptErrors,
+      acceptPauseMs: plan.acceptPauseMs,
+      allowHalfOpen: plan.allowHalfOpen,
+    });
   });
 }
 
 /** Opens one datagram socket on `endpoint` per `plan`; `afterBind` may still fail the open (the facade's listen). */
 /** `listenBacklog`: call listen() after bind (the PHP facade does, and fails as PHP does: EOPNOTSUPP). */
-export function openDatagramSocket(endpoint: NativeEndpoint, plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>, listenBacklog?: number): DatagramServer {
+export function openDatagramSocket(
+  endpoint: NativeEndpoint,
+  plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>,
+  listenBacklog?: number,
+): DatagramServer {
   return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local, file }) => {
     if (listenBacklog !== undefined) native.listen(handle, listenBacklog);
     return DatagramServer.fromHandle(handle, local, file);
@@ -123,7 +145,12 @@ function resolve(host: string, socktype: number): NativeInetEndpoint[] {
  * opens wins; otherwise the last SocketError (or `none()` when there was no
  * address). `retry` says whether a failure moves on to the next address.
  */
-export function firstThatOpens<E, T>(addresses: readonly E[], open: (address: E) => T, none: () => Error, retry: (error: SocketError) => boolean = () => true): T {
+export function firstThatOpens<E, T>(
+  addresses: readonly E[],
+  open: (address: E) => T,
+  none: () => Error,
+  retry: (error: SocketError) => boolean = () => true,
+): T {
   let lastError: SocketError | undefined;
   for (const address of addresses) {
     try {
@@ -151,13 +178,17 @@ const COUNT_DROPS: SockOptPlan = { option: 'countDrops', level: 'SOL_SOCKET', na
  * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
  */
 export function openServer(url: `udp://${string}` | `udg://${string}`, options?: DatagramOptions): DatagramServer;
-export function openServer(url: `${'ssl' | 'tls' | 'tlsv1.0' | 'tlsv1.1' | 'tlsv1.2' | 'tlsv1.3'}://${string}`, options: ServerOptions & { tls: TlsOptions }): TlsServer;
+export function openServer(
+  url: `${'ssl' | 'tls' | 'tlsv1.0' | 'tlsv1.1' | 'tlsv1.2' | 'tlsv1.3'}://${string}`,
+  options: ServerOptions & { tls: TlsOptions },
+): TlsServer;
 export function openServer(url: string, options?: ServerOptions): StreamServer;
 export function openServer(url: string, options?: ServerOptions | DatagramOptions): StreamServer | DatagramServer | TlsServer {
   const target = parseServerUrl(url);
   const tlsOptions = (options as ServerOptions | undefined)?.tls;
   const isTls = target.transport !== 'tcp' && target.transport !== 'udp' && target.transport !== 'unix' && target.transport !== 'udg';
-  if (tlsOptions !== undefined && !isTls) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.tls applies to ssl:// and tls:// servers, not ${target.transport}://`);
+  if (tlsOptions !== undefined && !isTls)
+    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.tls applies to ssl:// and tls:// servers, not ${target.transport}://`);
   if (isTls) {
     if (tlsOptions === undefined || typeof tlsOptions !== 'object') {
       throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${target.transport}:// needs options.tls with at least cert and key`);
@@ -183,6 +214,8 @@ export function openServer(url: string, options?: ServerOptions | DatagramOption
     }
     default:
       planServer(options, 6);
-      return firstThatBinds(target.host, C.SOCK_STREAM, (ep) => openStreamSocket({ ...ep, port: target.port }, planServer(options, ep.family === C.AF_INET6 ? 6 : 4)));
+      return firstThatBinds(target.host, C.SOCK_STREAM, (ep) =>
+        openStreamSocket({ ...ep, port: target.port }, planServer(options, ep.family === C.AF_INET6 ? 6 : 4)),
+      );
   }
 }

@@ -140,14 +140,16 @@ function asRecord(options: unknown, known: readonly string[]): Record<string, un
 function readBool(opts: Record<string, unknown>, key: string): boolean | undefined {
   const value = opts[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${key} must be a boolean, got ${typeof value}`);
+  if (typeof value !== 'boolean')
+    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${key} must be a boolean, got ${typeof value}`);
   return value;
 }
 
 function readInt(opts: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const value = opts[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${key} must be a number, got ${typeof value}`);
+  if (typeof value !== 'number')
+    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${key} must be a number, got ${typeof value}`);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw argumentError('range', 'ERR_OUT_OF_RANGE', `options.${key} must be an integer in ${min}..${max}, got ${value}`);
   }
@@ -172,7 +174,8 @@ function planSocket(opts: Record<string, unknown>, family: Family, transport: 't
       value = readInt(opts, option, spec.range![0], spec.range![1]);
     } else {
       const text = opts[option];
-      if (text !== undefined && typeof text !== 'string') throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${option} must be a string`);
+      if (text !== undefined && typeof text !== 'string')
+        throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `options.${option} must be a string`);
       if (text !== undefined) value = Buffer.from(`${text}\0`);
     }
     if (value === undefined) continue;
@@ -186,7 +189,9 @@ function planSocket(opts: Record<string, unknown>, family: Family, transport: 't
     for (const key of UNIX_ONLY) if (opts[key] !== undefined) throw notHere(key, family, transport);
   }
   const file: UnixFilePlan | undefined =
-    family === 'unix' ? { mode: readInt(opts, 'mode', 0, 0o777), removeStale: readBool(opts, 'removeStale') ?? false, removeOnClose: true } : undefined;
+    family === 'unix'
+      ? { mode: readInt(opts, 'mode', 0, 0o777), removeStale: readBool(opts, 'removeStale') ?? false, removeOnClose: true }
+      : undefined;
   return { beforeBind, file, cpuSteering: steering === true };
 }
 
@@ -205,10 +210,21 @@ export function planServer(options: unknown, family: Family): ServerPlan {
   const backlog = opts.backlog === undefined ? DEFAULT_BACKLOG : validateBacklog(opts.backlog, 'options.backlog');
   const acceptErrors = opts.acceptErrors ?? 'propagate';
   if (acceptErrors !== 'propagate' && acceptErrors !== 'pause' && acceptErrors !== 'shed') {
-    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.acceptErrors must be 'propagate', 'pause' or 'shed', got ${JSON.stringify(acceptErrors)}`);
+    throw argumentError(
+      'type',
+      'ERR_INVALID_ARG_VALUE',
+      `options.acceptErrors must be 'propagate', 'pause' or 'shed', got ${JSON.stringify(acceptErrors)}`,
+    );
   }
   const acceptPauseMs = readInt(opts, 'acceptPauseMs', 1, 60_000) ?? 100;
-  return { ...planSocket(opts, family, 'tcp', true), backlog, listen: readBool(opts, 'listen') ?? true, acceptErrors, acceptPauseMs, allowHalfOpen: readBool(opts, 'allowHalfOpen') ?? false };
+  return {
+    ...planSocket(opts, family, 'tcp', true),
+    backlog,
+    listen: readBool(opts, 'listen') ?? true,
+    acceptErrors,
+    acceptPauseMs,
+    allowHalfOpen: readBool(opts, 'allowHalfOpen') ?? false,
+  };
 }
 
 /** Validates `options` and plans a datagram server. SO_REUSEADDR is off by default: on UDP it lets two servers share a port silently. */

@@ -37,7 +37,11 @@ function checkPeerName(peerName: unknown): void {
  * success. The connection is half-open (PHP can write after the peer's FIN)
  * and reads nothing until asked; see connection.ts.
  */
-export async function stream_socket_accept(stream: PhpServerStream, timeout?: number | null, peerName?: Ref<string | false> | null): Promise<net.Socket | false> {
+export async function stream_socket_accept(
+  stream: PhpServerStream,
+  timeout?: number | null,
+  peerName?: Ref<string | false> | null,
+): Promise<net.Socket | false> {
   requireOpen('stream_socket_accept', stream);
   if (!(stream instanceof PhpServerStream)) throw new TypeError('stream_socket_accept(): Argument #1 ($socket) must be a server stream');
   checkPeerName(peerName);
@@ -72,7 +76,13 @@ export async function stream_socket_accept(stream: PhpServerStream, timeout?: nu
       return acceptFailed('Success', null); // sic: PHP's text after a failed handshake
     }
   }
-  const accepted = adoptConnection(conn, { transport: stream.transport, context: stream.context, secure, readTimeout: stream.readTimeout, handshaking: false });
+  const accepted = adoptConnection(conn, {
+    transport: stream.transport,
+    context: stream.context,
+    secure,
+    readTimeout: stream.readTimeout,
+    handshaking: false,
+  });
   if (peerName) peerName.value = peerText(conn);
   return accepted;
 }

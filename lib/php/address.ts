@@ -55,7 +55,9 @@ export function phpHostPort(target: string): { host: string; port: number } {
   if (target.includes('\0')) throw new PhpParseError('The hostname must not contain null bytes');
   const split = splitPhpHostPort(target, 'server');
   if (split !== null) return split;
-  throw new PhpParseError(target.length > 1 && target[0] === '[' ? `Failed to parse IPv6 address "${target}"` : `Failed to parse address "${target}"`);
+  throw new PhpParseError(
+    target.length > 1 && target[0] === '[' ? `Failed to parse IPv6 address "${target}"` : `Failed to parse address "${target}"`,
+  );
 }
 
 /** Raw bytes, no parsing; cut to 107 bytes (the caller raises PHP's notice). */

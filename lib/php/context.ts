@@ -71,14 +71,26 @@ function copyValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined).map(([key, inner]) => [key, copyValue(inner)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, inner]) => inner !== undefined)
+      .map(([key, inner]) => [key, copyValue(inner)]),
+  );
 }
 
 /** stream_context_set_option(ctx|stream, wrapper, option, value) or (ctx|stream, [wrapper => [option => value]]). */
-export function stream_context_set_option(target: StreamContext | object, wrapperOrOptions: string | ContextOptions, option?: string, value?: unknown): true {
+export function stream_context_set_option(
+  target: StreamContext | object,
+  wrapperOrOptions: string | ContextOptions,
+  option?: string,
+  value?: unknown,
+): true {
   const context = contextOf('stream_context_set_option', '$context', target);
   if (typeof wrapperOrOptions === 'string') {
-    if (option === undefined) throw new TypeError('stream_context_set_option(): Argument #3 ($option_name) cannot be null when argument #2 ($wrapper_or_options) is a string');
+    if (option === undefined)
+      throw new TypeError(
+        'stream_context_set_option(): Argument #3 ($option_name) cannot be null when argument #2 ($wrapper_or_options) is a string',
+      );
     (context.options[wrapperOrOptions] ??= {})[option] = value;
     return true;
   }

@@ -14,7 +14,8 @@ import { handshake, HandshakeClosed, HandshakeTimeout } from '../tls/handshake.j
 const NO_SHARED_CIPHER =
   'SSL_R_NO_SHARED_CIPHER: no suitable shared cipher could be used.  This could be because the server is missing an SSL certificate (local_cert context option)';
 /** What OpenSSL reports when its verify callback refuses a certificate (PHP's server does so inside the handshake). */
-const CERT_VERIFY_FAILED = 'SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed';
+const CERT_VERIFY_FAILED =
+  'SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed';
 
 interface OpenSslError extends Error {
   code?: string;
@@ -30,18 +31,25 @@ interface OpenSslError extends Error {
  * and the kernel answers with a reset; Node has read everything, so the
  * facade resets on purpose to give the client the same ending.
  */
-const NOT_TLS = new Set(['ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+const NOT_TLS = new Set([
+  'ERR_SSL_HTTP_REQUEST',
+  'ERR_SSL_HTTPS_PROXY_REQUEST',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+]);
 
 /** PHP's warning for a failed handshake step, or none (the peer closed first). */
 function failureText(error: OpenSslError, hasCertificate: boolean): string | null {
   // Without a certificate PHP's OpenSSL finds no cipher, Node's no signature algorithm: PHP explains both the same way.
-  if (error.code === 'ERR_SSL_NO_SHARED_CIPHER' || (!hasCertificate && error.code === 'ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM')) return NO_SHARED_CIPHER;
+  if (error.code === 'ERR_SSL_NO_SHARED_CIPHER' || (!hasCertificate && error.code === 'ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM'))
+    return NO_SHARED_CIPHER;
   const packed = /error:([0-9A-F]{8}):/.exec(error.message);
   if (packed !== null && error.library !== undefined && error.reason !== undefined) {
     // OpenSSL 3's ERR_error_string_n() form, as PHP prints it: no function name.
     return `SSL operation failed with code 1. OpenSSL Error messages:\nerror:${packed[1]}:${error.library}::${error.reason}`;
   }
-  if (error.syscall !== undefined && typeof error.errno === 'number' && error.errno !== 0) return `SSL: ${errnoText(Math.abs(error.errno))}`;
+  if (error.syscall !== undefined && typeof error.errno === 'number' && error.errno !== 0)
+    return `SSL: ${errnoText(Math.abs(error.errno))}`;
   return null;
 }
 
@@ -61,13 +69,16 @@ function fingerprintMatches(cert: X509Certificate, expected: unknown): boolean {
   }
   if (expected !== null && typeof expected === 'object') {
     const pairs = Object.entries(expected as Record<string, unknown>);
-    return pairs.length > 0 && pairs.every(([algorithm, hex]) => {
-      try {
-        return digest(algorithm) === String(hex).toLowerCase();
-      } catch {
-        return false;
-      }
-    });
+    return (
+      pairs.length > 0 &&
+      pairs.every(([algorithm, hex]) => {
+        try {
+          return digest(algorithm) === String(hex).toLowerCase();
+        } catch {
+          return false;
+        }
+      })
+    );
   }
   return false;
 }
@@ -93,7 +104,12 @@ export function peerCertificate(secure: tls.TLSSocket): PeerCertificate | undefi
   if (!peerCertificates.has(secure)) {
     let depth = 0;
     // A root links to itself.
-    for (let c = secure.getPeerCertificate(true); c.issuerCertificate !== undefined && c.issuerCertificate !== c && depth < 100; c = c.issuerCertificate) depth++;
+    for (
+      let c = secure.getPeerCertificate(true);
+      c.issuerCertificate !== undefined && c.issuerCertificate !== c && depth < 100;
+      c = c.issuerCertificate
+    )
+      depth++;
     const cert = secure.getPeerX509Certificate();
     peerCertificates.set(secure, cert === undefined ? undefined : { cert, depth });
   }
@@ -119,7 +135,8 @@ function policyRefusal(secure: tls.TLSSocket, policy: PeerPolicy): string | null
   if (policy.required && cert === undefined) return 'Could not get peer certificate';
   if (cert === undefined) return null;
   if (policy.fingerprint !== undefined) {
-    if (typeof policy.fingerprint !== 'string' && (policy.fingerprint === null || typeof policy.fingerprint !== 'object')) return 'Expected peer fingerprint must be a string or an array';
+    if (typeof policy.fingerprint !== 'string' && (policy.fingerprint === null || typeof policy.fingerprint !== 'object'))
+      return 'Expected peer fingerprint must be a string or an array';
     if (!fingerprintMatches(cert, policy.fingerprint)) return 'peer_fingerprint match failure';
   }
   return policy.peerName === null ? null : peerNameMismatch(cert, policy.peerName);
@@ -170,7 +187,8 @@ export function phpHandshake(
       if (error instanceof HandshakeTimeout) {
         secure.destroy();
         phpWarning(fn, 'SSL: Handshake timed out');
-      } else if (error instanceof HandshakeClosed) secure.destroy(); // PHP says nothing more than "Failed to enable crypto"
+      } else if (error instanceof HandshakeClosed)
+        secure.destroy(); // PHP says nothing more than "Failed to enable crypto"
       else {
         secure.destroy();
         const text = failureText(error, setup.hasCertificate);

@@ -97,7 +97,8 @@ export function dhAllowed(params: { primeBits: number; subgroupBits: number | nu
 
 /** OpenSSL's strength estimate of a finite-field group (BN_security_bits): by the prime, capped by half the subgroup. */
 function securityBits(primeBits: number, subgroupBits: number | null): number {
-  const byPrime = primeBits >= 15360 ? 256 : primeBits >= 7680 ? 192 : primeBits >= 3072 ? 128 : primeBits >= 2048 ? 112 : primeBits >= 1024 ? 80 : 0;
+  const byPrime =
+    primeBits >= 15360 ? 256 : primeBits >= 7680 ? 192 : primeBits >= 3072 ? 128 : primeBits >= 2048 ? 112 : primeBits >= 1024 ? 80 : 0;
   if (byPrime === 0 || subgroupBits === null) return byPrime;
   const bySubgroup = Math.floor(subgroupBits / 2);
   return bySubgroup < 80 ? 0 : Math.min(byPrime, bySubgroup);

@@ -19,7 +19,12 @@ import type { StreamContext } from './context.js';
  * reading it. Null after PHP's warnings (the caller adds "Failed to enable
  * crypto").
  */
-export async function secureAccepted(conn: net.Socket, context: StreamContext, setup: TlsSetup, deadlineMs: number | undefined): Promise<tls.TLSSocket | null> {
+export async function secureAccepted(
+  conn: net.Socket,
+  context: StreamContext,
+  setup: TlsSetup,
+  deadlineMs: number | undefined,
+): Promise<tls.TLSSocket | null> {
   if (!setup.ok) {
     emitPending('stream_socket_accept', setup.warnings);
     conn.destroy();
@@ -73,7 +78,12 @@ const unsupported = (enable: boolean): boolean => {
  * off resolves false (as PHP's) but leaves TLS on: Node cannot hand a TLS
  * connection back as plain text.
  */
-export async function stream_socket_enable_crypto(stream: PhpServerStream | net.Socket, enable: boolean, cryptoMethod?: number | null, _sessionStream?: unknown): Promise<boolean | 0> {
+export async function stream_socket_enable_crypto(
+  stream: PhpServerStream | net.Socket,
+  enable: boolean,
+  cryptoMethod?: number | null,
+  _sessionStream?: unknown,
+): Promise<boolean | 0> {
   requireOpen('stream_socket_enable_crypto', stream);
   if (typeof enable !== 'boolean') throw new TypeError('stream_socket_enable_crypto(): Argument #2 ($enable) must be of type bool');
   if (cryptoMethod !== undefined && cryptoMethod !== null && !Number.isInteger(cryptoMethod)) {
@@ -81,7 +91,8 @@ export async function stream_socket_enable_crypto(stream: PhpServerStream | net.
   }
   if (stream instanceof PhpServerStream) return listenerCrypto(stream, enable, cryptoMethod);
   const state = connectionState(stream);
-  if (state === null) throw new TypeError('stream_socket_enable_crypto(): Argument #1 ($stream) must be a stream from stream_socket_accept()');
+  if (state === null)
+    throw new TypeError('stream_socket_enable_crypto(): Argument #1 ($stream) must be a stream from stream_socket_accept()');
   const method = enable ? methodFrom(state.context, cryptoMethod) : 0;
   if (!TLS_CAPABLE.has(state.transport)) return unsupported(enable);
   // Off: PHP shuts TLS down and says false; Node cannot hand a TLS socket back as plain text, so it stays on.

@@ -146,7 +146,11 @@ function openOn(endpoint: Endpoint, transport: Transport, plan: StreamPlan): Php
 
 function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, context: StreamContext): PhpSocket {
   const addresses = resolve(target.host, target.transport);
-  const plan: StreamPlan = { beforeBind: inetOptions(context, target.transport), listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
+  const plan: StreamPlan = {
+    beforeBind: inetOptions(context, target.transport),
+    listen: (flags & STREAM_SERVER_LISTEN) !== 0,
+    backlog: backlogOf(context),
+  };
   // PHP tries each resolved address until one binds (spec §2.2.6); a listen failure is not retried.
   return firstThatOpens(
     addresses,
@@ -176,7 +180,11 @@ function open(address: string, flags: number, context: StreamContext): PhpServer
   if ((flags & STREAM_SERVER_BIND) === 0) return new PhpServerStream(transport, null, context);
   const target = parsePhpAddress(address);
   if (target.kind === 'unix' && target.truncated) {
-    phpWarning('stream_socket_server', `socket path exceeded the maximum allowed length of ${PHP_UNIX_PATH_MAX} bytes and was truncated`, 'Notice');
+    phpWarning(
+      'stream_socket_server',
+      `socket path exceeded the maximum allowed length of ${PHP_UNIX_PATH_MAX} bytes and was truncated`,
+      'Notice',
+    );
   }
   const server = target.kind === 'inet' ? openInet(target, flags, context) : openUnix(target, flags, context);
   return new PhpServerStream(transport, server, context);

@@ -32,7 +32,9 @@ export function stream_socket_get_name(stream: PhpStream, remote: boolean): stri
 export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean {
   requireOpen('stream_socket_shutdown', stream);
   if (mode !== 0 && mode !== 1 && mode !== 2) {
-    throw new ValueError('stream_socket_shutdown(): Argument #2 ($mode) must be one of STREAM_SHUT_RD, STREAM_SHUT_WR, or STREAM_SHUT_RDWR');
+    throw new ValueError(
+      'stream_socket_shutdown(): Argument #2 ($mode) must be one of STREAM_SHUT_RD, STREAM_SHUT_WR, or STREAM_SHUT_RDWR',
+    );
   }
   const fd = targetOf(stream);
   if (fd === null) return false;
@@ -49,7 +51,15 @@ export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean
 export function stream_get_meta_data(stream: PhpStream): Record<string, unknown> {
   requireOpen('stream_get_meta_data', stream);
   if (stream instanceof PhpServerStream) {
-    return { timed_out: false, blocked: stream.blocking, eof: false, stream_type: streamType(stream.transport), mode: 'r+', unread_bytes: 0, seekable: false };
+    return {
+      timed_out: false,
+      blocked: stream.blocking,
+      eof: false,
+      stream_type: streamType(stream.transport),
+      mode: 'r+',
+      unread_bytes: 0,
+      seekable: false,
+    };
   }
   const state = connectionState(stream);
   const meta: Record<string, unknown> = {
@@ -72,7 +82,8 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
  */
 export function stream_set_timeout(stream: PhpStream, seconds: number, microseconds = 0): boolean {
   requireOpen('stream_set_timeout', stream);
-  if (!Number.isInteger(seconds) || !Number.isInteger(microseconds)) throw new TypeError('stream_set_timeout(): Arguments #2 and #3 must be of type int');
+  if (!Number.isInteger(seconds) || !Number.isInteger(microseconds))
+    throw new TypeError('stream_set_timeout(): Arguments #2 and #3 must be of type int');
   const value = seconds + microseconds / 1e6;
   if (stream instanceof PhpServerStream) stream.readTimeout = value;
   else {

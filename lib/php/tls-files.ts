@@ -22,7 +22,9 @@ export class SetupFailure extends Error {
 function checkNul(path: string, option: 'local_cert' | 'local_pk', what: string): void {
   if (!path.includes('\0')) return;
   const shown = path.slice(0, path.indexOf('\0'));
-  throw new SetupFailure(`Path for ${option} in ssl stream context option must not contain any null bytes`, false, [{ text: `Unable to get real path of ${what} file \`${shown}'` }]);
+  throw new SetupFailure(`Path for ${option} in ssl stream context option must not contain any null bytes`, false, [
+    { text: `Unable to get real path of ${what} file \`${shown}'` },
+  ]);
 }
 
 function readPath(path: string): Buffer | null {
@@ -95,13 +97,15 @@ interface LoadTexts {
 }
 
 const LOCAL_CERT_TEXTS: LoadTexts = {
-  cert: (path) => `Unable to set local cert chain file \`${path}'; Check that your cafile/capath settings include details of your certificate and its issuer`,
+  cert: (path) =>
+    `Unable to set local cert chain file \`${path}'; Check that your cafile/capath settings include details of your certificate and its issuer`,
   key: (path) => `Unable to set private key file \`${path}'`,
   checksNul: true,
 };
 
 const SNI_TEXTS: LoadTexts = {
-  cert: (path) => `Failed setting local cert chain file \`${path}'; check that your cafile/capath settings include details of your certificate and its issuer`,
+  cert: (path) =>
+    `Failed setting local cert chain file \`${path}'; check that your cafile/capath settings include details of your certificate and its issuer`,
   key: (path) => `Failed setting private key from file \`${path}'`,
   checksNul: false,
 };
@@ -137,7 +141,13 @@ export function localCertificate(context: StreamContext, ciphers: string): CertA
   const certPath = context.get('ssl', 'local_cert');
   if (!phpTruthy(certPath)) return {};
   const keyPath = context.get('ssl', 'local_pk');
-  return certificateAndKey(phpString(certPath), phpString(phpTruthy(keyPath) ? keyPath : certPath), context.get('ssl', 'passphrase'), LOCAL_CERT_TEXTS, ciphers);
+  return certificateAndKey(
+    phpString(certPath),
+    phpString(phpTruthy(keyPath) ? keyPath : certPath),
+    context.get('ssl', 'passphrase'),
+    LOCAL_CERT_TEXTS,
+    ciphers,
+  );
 }
 
 /**
@@ -163,7 +173,8 @@ export function dhParameters(context: StreamContext, level: number): string | un
 
 /** One SNI_server_certs entry: a path holding certificate and key, or { local_cert, local_pk } (no passphrase, as in PHP). */
 export function sniCertificate(entry: unknown, ciphers: string): CertAndKey {
-  if (entry === null || typeof entry !== 'object') return certificateAndKey(phpString(entry), phpString(entry), undefined, SNI_TEXTS, ciphers);
+  if (entry === null || typeof entry !== 'object')
+    return certificateAndKey(phpString(entry), phpString(entry), undefined, SNI_TEXTS, ciphers);
   const pair = entry as Record<string, unknown>;
   if (!Object.hasOwn(pair, 'local_cert')) throw new SetupFailure('local_cert not present in the array');
   if (!Object.hasOwn(pair, 'local_pk')) throw new SetupFailure('local_pk not present in the array');

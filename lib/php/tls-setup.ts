@@ -70,7 +70,9 @@ function securityLevel(context: StreamContext): number {
 function cipherList(context: StreamContext, level: number): string | null {
   const given = context.get('ssl', 'ciphers');
   if (!phpTruthy(given)) return `${PHP_DEFAULT_CIPHERS}:@SECLEVEL=${level}`;
-  const tls12 = phpString(given).split(':').filter((name) => name !== '' && !name.startsWith('TLS_'));
+  const tls12 = phpString(given)
+    .split(':')
+    .filter((name) => name !== '' && !name.startsWith('TLS_'));
   if (tls12.length === 0) return null;
   const list = [...tls12, `@SECLEVEL=${level}`].join(':');
   return loads({ ciphers: list }) ? list : null;
@@ -80,12 +82,40 @@ function cipherList(context: StreamContext, level: number): string | null {
  * honor_cipher_order on, its order picks the cipher (AES-128 before AES-256).
  */
 const PHP_DEFAULT_CIPHERS = [
-  'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'DHE-RSA-AES128-GCM-SHA256', 'DHE-DSS-AES128-GCM-SHA256', 'kEDH+AESGCM', 'ECDHE-RSA-AES128-SHA256', 'ECDHE-ECDSA-AES128-SHA256',
-  'ECDHE-RSA-AES128-SHA', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA384', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-RSA-AES256-SHA',
-  'ECDHE-ECDSA-AES256-SHA', 'DHE-RSA-AES128-SHA256', 'DHE-RSA-AES128-SHA', 'DHE-DSS-AES128-SHA256', 'DHE-RSA-AES256-SHA256',
-  'DHE-DSS-AES256-SHA', 'DHE-RSA-AES256-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128', 'AES256', 'HIGH',
-  '!SSLv2', '!aNULL', '!eNULL', '!EXPORT', '!DES', '!MD5', '!RC4', '!ADH',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'DHE-RSA-AES128-GCM-SHA256',
+  'DHE-DSS-AES128-GCM-SHA256',
+  'kEDH+AESGCM',
+  'ECDHE-RSA-AES128-SHA256',
+  'ECDHE-ECDSA-AES128-SHA256',
+  'ECDHE-RSA-AES128-SHA',
+  'ECDHE-ECDSA-AES128-SHA',
+  'ECDHE-RSA-AES256-SHA384',
+  'ECDHE-ECDSA-AES256-SHA384',
+  'ECDHE-RSA-AES256-SHA',
+  'ECDHE-ECDSA-AES256-SHA',
+  'DHE-RSA-AES128-SHA256',
+  'DHE-RSA-AES128-SHA',
+  'DHE-DSS-AES128-SHA256',
+  'DHE-RSA-AES256-SHA256',
+  'DHE-DSS-AES256-SHA',
+  'DHE-RSA-AES256-SHA',
+  'AES128-GCM-SHA256',
+  'AES256-GCM-SHA384',
+  'AES128',
+  'AES256',
+  'HIGH',
+  '!SSLv2',
+  '!aNULL',
+  '!eNULL',
+  '!EXPORT',
+  '!DES',
+  '!MD5',
+  '!RC4',
+  '!ADH',
 ].join(':');
 
 /** How the handshake's peer certificate is judged afterwards (PHP's apply_peer_verification). */
@@ -114,11 +144,16 @@ export type TlsSetup =
  * so the system's security level judges its certificate, not the stream's.
  */
 function sniContexts(context: StreamContext, base: tls.SecureContextOptions): Array<[pattern: string, context: tls.SecureContext]> {
-  if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled')))) return [];
+  if (!context.has('ssl', 'SNI_server_certs') || (context.has('ssl', 'SNI_enabled') && !phpTruthy(context.get('ssl', 'SNI_enabled'))))
+    return [];
   const certs = context.get('ssl', 'SNI_server_certs');
-  if (certs === null || typeof certs !== 'object' || Array.isArray(certs)) throw new SetupFailure('SNI_server_certs requires an array mapping host names to cert paths');
+  if (certs === null || typeof certs !== 'object' || Array.isArray(certs))
+    throw new SetupFailure('SNI_server_certs requires an array mapping host names to cert paths');
   const ciphers = `${PHP_DEFAULT_CIPHERS}:@SECLEVEL=${SYSTEM_SECURITY_LEVEL}`;
-  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [pattern, tls.createSecureContext({ ...base, ciphers, ...sniCertificate(entry, ciphers) })]);
+  return Object.entries(certs as Record<string, unknown>).map(([pattern, entry]) => [
+    pattern,
+    tls.createSecureContext({ ...base, ciphers, ...sniCertificate(entry, ciphers) }),
+  ]);
 }
 
 /** alpn_protocols: a comma list; a name longer than 255 bytes cannot be sent. */
@@ -126,19 +161,26 @@ function alpnProtocols(context: StreamContext): string[] | undefined {
   const text = context.get('ssl', 'alpn_protocols');
   if (!phpTruthy(text)) return undefined;
   const names = phpString(text).split(',');
-  if (names.some((name) => Buffer.byteLength(name) > 255)) throw new SetupFailure('Failed parsing comma-separated TLS ALPN protocol string');
+  if (names.some((name) => Buffer.byteLength(name) > 255))
+    throw new SetupFailure('Failed parsing comma-separated TLS ALPN protocol string');
   // PHP lets empty names through; newer Node refuses them, and they can match nothing anyway.
   return names.filter((name) => name !== '');
 }
 
 /** The files (and capath directory) the options name: a setup is reused only while none of them changed. */
 function referencedPaths(ssl: Record<string, unknown>): string[] {
-  const paths = ['local_cert', 'local_pk', 'cafile', 'capath'].map((name) => ssl[name]).filter(phpTruthy).map(phpString);
+  const paths = ['local_cert', 'local_pk', 'cafile', 'capath']
+    .map((name) => ssl[name])
+    .filter(phpTruthy)
+    .map(phpString);
   if (Object.hasOwn(ssl, 'dh_param')) paths.push(phpString(ssl.dh_param)); // read whenever present
   const sni = ssl.SNI_server_certs;
   if (sni !== null && typeof sni === 'object') {
     for (const entry of Object.values(sni as Record<string, unknown>)) {
-      if (entry !== null && typeof entry === 'object') paths.push(...[(entry as Record<string, unknown>).local_cert, (entry as Record<string, unknown>).local_pk].filter(phpTruthy).map(phpString));
+      if (entry !== null && typeof entry === 'object')
+        paths.push(
+          ...[(entry as Record<string, unknown>).local_cert, (entry as Record<string, unknown>).local_pk].filter(phpTruthy).map(phpString),
+        );
       else paths.push(phpString(entry));
     }
   }
@@ -149,7 +191,9 @@ function fileSignature(path: string, inDirectory = false): string {
   const st = statSync(path, { throwIfNoEntry: false });
   if (st?.isDirectory() && !inDirectory) {
     // capath: the files in it count, not only the directory.
-    return `${path}/:${readdirSync(path).map((name) => fileSignature(join(path, name), true)).join(';')}`;
+    return `${path}/:${readdirSync(path)
+      .map((name) => fileSignature(join(path, name), true))
+      .join(';')}`;
   }
   return st === undefined ? `${path}:-` : `${path}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
@@ -173,7 +217,9 @@ export function tlsSetup(context: StreamContext, method: number): TlsSetup {
   let key: string;
   try {
     // undefined is kept in the key: a present-but-undefined option is not an absent one.
-    key = JSON.stringify([method, ssl, referencedPaths(ssl).map((path) => fileSignature(path))], (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
+    key = JSON.stringify([method, ssl, referencedPaths(ssl).map((path) => fileSignature(path))], (_k, v: unknown) =>
+      v === undefined ? '\u0000undefined' : v,
+    );
   } catch {
     return buildSetup(context, method); // options JSON cannot hold, or a path stat() refuses: no reuse
   }
@@ -224,7 +270,10 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
         requestCert: !verifyOff,
         rejectUnauthorized: false, // judged after the handshake, with PHP's rules (crypto.ts)
         ALPNProtocols: alpn,
-        SNICallback: sni.length > 0 ? (name, done) => done(null, sni.find(([pattern]) => matchesHostName(name, pattern))?.[1] ?? secureContext) : undefined,
+        SNICallback:
+          sni.length > 0
+            ? (name, done) => done(null, sni.find(([pattern]) => matchesHostName(name, pattern))?.[1] ?? secureContext)
+            : undefined,
       },
       peer: {
         allowSelfSigned: phpTruthy(opt('allow_self_signed')),
@@ -233,7 +282,11 @@ function buildSetup(context: StreamContext, method: number): TlsSetup {
         peerName,
         fingerprint: context.has('ssl', 'peer_fingerprint') ? opt('peer_fingerprint') : undefined,
         // PHP compares the depth as unsigned: a negative limit is no limit.
-        verifyDepth: context.has('ssl', 'verify_depth') ? (phpInt(opt('verify_depth')) < 0n ? Infinity : Number(phpInt(opt('verify_depth')))) : DEFAULT_VERIFY_DEPTH,
+        verifyDepth: context.has('ssl', 'verify_depth')
+          ? phpInt(opt('verify_depth')) < 0n
+            ? Infinity
+            : Number(phpInt(opt('verify_depth')))
+          : DEFAULT_VERIFY_DEPTH,
       },
     };
   } catch (error) {

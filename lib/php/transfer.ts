@@ -98,7 +98,12 @@ function parseSendtoTarget(target: string): Endpoint | null {
  * an error (silently, as PHP). STREAM_PEEK leaves the data to be read again;
  * STREAM_OOB reads TCP urgent data.
  */
-export async function stream_socket_recvfrom(stream: PhpStream, length: number, flags = 0, address?: Ref<string | null> | null): Promise<Buffer | false> {
+export async function stream_socket_recvfrom(
+  stream: PhpStream,
+  length: number,
+  flags = 0,
+  address?: Ref<string | null> | null,
+): Promise<Buffer | false> {
   if (!(length > 0)) throw new ValueError('stream_socket_recvfrom(): Argument #2 ($length) must be greater than 0');
   requireOpen('stream_socket_recvfrom', stream);
   if (address) address.value = null;
@@ -125,10 +130,21 @@ export async function stream_socket_recvfrom(stream: PhpStream, length: number, 
 }
 
 /** One datagram, up to `length` bytes (the rest is lost, as in PHP); waits unless the stream is non-blocking. */
-async function recvDatagram(stream: PhpServerStream, server: DatagramServer, length: number, flags: number, address?: Ref<string | null> | null): Promise<Buffer | false> {
+async function recvDatagram(
+  stream: PhpServerStream,
+  server: DatagramServer,
+  length: number,
+  flags: number,
+  address?: Ref<string | null> | null,
+): Promise<Buffer | false> {
   try {
-    const got = await server.recvfrom(length, { peek: (flags & STREAM_PEEK) !== 0, oob: (flags & STREAM_OOB) !== 0, ...(stream.blocking ? {} : { timeout: 0 }) });
-    if (address) address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : formatHostPort(got.from.address, got.from.port);
+    const got = await server.recvfrom(length, {
+      peek: (flags & STREAM_PEEK) !== 0,
+      oob: (flags & STREAM_OOB) !== 0,
+      ...(stream.blocking ? {} : { timeout: 0 }),
+    });
+    if (address)
+      address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : formatHostPort(got.from.address, got.from.port);
     return got.data;
   } catch (error) {
     recordSocketError(error instanceof SocketError ? error : null);
@@ -166,4 +182,3 @@ function readSome(socket: net.Socket, length: number, peek: boolean): Promise<Bu
     socket.on('readable', retry).on('end', retry).on('close', retry).on('error', fail);
   });
 }
-

@@ -21,7 +21,9 @@ function snmpCounter(file: string, section: string, name: string): number | unde
 /** A counter from /proc/net/snmp6 ("Udp6RcvbufErrors  12"). */
 function snmp6Counter(name: string): number | undefined {
   try {
-    const line = readFileSync('/proc/net/snmp6', 'utf8').split('\n').find((l) => l.startsWith(`${name} `));
+    const line = readFileSync('/proc/net/snmp6', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.trim().split(/\s+/)[1]);
   } catch {
     return undefined;

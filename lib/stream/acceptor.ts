@@ -153,7 +153,7 @@ export class Acceptor {
         break;
       }
       this.counters.accepted += fds.length;
-      for (let i = 0; i < fds.length; ) {
+      for (let i = 0; i < fds.length;) {
         const waiter = this.#waiters.shift()!;
         waiter.resolve(fds.slice(i, i + waiter.max));
         i += waiter.max;
@@ -208,7 +208,10 @@ export class Acceptor {
 }
 
 /** Validates accept() options into one AbortSignal (or none). */
-export function acceptSignal(options: { signal?: AbortSignal; timeout?: number }): { signal: AbortSignal | undefined; timer: AbortSignal | undefined } {
+export function acceptSignal(options: { signal?: AbortSignal; timeout?: number }): {
+  signal: AbortSignal | undefined;
+  timer: AbortSignal | undefined;
+} {
   if (typeof options !== 'object' || options === null) {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'accept() options must be an object');
   }

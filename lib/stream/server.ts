@@ -30,7 +30,12 @@ export interface AcceptOptions {
 
 export interface ServerStats extends AcceptCounters {
   /** The backlog asked for, the limit the kernel applied, and who clamped it. */
-  backlog: { requested: number | undefined; applied: number | undefined; somaxconn: number | undefined; clampedBy: 'net.core.somaxconn' | null };
+  backlog: {
+    requested: number | undefined;
+    applied: number | undefined;
+    somaxconn: number | undefined;
+    clampedBy: 'net.core.somaxconn' | null;
+  };
   /** The accept queue now (TCP). */
   queue: AcceptQueue | undefined;
   /**
@@ -189,7 +194,10 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       errors: { ...this.#acceptor.counters.errors },
       backlog: { requested: this.#backlog, applied, somaxconn: max, clampedBy: clamped ? 'net.core.somaxconn' : null },
       queue,
-      system: now && base ? { listenOverflows: now.listenOverflows - base.listenOverflows, listenDrops: now.listenDrops - base.listenDrops } : undefined,
+      system:
+        now && base
+          ? { listenOverflows: now.listenOverflows - base.listenOverflows, listenDrops: now.listenDrops - base.listenDrops }
+          : undefined,
     };
   }
 
@@ -285,5 +293,4 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   #kind(): 'tcp' | 'pipe' {
     return isUnixEndpoint(this.localEndpoint) ? 'pipe' : 'tcp';
   }
-
 }

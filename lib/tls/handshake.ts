@@ -29,7 +29,10 @@ export class HandshakeClosed extends Error {
  * runs in the failure's own event, before node:tls closes anything: the
  * place to reset the connection instead of closing it.
  */
-export function handshake(secure: tls.TLSSocket, options: { timeoutMs: number | undefined; client?: boolean; onFailure?: (error: Error) => void }): Promise<void> {
+export function handshake(
+  secure: tls.TLSSocket,
+  options: { timeoutMs: number | undefined; client?: boolean; onFailure?: (error: Error) => void },
+): Promise<void> {
   const completed = options.client === true ? 'secureConnect' : 'secure';
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;

@@ -37,15 +37,27 @@ export function secureContextOf(options: TlsOptions): { context: tls.SecureConte
   };
   const context = make(
     {
-      cert: options.cert, key: options.key, passphrase: options.passphrase, ca: options.ca, ciphers: options.ciphers,
-      minVersion: options.minVersion, maxVersion: options.maxVersion, honorCipherOrder: options.honorCipherOrder,
+      cert: options.cert,
+      key: options.key,
+      passphrase: options.passphrase,
+      ca: options.ca,
+      ciphers: options.ciphers,
+      minVersion: options.minVersion,
+      maxVersion: options.maxVersion,
+      honorCipherOrder: options.honorCipherOrder,
       sessionIdContext: SESSION_ID_CONTEXT,
     },
     'certificate/key',
   );
   const sni = new Map<string, tls.SecureContext>();
   for (const [name, c] of Object.entries(options.sni ?? {})) {
-    sni.set(name.toLowerCase(), make({ ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion, sessionIdContext: SESSION_ID_CONTEXT }, `SNI certificate for ${name}`));
+    sni.set(
+      name.toLowerCase(),
+      make(
+        { ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion, sessionIdContext: SESSION_ID_CONTEXT },
+        `SNI certificate for ${name}`,
+      ),
+    );
   }
   return { context, sni };
 }
@@ -134,7 +146,13 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     if (this.#stream.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
-      const timer = options.timeout === undefined ? undefined : setTimeout(() => this.#drop(waiter, timeoutError('accept4', `no TLS connection within ${options.timeout} ms`, { address: this.name })), options.timeout);
+      const timer =
+        options.timeout === undefined
+          ? undefined
+          : setTimeout(
+              () => this.#drop(waiter, timeoutError('accept4', `no TLS connection within ${options.timeout} ms`, { address: this.name })),
+              options.timeout,
+            );
       const onAbort = () => this.#drop(waiter, options.signal!.reason);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       waiter.resolve = (s) => (clearTimeout(timer), options.signal?.removeEventListener('abort', onAbort), resolve(s));
@@ -213,7 +231,13 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
 export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.TLSSocket> {
   const { context } = secureContextOf(options);
   const certs = options.clientCertificates ?? 'none';
-  const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, requestCert: certs !== 'none', rejectUnauthorized: certs === 'required', ALPNProtocols: options.alpnProtocols });
+  const secure = new tls.TLSSocket(socket, {
+    isServer: true,
+    secureContext: context,
+    requestCert: certs !== 'none',
+    rejectUnauthorized: certs === 'required',
+    ALPNProtocols: options.alpnProtocols,
+  });
   return handshake(secure, { timeoutMs: options.handshakeTimeout ?? 10_000 }).then(
     () => secure,
     (error: unknown) => {

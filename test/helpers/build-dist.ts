@@ -18,11 +18,15 @@ export default function buildDist(): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
   if (built.status !== 0) {
-    throw new Error(`tsc -p tsconfig.json failed (exit ${built.status ?? built.signal}); dist/ would be stale:\n${built.stdout}${built.stderr}`);
+    throw new Error(
+      `tsc -p tsconfig.json failed (exit ${built.status ?? built.signal}); dist/ would be stale:\n${built.stdout}${built.stderr}`,
+    );
   }
   const tools = spawnSync('make', ['-s', '-C', 'bench'], { cwd: ROOT, encoding: 'utf8' });
   if (tools.status !== 0) {
     const why = tools.error ? `${tools.error.message} (is make installed?)` : `exit ${tools.status ?? tools.signal}`;
-    throw new Error(`make -C bench (npm run build:bench) failed: ${why}; the tests that drive bench/build/* need it:\n${tools.stdout}${tools.stderr}`);
+    throw new Error(
+      `make -C bench (npm run build:bench) failed: ${why}; the tests that drive bench/build/* need it:\n${tools.stdout}${tools.stderr}`,
+    );
   }
 }

@@ -30,7 +30,11 @@ export function hasCommand(name: string): boolean {
 }
 
 /** Runs a command to completion with a hard deadline; resolves with its output. */
-export function run(cmd: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -56,7 +60,12 @@ export function runFixture(name: string, args: string[] = [], nodeFlags: string[
 }
 
 /** Starts a long-running child and resolves with its first stdout line matching `ready`. */
-export function startChild(cmd: string, args: string[], ready: RegExp, timeoutMs = 10_000): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+export function startChild(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 10_000,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

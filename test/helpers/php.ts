@@ -18,7 +18,9 @@ export async function phpJson<T = Record<string, unknown>>(body: string, args: s
 }
 
 /** The facade's warnings (process warnings named PHPWarning) raised while `fn` is awaited, and what it returned or threw. */
-export async function captureFacade<T>(fn: () => T | Promise<T>): Promise<{ result: T | undefined; warnings: string[]; exception: string | null }> {
+export async function captureFacade<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ result: T | undefined; warnings: string[]; exception: string | null }> {
   const warnings: string[] = [];
   const collect = (w: Error) => {
     if (w.name === 'PHPWarning') warnings.push(w.message);

@@ -43,7 +43,12 @@ function applyToFailure(php: Failure, facade: Failure, recordedErrno?: number): 
   }
   // Parse errors have no syscall: errno stays 0. A system failure has its errno.
   const systemFailure = osFailure || /^Failed to create|^[A-Z][a-z]+( [a-z]+)*$/.test(php.errstr);
-  if (systemFailure && !php.errstr.startsWith('Unable to find') && !php.errstr.startsWith('Failed to parse') && !php.errstr.startsWith('The hostname')) {
+  if (
+    systemFailure &&
+    !php.errstr.startsWith('Unable to find') &&
+    !php.errstr.startsWith('Failed to parse') &&
+    !php.errstr.startsWith('The hostname')
+  ) {
     expect(facade.errno, 'errno must be the real errno').toBeGreaterThan(0);
     if (recordedErrno !== undefined) expect(facade.errno).toBe(recordedErrno);
     expected.errno = facade.errno;
@@ -61,7 +66,11 @@ const REFUSED_CERTIFICATE = /::certificate verify failed$/;
 function applyToTlsProbe(php: Observation, facade: Observation): Observation {
   const server = php.server as { accept_warnings?: string[] } | undefined;
   const client = php.client as { io_warnings?: string[] } | undefined;
-  if (!server?.accept_warnings?.some((w) => REFUSED_CERTIFICATE.test(w)) || !client?.io_warnings?.some((w) => w.endsWith('alert unknown ca'))) return php;
+  if (
+    !server?.accept_warnings?.some((w) => REFUSED_CERTIFICATE.test(w)) ||
+    !client?.io_warnings?.some((w) => w.endsWith('alert unknown ca'))
+  )
+    return php;
   const facadeClient = facade.client as { read?: unknown; io_warnings?: unknown };
   expect(facadeClient.read, 'the refused client reads end of stream').toBe('');
   expect(facadeClient.io_warnings).toEqual([]);
@@ -107,7 +116,9 @@ export function expectedFacade(observed: Observation, facade: Observation, recor
     expected.probes = (php.probes as Observation[]).map((probe, i) => {
       const other = (facade.probes as Observation[])[i]!;
       if (probe.probe === 'tls') return applyToTlsProbe(probe, other);
-      return probe.probe === 'second-server' ? { ...probe, ...applyToFailure(probe as unknown as Failure, other as unknown as Failure) } : probe;
+      return probe.probe === 'second-server'
+        ? { ...probe, ...applyToFailure(probe as unknown as Failure, other as unknown as Failure) }
+        : probe;
     });
   }
   return expected;
@@ -115,7 +126,8 @@ export function expectedFacade(observed: Observation, facade: Observation, recor
 
 /** The fields the differential suite compares. */
 export function comparable(o: Observation): Observation {
-  const pick = (x: Observation | undefined, keys: string[]) => (x === undefined ? undefined : Object.fromEntries(keys.filter((k) => k in x).map((k) => [k, x[k]])));
+  const pick = (x: Observation | undefined, keys: string[]) =>
+    x === undefined ? undefined : Object.fromEntries(keys.filter((k) => k in x).map((k) => [k, x[k]]));
   return {
     ok: o.ok,
     errno: o.errno,

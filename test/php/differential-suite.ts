@@ -10,7 +10,12 @@ import { phpAvailable, removeTlsFixtures, runCase, type Case, type Observation }
 const load = (file: string) => JSON.parse(readFileSync(new URL(`./cases/${file}`, import.meta.url), 'utf8')) as Case[];
 export const shared = load('conformance.json');
 export const own = load('own.json');
-const recorded = new Map((JSON.parse(readFileSync(new URL('./cases/conformance-expected.json', import.meta.url), 'utf8')) as Observation[]).map((r) => [r.id as string, r]));
+const recorded = new Map(
+  (JSON.parse(readFileSync(new URL('./cases/conformance-expected.json', import.meta.url), 'utf8')) as Observation[]).map((r) => [
+    r.id as string,
+    r,
+  ]),
+);
 
 /**
  * A case on a literal port (port_token: false) binds the port its URL names

@@ -16,5 +16,8 @@ describe('PHP differential suite', () => {
     expect(own.length).toBeGreaterThanOrEqual(100);
   });
 
-  differentialCases([...shared, ...own].filter((c) => !onLiteralPort(c)), 'concurrent');
+  differentialCases(
+    [...shared, ...own].filter((c) => !onLiteralPort(c)),
+    'concurrent',
+  );
 });

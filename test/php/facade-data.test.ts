@@ -8,7 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../lib/index.js';
-import { fclose, ref, stream_context_create, stream_context_get_options, stream_context_set_option, stream_get_meta_data, stream_set_blocking, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, stream_socket_shutdown, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER, type ContextOptions, type PhpServerStream } from '../../lib/php/index.js';
+import {
+  fclose,
+  ref,
+  stream_context_create,
+  stream_context_get_options,
+  stream_context_set_option,
+  stream_get_meta_data,
+  stream_set_blocking,
+  stream_set_timeout,
+  stream_socket_accept,
+  stream_socket_enable_crypto,
+  stream_socket_get_name,
+  stream_socket_recvfrom,
+  stream_socket_sendto,
+  stream_socket_server,
+  stream_socket_shutdown,
+  STREAM_CRYPTO_METHOD_TLS_CLIENT,
+  STREAM_CRYPTO_METHOD_TLS_SERVER,
+  type ContextOptions,
+  type PhpServerStream,
+} from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { captureFacade, phpJson } from '../helpers/php.js';
 import { phpAvailable } from './harness.js';
@@ -87,7 +107,11 @@ describe.runIf(hasPhp)('fclose() delivers everything written before it', () => {
     const name = await waitForFile(nameFile);
     const bytes = await new Promise<number>((resolve, reject) => {
       let n = 0;
-      net.connect(Number(name.split(':')[1]), '127.0.0.1').on('data', (d: Buffer) => (n += d.length)).on('end', () => resolve(n)).on('error', reject);
+      net
+        .connect(Number(name.split(':')[1]), '127.0.0.1')
+        .on('data', (d: Buffer) => (n += d.length))
+        .on('end', () => resolve(n))
+        .on('error', reject);
     });
     await phpServer;
     expect(bytes).toBe(SIZE);
@@ -146,7 +170,10 @@ describe.runIf(hasPhp)("after the peer's FIN, as PHP", () => {
   for (const transport of ['tcp', 'ssl'] as const) {
     it(`${transport}: a closed client leaves the stream's name, crypto, recvfrom "" and sendto`, async () => {
       const client = (url: string) =>
-        phpJson(`$c = stream_socket_client($argv[1], $e, $es, 10, STREAM_CLIENT_CONNECT, ${CLIENT_SSL}); fwrite($c, "bye"); fclose($c); emit([]);`, [url]);
+        phpJson(
+          `$c = stream_socket_client($argv[1], $e, $es, 10, STREAM_CLIENT_CONNECT, ${CLIENT_SSL}); fwrite($c, "bye"); fclose($c); emit([]);`,
+          [url],
+        );
       // PHP's side
       const php = await phpJson(
         `$s = stream_socket_server("${transport}://127.0.0.1:0", $e, $es, 12, stream_context_create(['ssl' => ['local_cert' => $argv[1]]]));
@@ -176,8 +203,11 @@ describe.runIf(hasPhp)("after the peer's FIN, as PHP", () => {
       const bypassed = transport === 'ssl' ? ['first', 'recv', 'sendto', 'remote'] : [];
       const without = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !bypassed.includes(k)));
       expect(without(out)).toEqual(without(php));
-      expect(without(out)).toEqual(without({ first: 'bye', local: true, remote: true, crypto: transport === 'ssl', recv: '', sendto: [1, [], null] }));
-      if (transport === 'ssl') expect({ first: out.first, recv: out.recv, sendto: out.sendto }).toEqual({ first: 'bye', recv: '', sendto: [1, [], null] });
+      expect(without(out)).toEqual(
+        without({ first: 'bye', local: true, remote: true, crypto: transport === 'ssl', recv: '', sendto: [1, [], null] }),
+      );
+      if (transport === 'ssl')
+        expect({ first: out.first, recv: out.recv, sendto: out.sendto }).toEqual({ first: 'bye', recv: '', sendto: [1, [], null] });
     });
   }
 });
@@ -242,7 +272,11 @@ describe.runIf(hasPhp)('a resource after fclose(), as PHP', () => {
     ['stream_get_meta_data', 'stream_get_meta_data($x)', (s) => stream_get_meta_data(s)],
     ['stream_socket_shutdown', 'stream_socket_shutdown($x, 1)', (s) => stream_socket_shutdown(s, 1)],
     ['stream_set_blocking', 'stream_set_blocking($x, false)', (s) => stream_set_blocking(s, false)],
-    ['stream_socket_enable_crypto', 'stream_socket_enable_crypto($x, true, STREAM_CRYPTO_METHOD_TLS_SERVER)', (s) => stream_socket_enable_crypto(s, true, STREAM_CRYPTO_METHOD_TLS_SERVER)],
+    [
+      'stream_socket_enable_crypto',
+      'stream_socket_enable_crypto($x, true, STREAM_CRYPTO_METHOD_TLS_SERVER)',
+      (s) => stream_socket_enable_crypto(s, true, STREAM_CRYPTO_METHOD_TLS_SERVER),
+    ],
     ['stream_context_get_options', 'stream_context_get_options($x)', (s) => stream_context_get_options(s)],
     ['stream_context_set_option', 'stream_context_set_option($x, "ssl", "a", 1)', (s) => stream_context_set_option(s, 'ssl', 'a', 1)],
     ['stream_socket_accept', 'stream_socket_accept($x, 0)', (s) => stream_socket_accept(s, 0)],
@@ -267,7 +301,10 @@ describe.runIf(hasPhp)('a resource after fclose(), as PHP', () => {
     fclose(server);
     const facade: Record<string, unknown> = {};
     for (const [name, , call] of CALLS) {
-      for (const [kind, stream] of [['conn', conn], ['server', server]] as const) {
+      for (const [kind, stream] of [
+        ['conn', conn],
+        ['server', server],
+      ] as const) {
         const { result, warnings, exception } = await captureFacade(() => call(stream as never));
         facade[`${name} ${kind}`] = [exception === null ? result : null, warnings, exception];
       }
@@ -296,8 +333,13 @@ describe.runIf(hasPhp)('stream_socket_enable_crypto() on a listening tcp:// stre
     stream_set_timeout(t, 1);
     const facade = [];
     for (const [stream, enable, method] of [
-      [s, true, STREAM_CRYPTO_METHOD_TLS_CLIENT], [s, true, STREAM_CRYPTO_METHOD_TLS_CLIENT], [s, false, undefined], [s, true, STREAM_CRYPTO_METHOD_TLS_SERVER],
-      [t, true, STREAM_CRYPTO_METHOD_TLS_SERVER], [t, true, STREAM_CRYPTO_METHOD_TLS_SERVER], [t, true, STREAM_CRYPTO_METHOD_TLS_CLIENT],
+      [s, true, STREAM_CRYPTO_METHOD_TLS_CLIENT],
+      [s, true, STREAM_CRYPTO_METHOD_TLS_CLIENT],
+      [s, false, undefined],
+      [s, true, STREAM_CRYPTO_METHOD_TLS_SERVER],
+      [t, true, STREAM_CRYPTO_METHOD_TLS_SERVER],
+      [t, true, STREAM_CRYPTO_METHOD_TLS_SERVER],
+      [t, true, STREAM_CRYPTO_METHOD_TLS_CLIENT],
     ] as const) {
       const { result, warnings, exception } = await captureFacade(() => stream_socket_enable_crypto(stream, enable, method));
       facade.push([result, warnings, exception]);
@@ -309,29 +351,40 @@ describe.runIf(hasPhp)('stream_socket_enable_crypto() on a listening tcp:// stre
     const { server } = serve('tcp://127.0.0.1:0');
     stream_set_timeout(server, 0);
     let settled = false;
-    const pending = captureFacade(() => stream_socket_enable_crypto(server, true, STREAM_CRYPTO_METHOD_TLS_SERVER)).finally(() => (settled = true));
+    const pending = captureFacade(() => stream_socket_enable_crypto(server, true, STREAM_CRYPTO_METHOD_TLS_SERVER)).finally(
+      () => (settled = true),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);
     fclose(server);
-    expect(await pending).toEqual({ result: false, warnings: ['stream_socket_enable_crypto(): SSL: Bad file descriptor'], exception: null });
+    expect(await pending).toEqual({
+      result: false,
+      warnings: ['stream_socket_enable_crypto(): SSL: Bad file descriptor'],
+      exception: null,
+    });
   });
 });
 
 describe.runIf(hasPhp)('ssl options with NUL bytes, as PHP', () => {
   for (const option of ['local_cert', 'local_pk'] as const) {
     it(`${option}: PHP's two texts, then the accept fails`, async () => {
-      const php = await phpJson<{ warnings: string[] }>(`
+      const php = await phpJson<{ warnings: string[] }>(
+        `
         $ctx = stream_context_create(['ssl' => ['local_cert' => $argv[1], '${option}' => "/tmp/a\\0b.pem"]]);
         $s = stream_socket_server("ssl://127.0.0.1:0", $e, $es, 12, $ctx);
         $c = stream_socket_client("tcp://" . stream_socket_get_name($s, false), $e, $es, 5, STREAM_CLIENT_ASYNC_CONNECT | STREAM_CLIENT_CONNECT);
         [$r, $w] = capture(fn () => stream_socket_accept($s, 5));
-        emit(['result' => $r, 'warnings' => $w]);`, [certFile]);
+        emit(['result' => $r, 'warnings' => $w]);`,
+        [certFile],
+      );
       const { server, address } = serve('ssl://127.0.0.1:0', { ssl: { local_cert: certFile, [option]: '/tmp/a\0b.pem' } });
       const client = net.connect(Number(address.split(':')[1]), '127.0.0.1').on('error', () => {});
       onTestFinished(() => void client.destroy());
       const facade = await captureFacade(() => stream_socket_accept(server, 5));
       expect({ result: facade.result, warnings: facade.warnings }).toEqual(php);
-      expect(php.warnings[0]).toBe(`stream_socket_accept(): Path for ${option} in ssl stream context option must not contain any null bytes`);
+      expect(php.warnings[0]).toBe(
+        `stream_socket_accept(): Path for ${option} in ssl stream context option must not contain any null bytes`,
+      );
       expect(php.warnings.join('')).not.toContain('\0');
     });
   }
@@ -344,7 +397,9 @@ describe('arguments refused before anything happens', () => {
       const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
       onTestFinished(() => void client.destroy());
       await new Promise((resolve) => client.on('connect', resolve));
-      await expect(stream_socket_accept(server, 5, peer as never)).rejects.toThrow(new TypeError('stream_socket_accept(): Argument #3 ($peer_name) could not be passed by reference'));
+      await expect(stream_socket_accept(server, 5, peer as never)).rejects.toThrow(
+        new TypeError('stream_socket_accept(): Argument #3 ($peer_name) could not be passed by reference'),
+      );
       const name = ref<string | false>('');
       const conn = await stream_socket_accept(server, 5, name);
       expect(conn).not.toBe(false);
@@ -361,7 +416,13 @@ describe('arguments refused before anything happens', () => {
     client.on('data', (d: Buffer) => received.push(d));
     const conn = await accepted(server);
     const bytes = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
-    const views = [new DataView(bytes.buffer, 2, 4), new Uint16Array(bytes.buffer, 4, 2), new Float64Array(bytes.buffer, 8, 1), new BigInt64Array(bytes.buffer, 0, 1), Buffer.from([0xff])];
+    const views = [
+      new DataView(bytes.buffer, 2, 4),
+      new Uint16Array(bytes.buffer, 4, 2),
+      new Float64Array(bytes.buffer, 8, 1),
+      new BigInt64Array(bytes.buffer, 0, 1),
+      Buffer.from([0xff]),
+    ];
     let expected = 0;
     for (const view of views) {
       expect(stream_socket_sendto(conn, view)).toBe(view.byteLength);
@@ -370,10 +431,14 @@ describe('arguments refused before anything happens', () => {
     for (const bad of [42, null, {}, [1, 2]]) {
       expect(() => stream_socket_sendto(conn, bad as never)).toThrow(TypeError);
     }
-    expect(() => stream_socket_sendto(conn, new ArrayBuffer(4) as never)).toThrow('stream_socket_sendto(): Argument #2 ($data) must be of type string, ArrayBuffer given');
+    expect(() => stream_socket_sendto(conn, new ArrayBuffer(4) as never)).toThrow(
+      'stream_socket_sendto(): Argument #2 ($data) must be of type string, ArrayBuffer given',
+    );
     fclose(conn);
     await new Promise((resolve) => client.on('end', resolve));
-    expect(Buffer.concat(received)).toEqual(Buffer.from([3, 4, 5, 6, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 1, 2, 3, 4, 5, 6, 7, 8, 0xff]));
+    expect(Buffer.concat(received)).toEqual(
+      Buffer.from([3, 4, 5, 6, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 1, 2, 3, 4, 5, 6, 7, 8, 0xff]),
+    );
     expect(expected).toBe(25);
   });
 });

@@ -10,7 +10,23 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate, type StreamServer } from '../../lib/index.js';
-import { fclose, PhpServerStream, stream_context_create, stream_context_get_options, stream_get_meta_data, stream_set_timeout, stream_socket_accept, stream_socket_enable_crypto, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, STREAM_CRYPTO_METHOD_TLS_CLIENT, STREAM_CRYPTO_METHOD_TLS_SERVER, type ContextOptions } from '../../lib/php/index.js';
+import {
+  fclose,
+  PhpServerStream,
+  stream_context_create,
+  stream_context_get_options,
+  stream_get_meta_data,
+  stream_set_timeout,
+  stream_socket_accept,
+  stream_socket_enable_crypto,
+  stream_socket_get_name,
+  stream_socket_recvfrom,
+  stream_socket_sendto,
+  stream_socket_server,
+  STREAM_CRYPTO_METHOD_TLS_CLIENT,
+  STREAM_CRYPTO_METHOD_TLS_SERVER,
+  type ContextOptions,
+} from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, waitFor } from '../helpers/peers.js';
 
@@ -80,7 +96,9 @@ function serverOn(url: string, options: ContextOptions = SSL): { server: PhpServ
 
 function tlsClient(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket: tls.TLSSocket = track(tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => resolve(socket)));
+    const socket: tls.TLSSocket = track(
+      tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => resolve(socket)),
+    );
     socket.once('error', reject);
   });
 }
@@ -204,7 +222,9 @@ describe('facade TLS', () => {
 
   it.runIf(hasCommand('openssl'))('STARTTLS with openssl s_client -starttls smtp', async () => {
     const { server, port } = serverOn('tcp://127.0.0.1:0');
-    const child = track(spawn('openssl', ['s_client', '-quiet', '-starttls', 'smtp', '-connect', `127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'ignore'] }));
+    const child = track(
+      spawn('openssl', ['s_client', '-quiet', '-starttls', 'smtp', '-connect', `127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'ignore'] }),
+    );
     const exited = new Promise((resolve) => child.once('close', resolve));
     let clientOut = '';
     child.stdout.on('data', (d: Buffer) => (clientOut += d));
@@ -260,7 +280,9 @@ describe('facade TLS', () => {
     const { result, warnings } = await warningsOf(() => stream_socket_enable_crypto(conn, true, STREAM_CRYPTO_METHOD_TLS_CLIENT));
     expect(result).toBe(false);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^stream_socket_enable_crypto\(\): SSL operation failed with code 1\. OpenSSL Error messages:\nerror:[0-9A-F]{8}:SSL routines::/);
+    expect(warnings[0]).toMatch(
+      /^stream_socket_enable_crypto\(\): SSL operation failed with code 1\. OpenSSL Error messages:\nerror:[0-9A-F]{8}:SSL routines::/,
+    );
     await clientFailed;
     await expect(stream_socket_enable_crypto(conn, true)).rejects.toThrow(/must be specified when enabling encryption/);
     await expect(stream_socket_enable_crypto(conn, 'yes' as never, 120)).rejects.toThrow(TypeError);
@@ -292,7 +314,10 @@ describe('facade TLS', () => {
       const client = track(tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }));
       const session = new Promise<Buffer>((resolve, reject) => client.once('session', resolve).once('error', reject));
       const [conn] = await Promise.all([accept(server, 5), session, new Promise((resolve) => client.once('secureConnect', resolve))]);
-      expect({ noTicket, ticket: client.getTLSTicket() === undefined ? 'none' : 'issued' }).toEqual({ noTicket, ticket: noTicket ? 'none' : 'issued' });
+      expect({ noTicket, ticket: client.getTLSTicket() === undefined ? 'none' : 'issued' }).toEqual({
+        noTicket,
+        ticket: noTicket ? 'none' : 'issued',
+      });
       client.destroy();
       fclose(conn as net.Socket);
       fclose(server);
@@ -302,17 +327,33 @@ describe('facade TLS', () => {
   it('failed handshakes of every kind leave no socket behind', async () => {
     const cases: Array<{ options: ContextOptions; connect: (port: number) => net.Socket; timeout?: number; first: RegExp }> = [
       // no key: closed before any handshake
-      { options: { ssl: { local_cert: certFile, local_pk: join(dir, 'missing.pem') } }, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })), first: /Unable to set private key file/ },
+      {
+        options: { ssl: { local_cert: certFile, local_pk: join(dir, 'missing.pem') } },
+        connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })),
+        first: /Unable to set private key file/,
+      },
       // an ALPN name node:tls cannot send
-      { options: { ssl: { ...SSL.ssl, alpn_protocols: 'x'.repeat(300) } }, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })), first: /Failed parsing comma-separated TLS ALPN/ },
+      {
+        options: { ssl: { ...SSL.ssl, alpn_protocols: 'x'.repeat(300) } },
+        connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })),
+        first: /Failed parsing comma-separated TLS ALPN/,
+      },
       // garbage instead of a ClientHello: reset
       { options: SSL, connect: (port) => plainClient(port).end('GET / HTTP/1.0\r\n\r\n'), first: /::http request$/ },
       // an untrusted client certificate: refused after the handshake
-      { options: SSL, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key })), first: /::certificate verify failed$/ },
+      {
+        options: SSL,
+        connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, cert, key })),
+        first: /::certificate verify failed$/,
+      },
       // silent until the handshake deadline
       { options: SSL, connect: (port) => plainClient(port), timeout: 1, first: /SSL: Handshake timed out$/ },
       // DH parameters that are not there
-      { options: { ssl: { ...SSL.ssl, dh_param: join(dir, 'missing-dh.pem') } }, connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })), first: /Invalid dh_param$/ },
+      {
+        options: { ssl: { ...SSL.ssl, dh_param: join(dir, 'missing-dh.pem') } },
+        connect: (port) => track(tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })),
+        first: /Invalid dh_param$/,
+      },
     ];
     for (const c of cases) {
       const { server, port } = serverOn('ssl://127.0.0.1:0', c.options);
@@ -322,7 +363,10 @@ describe('facade TLS', () => {
       const { result, warnings } = await warningsOf(() => accept(server, 5));
       expect(result).toBe(false);
       expect(warnings[0]).toMatch(c.first);
-      expect(warnings.slice(-2)).toEqual(['stream_socket_accept(): Failed to enable crypto', 'stream_socket_accept(): Accept failed: Success']);
+      expect(warnings.slice(-2)).toEqual([
+        'stream_socket_accept(): Failed to enable crypto',
+        'stream_socket_accept(): Accept failed: Success',
+      ]);
       client.destroy();
       fclose(server);
     }

@@ -1,7 +1,23 @@
 // The facade's own API beyond what the differential suite compares.
 import { describe, expect, it } from 'vitest';
 import { SocketError } from '../../lib/index.js';
-import { fclose, ini_get, ini_set, lastSocketError, ref, stream_context_create, stream_context_get_options, stream_context_set_default, stream_context_set_option, stream_get_transports, stream_socket_get_name, stream_socket_server, stream_socket_shutdown, ValueError, type PhpServerStream } from '../../lib/php/index.js';
+import {
+  fclose,
+  ini_get,
+  ini_set,
+  lastSocketError,
+  ref,
+  stream_context_create,
+  stream_context_get_options,
+  stream_context_set_default,
+  stream_context_set_option,
+  stream_get_transports,
+  stream_socket_get_name,
+  stream_socket_server,
+  stream_socket_shutdown,
+  ValueError,
+  type PhpServerStream,
+} from '../../lib/php/index.js';
 import { resetDefaultContext } from '../../lib/php/context.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 

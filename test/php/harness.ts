@@ -1,13 +1,31 @@
 // Runs one conformance case through real PHP and through the facade (two
 // child processes, see PROTOCOL.md) and returns both observations, masked.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Case = Record<string, unknown> & { id: string; url?: string; setup?: Step[]; user?: string; umask?: string; ini?: Record<string, string> };
+export type Case = Record<string, unknown> & {
+  id: string;
+  url?: string;
+  setup?: Step[];
+  user?: string;
+  umask?: string;
+  ini?: Record<string, string>;
+};
 type Step = Record<string, unknown> & { kind: string };
 export type Observation = Record<string, unknown>;
 
@@ -57,7 +75,8 @@ const reservedRange = ((): { low: number; high: number } | undefined => {
   const low = Math.max(1024, high - 10_000);
   return Number.isInteger(high) && high - low >= 1000 ? { low, high } : undefined;
 })();
-let nextPort = reservedRange === undefined ? 0 : reservedRange.low + Math.floor(Math.random() * (reservedRange.high - reservedRange.low + 1));
+let nextPort =
+  reservedRange === undefined ? 0 : reservedRange.low + Math.floor(Math.random() * (reservedRange.high - reservedRange.low + 1));
 let portsLeft = reservedRange === undefined ? 0 : reservedRange.high - reservedRange.low + 1;
 
 async function freePort(): Promise<number> {
@@ -112,7 +131,12 @@ function tlsFor(c: Case, base: string, side: string): string {
 /** Replaces placeholders in every string of the case. */
 function substitute(value: unknown, vars: { tmp: string; port: number; port2: number; tls: string }): unknown {
   if (typeof value === 'string') {
-    let s = value.replaceAll('{tmp}', vars.tmp).replaceAll('{tls}', vars.tls).replaceAll('{port}', String(vars.port)).replaceAll('{port2}', String(vars.port2)).replaceAll('{pid}', String(process.pid));
+    let s = value
+      .replaceAll('{tmp}', vars.tmp)
+      .replaceAll('{tls}', vars.tls)
+      .replaceAll('{port}', String(vars.port))
+      .replaceAll('{port2}', String(vars.port2))
+      .replaceAll('{pid}', String(process.pid));
     // {fill:N} pads the target (what follows "scheme://") to N bytes.
     s = s.replace(/\{fill:(\d+)\}/, (_m, n: string, offset: number, whole: string) => {
       const start = whole.indexOf('://') >= 0 ? whole.indexOf('://') + 3 : 0;
@@ -146,7 +170,13 @@ function ids(user: string): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-function runChild(cmd: string, args: string[], input: string, c: Case, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function runChild(
+  cmd: string,
+  args: string[],
+  input: string,
+  c: Case,
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const umask = c.umask ?? '022';
     const child = spawn('sh', ['-c', `umask ${umask}; exec "$@"`, 'sh', cmd, ...args], {
@@ -214,7 +244,10 @@ async function runSide(side: 'php' | 'node', c: Case, base: string): Promise<Obs
   const { stdout, stderr, code } =
     side === 'php'
       ? await runChild('php', [...ini.flatMap(([k, v]) => ['-d', `${k}=${v}`]), join(ROOT, 'test/php/runner.php')], input, c, process.env)
-      : await runChild(process.execPath, ['--no-warnings', join(ROOT, 'test/php/runner.mjs')], input, c, { ...process.env, SSS_PHP_INI: JSON.stringify(c.ini ?? {}) });
+      : await runChild(process.execPath, ['--no-warnings', join(ROOT, 'test/php/runner.mjs')], input, c, {
+          ...process.env,
+          SSS_PHP_INI: JSON.stringify(c.ini ?? {}),
+        });
   const line = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`${side} runner failed (exit ${code}) on ${c.id}:\n${stdout}\n${stderr}`);
   return normaliseTlsRace(mask(JSON.parse(line) as Observation, tmp, tls, ports));

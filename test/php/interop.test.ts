@@ -4,7 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_recvfrom, stream_socket_sendto, stream_socket_server, type PhpServerStream } from '../../lib/php/index.js';
+import {
+  fclose,
+  ref,
+  stream_socket_accept,
+  stream_socket_get_name,
+  stream_socket_recvfrom,
+  stream_socket_sendto,
+  stream_socket_server,
+  type PhpServerStream,
+} from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, run, startChild } from '../helpers/peers.js';
 import { phpAvailable } from './harness.js';
@@ -82,7 +91,11 @@ describe.runIf(hasPhp)('interop with PHP', () => {
   });
 
   it('the ported manual Example 1 answers PHP and socat with the date', async () => {
-    const { child, match } = await startChild(process.execPath, ['dist/examples/php-time-server.js', 'tcp://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
+    const { child, match } = await startChild(
+      process.execPath,
+      ['dist/examples/php-time-server.js', 'tcp://127.0.0.1:0'],
+      /listening on (127\.0\.0\.1:\d+)/,
+    );
     try {
       const line = /^The local time is \d{1,2}\/\d{1,2}\/\d{4} \d{1,2}:\d{2} (am|pm)\n/;
       expect((await phpClient(`tcp://${match[1]}`, '')).stdout).toMatch(line);
@@ -94,9 +107,13 @@ describe.runIf(hasPhp)('interop with PHP', () => {
     }
   });
 
-  it('the ported example prints PHP\'s error line when the port is taken', async () => {
+  it("the ported example prints PHP's error line when the port is taken", async () => {
     const taken = phpServer('tcp://127.0.0.1:0');
-    const { stdout, code } = await run(process.execPath, ['--no-warnings', 'dist/examples/php-time-server.js', `tcp://${stream_socket_get_name(taken, false)}`]);
+    const { stdout, code } = await run(process.execPath, [
+      '--no-warnings',
+      'dist/examples/php-time-server.js',
+      `tcp://${stream_socket_get_name(taken, false)}`,
+    ]);
     expect(code).toBe(1);
     expect(stdout).toBe('Address already in use (98)<br />\n'); // PHP would print "(0)": errno is real here
     fclose(taken);
@@ -105,7 +122,11 @@ describe.runIf(hasPhp)('interop with PHP', () => {
 
 describe.runIf(hasPhp)('the manual Example 1 over ssl:// (a self-signed certificate, as the user notes make it)', () => {
   it("answers PHP's ssl:// client, openssl s_client, and survives a client that is not TLS", async () => {
-    const { child, match } = await startChild(process.execPath, ['--no-warnings', 'dist/examples/php-tls-time-server.js', 'ssl://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
+    const { child, match } = await startChild(
+      process.execPath,
+      ['--no-warnings', 'dist/examples/php-tls-time-server.js', 'ssl://127.0.0.1:0'],
+      /listening on (127\.0\.0\.1:\d+)/,
+    );
     try {
       const line = /^The local time is \d{4}-\d\d-\d\dT/;
       // Not TLS: that accept fails after PHP's warnings (the client gets no time), and the example serves on.
@@ -135,7 +156,11 @@ describe.runIf(hasPhp)('the manual Example 1 over ssl:// (a self-signed certific
 
 describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
   it("answers PHP's udp client with the date, and prints the peer", async () => {
-    const { child, match } = await startChild(process.execPath, ['dist/examples/udp-time-server.js', 'udp://127.0.0.1:0'], /listening on (127\.0\.0\.1:\d+)/);
+    const { child, match } = await startChild(
+      process.execPath,
+      ['dist/examples/udp-time-server.js', 'udp://127.0.0.1:0'],
+      /listening on (127\.0\.0\.1:\d+)/,
+    );
     try {
       let printed = '';
       const peerLine = new Promise<void>((resolve) => {
@@ -151,7 +176,9 @@ describe.runIf(hasPhp)('the ported manual Example 2 (UDP time server)', () => {
         echo fread($c, 100), "|", stream_socket_get_name($c, false);`;
       const { stdout } = await run('php', ['-r', code, match[1]!], { timeoutMs: 10_000 });
       const [answer, clientName] = stdout.split('|');
-      expect(answer).toMatch(/^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d{2}:\d{2}:\d{2} \d{4}\r\n$/);
+      expect(answer).toMatch(
+        /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d{2}:\d{2}:\d{2} \d{4}\r\n$/,
+      );
       const now = new Date();
       expect(answer).toContain(String(now.getFullYear()));
       await peerLine;
@@ -169,7 +196,11 @@ describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sss-udg-'));
     try {
       const server = track(openServer(`udg://${dir}/d.sock`));
-      const sent = run('php', ['-r', '$c = stream_socket_client("udg://" . $argv[1], $e, $s, 3); var_dump(fwrite($c, "from php udg"));', `${dir}/d.sock`]);
+      const sent = run('php', [
+        '-r',
+        '$c = stream_socket_client("udg://" . $argv[1], $e, $s, 3); var_dump(fwrite($c, "from php udg"));',
+        `${dir}/d.sock`,
+      ]);
       const msg = await server.recvfrom(100, { timeout: 3000 });
       expect(msg.data.toString()).toBe('from php udg');
       expect(msg.from).toEqual({ family: 'unix', path: '' }); // PHP's udg client is unbound
@@ -183,7 +214,11 @@ describe.runIf(hasPhp)('PHP datagram clients against the core', () => {
   it("PHP's stream_socket_client('udp://…') gets an answer from a udp DatagramServer", async () => {
     const { openServer } = await import('../../lib/index.js');
     const server = track(openServer('udp://127.0.0.1:0'));
-    const client = run('php', ['-r', '$c = stream_socket_client("udp://127.0.0.1:" . $argv[1], $e, $s, 3); stream_set_timeout($c, 3); fwrite($c, "hi"); echo fread($c, 100);', String(server.port)]);
+    const client = run('php', [
+      '-r',
+      '$c = stream_socket_client("udp://127.0.0.1:" . $argv[1], $e, $s, 3); stream_set_timeout($c, 3); fwrite($c, "hi"); echo fread($c, 100);',
+      String(server.port),
+    ]);
     const msg = await server.recvfrom(100, { timeout: 3000 });
     server.sendto(`echo ${msg.data}`, msg.from as { address: string; port: number });
     expect((await client).stdout).toBe('echo hi');

@@ -10,10 +10,12 @@ const require = createRequire(import.meta.url);
 const addon = require('../../build/Release/stream_socket_server.node');
 const C = addon.constants;
 
-const input = JSON.parse(await new Promise((resolve) => {
-  let text = '';
-  process.stdin.on('data', (d) => (text += d)).on('end', () => resolve(text));
-}));
+const input = JSON.parse(
+  await new Promise((resolve) => {
+    let text = '';
+    process.stdin.on('data', (d) => (text += d)).on('end', () => resolve(text));
+  }),
+);
 const c = input.case;
 const ini = JSON.parse(process.env.SSS_PHP_INI ?? '{}');
 for (const [k, v] of Object.entries(ini)) php.ini_set(k, v);
@@ -43,7 +45,8 @@ function occupyingSocket(step) {
   const h = addon.socket(family, type, 0);
   if (step.reuseaddr) addon.setsockopt(h, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
   if (step.reuseport) addon.setsockopt(h, C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-  const endpoint = family === C.AF_UNIX ? { family, path: Buffer.from(step.path) } : { family, address: step.addr, port: Number(step.port) };
+  const endpoint =
+    family === C.AF_UNIX ? { family, path: Buffer.from(step.path) } : { family, address: step.addr, port: Number(step.port) };
   addon.bind(h, endpoint);
   if (type === C.SOCK_STREAM && step.listen !== false) addon.listen(h, 16);
   keep.push(h);
@@ -125,7 +128,15 @@ function fileInfo(target) {
   path = path.subarray(0, 107).toString();
   try {
     const st = lstatSync(path);
-    const type = st.isSocket() ? 'socket' : st.isFile() ? 'regular' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other';
+    const type = st.isSocket()
+      ? 'socket'
+      : st.isFile()
+        ? 'regular'
+        : st.isDirectory()
+          ? 'directory'
+          : st.isSymbolicLink()
+            ? 'symlink'
+            : 'other';
     return { exists: true, type, perms: (st.mode & 0o7777).toString(8).padStart(4, '0') };
   } catch {
     return { exists: false, type: 'missing' };
@@ -241,7 +252,9 @@ async function readOnce(stream, r) {
   let data = null;
   let exception = null;
   try {
-    const got = r.no_addr ? await php.stream_socket_recvfrom(stream, r.len, r.flags ?? 0) : await php.stream_socket_recvfrom(stream, r.len, r.flags ?? 0, addr);
+    const got = r.no_addr
+      ? await php.stream_socket_recvfrom(stream, r.len, r.flags ?? 0)
+      : await php.stream_socket_recvfrom(stream, r.len, r.flags ?? 0, addr);
     data = got === false ? false : got.toString();
   } catch (error) {
     exception = exceptionText(error);
@@ -273,7 +286,10 @@ async function recvfromDatagram(server, p) {
     let exception = null;
     try {
       const target = to ?? (typeof last === 'string' ? last : undefined);
-      result = target === undefined ? php.stream_socket_sendto(server, p.reply.data, p.reply.flags ?? 0) : php.stream_socket_sendto(server, p.reply.data, p.reply.flags ?? 0, target);
+      result =
+        target === undefined
+          ? php.stream_socket_sendto(server, p.reply.data, p.reply.flags ?? 0)
+          : php.stream_socket_sendto(server, p.reply.data, p.reply.flags ?? 0, target);
     } catch (error) {
       exception = exceptionText(error);
     }
@@ -567,7 +583,10 @@ const probes = {
     let result = null;
     let exception = null;
     try {
-      result = p.method === undefined || p.method === null ? await php.stream_socket_enable_crypto(server, p.enable ?? true) : await php.stream_socket_enable_crypto(server, p.enable ?? true, p.method);
+      result =
+        p.method === undefined || p.method === null
+          ? await php.stream_socket_enable_crypto(server, p.enable ?? true)
+          : await php.stream_socket_enable_crypto(server, p.enable ?? true, p.method);
     } catch (error) {
       exception = exceptionText(error);
     }
@@ -609,7 +628,7 @@ async function main() {
     out.server = {
       name: php.stream_socket_get_name(server, false),
       meta: { stream_type, mode, blocked, timed_out, eof },
-      backlog: server.server?.listening ? ssRow(server, unixTarget(c.url) !== undefined)?.sendQ ?? null : null,
+      backlog: server.server?.listening ? (ssRow(server, unixTarget(c.url) !== undefined)?.sendQ ?? null) : null,
     };
   }
   const target = unixTarget(c.url);
