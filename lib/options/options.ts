@@ -30,12 +30,20 @@ export interface SocketOptions {
   bindToDevice?: string;
 }
 
-/** TCP-only options of stream servers; accepted sockets inherit them on Linux. */
+/**
+ * TCP-only options of stream servers; accepted sockets inherit them on Linux.
+ * Units rule: each takes the unit of the kernel option it sets (seconds for
+ * TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_DEFER_ACCEPT; ms for TCP_USER_TIMEOUT);
+ * every other duration of the API is in ms.
+ */
 export interface TcpOptions {
-  /** SO_KEEPALIVE, with TCP_KEEPIDLE / TCP_KEEPINTVL (s) and TCP_KEEPCNT. */
+  /** SO_KEEPALIVE. */
   keepAlive?: boolean;
+  /** TCP_KEEPIDLE, in seconds (the kernel's unit). */
   keepAliveIdle?: number;
+  /** TCP_KEEPINTVL, in seconds (the kernel's unit). */
   keepAliveInterval?: number;
+  /** TCP_KEEPCNT: probes before the connection is dropped. */
   keepAliveCount?: number;
   /** TCP_NODELAY on the listener (Linux copies it to accepted sockets). */
   noDelay?: boolean;
