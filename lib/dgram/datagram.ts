@@ -3,11 +3,11 @@
 import { isIP } from 'node:net';
 import { BoundSocket } from '../socket/bound-socket.js';
 import { argumentError, closedError, timeoutError } from '../binding/errors.js';
-import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
+import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/address.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
-import { parseHostPort } from '../net/url.js';
+import { parseHostPort } from '../net/address.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
 export interface Datagram {
@@ -209,7 +209,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     if (isUnixEndpoint(this.localEndpoint)) return { family: C.AF_UNIX, path: Buffer.from(to) };
     let target: { host: string; port: number };
     try {
-      target = parseHostPort(to, to); // the one strict host:port grammar (net/url.ts)
+      target = parseHostPort(to, to); // the one strict host:port grammar (net/address.ts)
     } catch (error) {
       if (error instanceof RangeError) throw error; // ERR_SOCKET_BAD_PORT
       throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `to must be "ip:port" or "[ipv6]:port", got ${JSON.stringify(to)}`);

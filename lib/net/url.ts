@@ -2,6 +2,7 @@
 // Scheme detection follows PHP exactly (it decides which strings are URLs at
 // all); the core parser is strict where PHP silently mangles input.
 import { argumentError } from '../binding/errors.js';
+import { invalidUrl as invalid, parseHostPort } from './address.js';
 
 export const TRANSPORTS = ['tcp', 'udp', 'unix', 'udg', 'ssl', 'tls', 'tlsv1.0', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -37,43 +38,6 @@ export interface UnixUrl {
 
 /** sun_path is 108 bytes on Linux; a pathname needs its terminating NUL. */
 export const UNIX_PATH_MAX = 107;
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-function invalid(url: string, why: string): TypeError {
-  return argumentError('type', 'ERR_INVALID_URL', `Invalid server URL ${JSON.stringify(url)}: ${why}`);
-}
-
-function parsePort(text: string, url: string): number {
-  if (text === '') throw invalid(url, 'the port is missing (use :0 for an ephemeral port)');
-  if (!/^[0-9]+$/.test(text)) throw invalid(url, `the port ${JSON.stringify(text)} is not a decimal number`);
-  const port = Number(text);
-  if (port > 65535) {
-    throw argumentError('range', 'ERR_SOCKET_BAD_PORT', `Invalid server URL ${JSON.stringify(url)}: port ${text} is out of range 0..65535`);
-  }
-  return port;
-}
-
-/** Strict `host:port` / `[v6%scope]:port`. */
-export function parseHostPort(target: string, url: string): HostPort {
-  if (target.startsWith('[')) {
-    const close = target.indexOf(']');
-    if (close < 0) throw invalid(url, 'the "[" of an IPv6 address is not closed');
-    const host = target.slice(1, close);
-    if (host === '') throw invalid(url, 'the host between [ and ] is empty');
-    if (target[close + 1] !== ':') throw invalid(url, 'expected ":port" after "]"');
-    return { host, port: parsePort(target.slice(close + 2), url) };
-  }
-  const colon = target.lastIndexOf(':');
-  if (colon < 0) throw invalid(url, 'expected host:port');
-  const host = target.slice(0, colon);
-  if (host === '') throw invalid(url, 'the host is empty (use 0.0.0.0 or [::] for all interfaces)');
-  if (host.includes(':')) throw invalid(url, 'an IPv6 address must be written in brackets, e.g. [::1]:8000');
-  return { host, port: parsePort(target.slice(colon + 1), url) };
-}
 
 function checkTransport(scheme: string, url: string): Transport {
   if ((TRANSPORTS as readonly string[]).includes(scheme)) return scheme as Transport;

@@ -6,7 +6,7 @@ import type { AcceptErrorPolicy } from '../options/types.js';
 import { DatagramServer } from '../dgram/datagram.js';
 import { argumentError, socketErrorOf, SocketError, unavailableError, withAddress } from '../binding/errors.js';
 import { secureContextOf, TlsServer, type TlsOptions } from '../tls/tls-server.js';
-import { describeEndpoint, isUnixEndpoint } from '../net/endpoint.js';
+import { describeEndpoint, isUnixEndpoint } from '../net/address.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
 import {
   planDatagram,

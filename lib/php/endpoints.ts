@@ -1,6 +1,6 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
 import type net from 'node:net';
-import { isUnixEndpoint, nameOf } from '../net/endpoint.js';
+import { isUnixEndpoint, nameOf } from '../net/address.js';
 import type { Endpoint } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';
 import { connectionState } from './stream-state.js';

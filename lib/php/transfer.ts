@@ -9,7 +9,7 @@ import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type End
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { targetOf, type PhpStream } from './endpoints.js';
-import { formatHostPort } from '../net/endpoint.js';
+import { formatHostPort } from '../net/address.js';
 import { PhpServerStream, type Ref } from './server.js';
 import { activeSocket, connectionState, requireOpen } from './stream-state.js';
 import { splitPhpHostPort } from './address.js';

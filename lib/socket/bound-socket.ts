@@ -1,7 +1,7 @@
 // What StreamServer and DatagramServer share: one owned socket handle bound
 // to a local endpoint, and how that endpoint reads to users.
 import { withAddress } from '../binding/errors.js';
-import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from '../net/endpoint.js';
+import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from '../net/address.js';
 import { native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 
 export abstract class BoundSocket {

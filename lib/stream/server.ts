@@ -12,10 +12,10 @@ import { argumentError, closedError, timeoutError, unavailableError } from '../b
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
-import { isUnixEndpoint } from '../net/endpoint.js';
+import { isUnixEndpoint } from '../net/address.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
-export type { AddressInfo, UnixAddressInfo } from '../net/endpoint.js';
+export type { AddressInfo, UnixAddressInfo } from '../net/address.js';
 
 export interface AcceptOptions {
   /** Abort the wait; the promise rejects with signal.reason. */
