@@ -26,6 +26,7 @@ import {
   stream_socket_shutdown,
   STREAM_CRYPTO_METHOD_TLS_CLIENT,
   STREAM_CRYPTO_METHOD_TLS_SERVER,
+  STREAM_CRYPTO_METHOD_TLSv1_2_SERVER,
   type ContextOptions,
   type PhpServerStream,
 } from '../../lib/php/index.js';
@@ -176,7 +177,7 @@ describe.runIf(hasPhp)("after the peer's FIN, as PHP", () => {
         );
       // PHP's side
       const php = await phpJson(
-        `$s = stream_socket_server("${transport}://127.0.0.1:0", $e, $es, 12, stream_context_create(['ssl' => ['local_cert' => $argv[1]]]));
+        `$s = stream_socket_server("${transport}://127.0.0.1:0", $e, $es, 12, stream_context_create(['ssl' => ['local_cert' => $argv[1], 'crypto_method' => STREAM_CRYPTO_METHOD_TLSv1_2_SERVER]]));
          $name = stream_socket_get_name($s, false);
          $p = proc_open([PHP_BINARY, '-r', '$c = stream_socket_client($argv[1], $e, $es, 10, STREAM_CLIENT_CONNECT, stream_context_create(["ssl" => ["verify_peer" => false, "verify_peer_name" => false]])); fwrite($c, "bye"); fclose($c);', '${transport}://' . $name], [], $pipes);
          $c = stream_socket_accept($s, 10);
@@ -187,7 +188,11 @@ describe.runIf(hasPhp)("after the peer's FIN, as PHP", () => {
         [certFile],
       );
       // the facade's side
-      const { server, address } = serve(`${transport}://127.0.0.1:0`, SSL);
+      // TLS 1.2: its session ticket comes inside the handshake. A TLS 1.3 ticket arrives after it, and a client
+      // that closes with it unread resets the connection, after which Node has closed the fd (see php-facade.md).
+      const { server, address } = serve(`${transport}://127.0.0.1:0`, {
+        ssl: { ...SSL.ssl, crypto_method: STREAM_CRYPTO_METHOD_TLSv1_2_SERVER },
+      });
       const done = client(`${transport}://${address}`);
       const c = await accepted(server);
       const out: Record<string, unknown> = { first: String(await stream_socket_recvfrom(c, 100)) };
