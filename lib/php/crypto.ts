@@ -175,10 +175,7 @@ export function phpHandshake(
       const verified = verifyRefusal(secure, setup);
       if (verified === null) onVerified?.(secure);
       const refusal = verified ?? policyRefusal(secure, setup.peer);
-      if (refusal === null) {
-        secure.on('error', () => {}); // later I/O errors end the stream, as a failed PHP read does
-        return secure;
-      }
+      if (refusal === null) return secure; // its later errors are kept on the stream (connection.ts)
       endThenRelease(secure); // PHP shuts the session down (close_notify) before it closes the socket
       phpWarning(fn, refusal);
       return null;

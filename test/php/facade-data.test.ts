@@ -35,11 +35,7 @@ import { captureFacade, phpJson } from '../helpers/php.js';
 import { phpAvailable } from './harness.js';
 
 // What a test opened is closed after it, passed or failed, before the leak check looks.
-const cleanups: Array<() => void> = [];
-const onTestFinished = (fn: () => void) => cleanups.push(fn);
-checkSocketLeaks(() => {
-  for (const fn of cleanups.splice(0).reverse()) fn();
-});
+const track = checkSocketLeaks();
 
 const hasPhp = phpAvailable();
 if (!hasPhp && process.env.CI) throw new Error('php is required in CI: .ci/run installs php-cli');
@@ -56,13 +52,7 @@ const CLIENT_SSL = "stream_context_create(['ssl' => ['verify_peer' => false, 've
 function serve(url: string, options?: ContextOptions): { server: PhpServerStream; address: string } {
   const server = stream_socket_server(url, null, null, 12, options ? stream_context_create(options) : null);
   if (server === false) throw new Error(`cannot serve ${url}`);
-  onTestFinished(() => {
-    try {
-      fclose(server);
-    } catch {
-      // the test closed it already
-    }
-  });
+  track(server);
   return { server, address: stream_socket_get_name(server, false) as string };
 }
 
@@ -223,7 +213,7 @@ describe('accepted connections behave like node:net server sockets', () => {
       const url = transport === 'unix' ? `unix://${dir}/flow.sock` : 'tcp://127.0.0.1:0';
       const { server, address } = serve(url);
       const client = transport === 'unix' ? net.connect(`${dir}/flow.sock`) : net.connect(Number(address.split(':')[1]), '127.0.0.1');
-      onTestFinished(() => void client.destroy());
+      track(client);
       client.write('hello');
       const conn = await accepted(server);
       const got = await new Promise<string>((resolve) => conn.on('data', (d: Buffer) => resolve(String(d))));
@@ -235,7 +225,7 @@ describe('accepted connections behave like node:net server sockets', () => {
   it('end() instead of fclose(): the socket closes once the client closes, even though nobody reads', async () => {
     const { server, address } = serve('tcp://127.0.0.1:0');
     const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
-    onTestFinished(() => void client.destroy());
+    track(client);
     client.write('a request nobody reads');
     const conn = await accepted(server);
     const got = new Promise<string>((resolve) => {
@@ -300,7 +290,7 @@ describe.runIf(hasPhp)('a resource after fclose(), as PHP', () => {
       emit($out);`);
     const { server, address } = serve('tcp://127.0.0.1:0');
     const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
-    onTestFinished(() => void client.destroy());
+    track(client);
     const conn = await accepted(server);
     fclose(conn);
     fclose(server);
@@ -384,7 +374,7 @@ describe.runIf(hasPhp)('ssl options with NUL bytes, as PHP', () => {
       );
       const { server, address } = serve('ssl://127.0.0.1:0', { ssl: { local_cert: certFile, [option]: '/tmp/a\0b.pem' } });
       const client = net.connect(Number(address.split(':')[1]), '127.0.0.1').on('error', () => {});
-      onTestFinished(() => void client.destroy());
+      track(client);
       const facade = await captureFacade(() => stream_socket_accept(server, 5));
       expect({ result: facade.result, warnings: facade.warnings }).toEqual(php);
       expect(php.warnings[0]).toBe(
@@ -400,7 +390,7 @@ describe('arguments refused before anything happens', () => {
     it(`stream_socket_accept() with peer_name ${JSON.stringify(peer)}: a TypeError, and the connection stays queued`, async () => {
       const { server, address } = serve('tcp://127.0.0.1:0');
       const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
-      onTestFinished(() => void client.destroy());
+      track(client);
       await new Promise((resolve) => client.on('connect', resolve));
       await expect(stream_socket_accept(server, 5, peer as never)).rejects.toThrow(
         new TypeError('stream_socket_accept(): Argument #3 ($peer_name) could not be passed by reference'),
@@ -416,7 +406,7 @@ describe('arguments refused before anything happens', () => {
   it('stream_socket_sendto() takes the bytes of any ArrayBufferView and refuses other values with a TypeError', async () => {
     const { server, address } = serve('tcp://127.0.0.1:0');
     const client = net.connect(Number(address.split(':')[1]), '127.0.0.1');
-    onTestFinished(() => void client.destroy());
+    track(client);
     const received: Buffer[] = [];
     client.on('data', (d: Buffer) => received.push(d));
     const conn = await accepted(server);

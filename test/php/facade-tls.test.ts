@@ -30,25 +30,11 @@ import {
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, waitFor } from '../helpers/peers.js';
 
-/**
- * Everything a test opens is tracked and closed after it, passed or failed,
- * before the leak check looks: servers through fclose() (which also ends
- * their pending waits), the rest by checkSocketLeaks.
- */
-const servers = new Set<PhpServerStream>();
-const tracked = checkSocketLeaks(() => {
-  for (const server of servers) {
-    try {
-      fclose(server);
-    } catch {
-      // fclose()d by the test already
-    }
-  }
-  servers.clear();
-});
+// Everything a test opens is tracked and closed after it, passed or failed, before the leak
+// check looks: facade servers by their close() (which also ends their pending waits).
+const tracked = checkSocketLeaks();
 function track<T extends net.Socket | PhpServerStream | ChildProcess | false>(thing: T): T {
-  if (thing instanceof PhpServerStream) servers.add(thing);
-  else if (thing !== false) tracked(thing as net.Socket | ChildProcess);
+  if (thing !== false) tracked(thing);
   return thing;
 }
 

@@ -18,25 +18,14 @@ import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, run, startChild } from '../helpers/peers.js';
 import { phpAvailable } from './harness.js';
 
-// What the tests open is closed after each test, passed or failed, before
-// the leak check: facade servers through fclose(), the rest by checkSocketLeaks.
-const servers = new Set<PhpServerStream>();
-const track = checkSocketLeaks(() => {
-  for (const server of servers) {
-    try {
-      fclose(server);
-    } catch {
-      // fclose()d by the test already
-    }
-  }
-  servers.clear();
-});
+// What the tests open is closed after each test, passed or failed, before the leak check
+// (facade servers by their close()).
+const track = checkSocketLeaks();
 /** stream_socket_server() that must succeed, its server tracked. */
 function phpServer(url: string): PhpServerStream {
   const server = stream_socket_server(url);
   if (server === false) throw new Error(`stream_socket_server(${url}) failed`);
-  servers.add(server);
-  return server;
+  return track(server);
 }
 
 const hasPhp = phpAvailable();
