@@ -17,26 +17,38 @@ export async function phpJson<T = Record<string, unknown>>(body: string, args: s
   return JSON.parse(line) as T;
 }
 
-/** The facade's warnings (process warnings named PHPWarning) raised while `fn` is awaited, and what it returned or threw. */
-export async function captureFacade<T>(
-  fn: () => T | Promise<T>,
-): Promise<{ result: T | undefined; warnings: string[]; exception: string | null }> {
+/** PHP's warnings (process warnings named PHPWarning) emitted while `run` is awaited; its exception propagates. */
+export async function warningsOf<T>(run: () => T | Promise<T>): Promise<{ result: T; warnings: string[] }> {
   const warnings: string[] = [];
   const collect = (w: Error) => {
     if (w.name === 'PHPWarning') warnings.push(w.message);
   };
   process.on('warning', collect);
   try {
-    let result: T | undefined;
-    let exception: string | null = null;
-    try {
-      result = await fn();
-    } catch (error) {
-      exception = `${(error as Error).name === 'ValueError' ? 'ValueError' : (error as Error).constructor.name}: ${(error as Error).message}`;
-    }
+    const result = await run();
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    return { result, warnings, exception };
+    return { result, warnings };
   } finally {
     process.off('warning', collect);
   }
+}
+
+/** The facade's warnings while `fn` is awaited, and what it returned or threw (as PHP's capture() reports it). */
+export async function captureFacade<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ result: T | undefined; warnings: string[]; exception: string | null }> {
+  let thrown: unknown = null;
+  const { result, warnings } = await warningsOf(async () => {
+    try {
+      return await fn();
+    } catch (error) {
+      thrown = error;
+      return undefined;
+    }
+  });
+  const exception =
+    thrown === null
+      ? null
+      : `${(thrown as Error).name === 'ValueError' ? 'ValueError' : (thrown as Error).constructor.name}: ${(thrown as Error).message}`;
+  return { result, warnings, exception };
 }

@@ -28,6 +28,7 @@ import {
   type ContextOptions,
 } from '../../lib/php/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
+import { warningsOf } from '../helpers/php.js';
 import { hasCommand, waitFor } from '../helpers/peers.js';
 
 // Everything a test opens is tracked and closed after it, passed or failed, before the leak
@@ -56,22 +57,6 @@ const keyFile = join(dir, 'key.pem');
 writeFileSync(certFile, cert);
 writeFileSync(keyFile, key);
 const SSL: ContextOptions = { ssl: { local_cert: certFile, local_pk: keyFile } };
-
-/** PHP's warnings (PHPWarning process warnings) emitted while `run` is awaited. */
-async function warningsOf<T>(run: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
-  const warnings: string[] = [];
-  const collect = (w: Error) => {
-    if (w.name === 'PHPWarning') warnings.push(w.message);
-  };
-  process.on('warning', collect);
-  try {
-    const result = await run();
-    await new Promise((resolve) => setImmediate(resolve)); // warnings arrive on the next tick
-    return { result, warnings };
-  } finally {
-    process.off('warning', collect);
-  }
-}
 
 function serverOn(url: string, options: ContextOptions = SSL): { server: PhpServerStream; port: number } {
   const server = stream_socket_server(url, null, null, 12, stream_context_create(options)) as PhpServerStream;
