@@ -2,7 +2,8 @@
 // readiness and batched (recvmmsg), so a burst costs few Node-API trips.
 import { isIP } from 'node:net';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, closedError, timeoutError } from '../binding/errors.js';
+import { argumentError, closedError } from '../binding/errors.js';
+import { deadlineOf } from '../io/deadline.js';
 import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/address.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
@@ -112,8 +113,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     let flags = C.MSG_DONTWAIT! | C.MSG_TRUNC!;
     if (options.peek) flags |= C.MSG_PEEK!;
     if (options.oob) flags |= C.MSG_OOB!;
-    const timer = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
-    const signal = timer && options.signal ? AbortSignal.any([timer, options.signal]) : (timer ?? options.signal);
+    const deadline = deadlineOf(options);
     for (;;) {
       this.#ensureOpen();
       const got = this.syscall(() => native.recvfrom(this.handle, maxLength, flags));
@@ -122,11 +122,9 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
         return this.#count(toDatagram(got, this.#senderInfo()));
       }
       try {
-        if (!(await this.#readiness.wait(signal))) this.#ensureOpen();
+        if (!(await this.#readiness.wait(deadline.signal))) this.#ensureOpen();
       } catch (error) {
-        if (timer?.aborted && error === timer.reason)
-          throw timeoutError('recvfrom', `no datagram within ${options.timeout} ms`, this.where);
-        throw error;
+        throw deadline.explain(error, 'recvfrom', 'datagram', this.where);
       }
     }
   }

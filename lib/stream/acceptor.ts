@@ -5,7 +5,7 @@
 // server does not pay two epoll_ctl calls per idle moment.
 import { native, type NativeHandle } from '../binding/native.js';
 import { closeSync, openSync } from 'node:fs';
-import { argumentError, socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
+import { socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { Watch } from '../io/watch.js';
 
@@ -205,26 +205,4 @@ export class Acceptor {
     const index = this.#waiters.indexOf(waiter);
     if (index >= 0) this.#waiters.splice(index, 1);
   }
-}
-
-/** Validates accept() options into one AbortSignal (or none). */
-export function acceptSignal(options: { signal?: AbortSignal; timeout?: number }): {
-  signal: AbortSignal | undefined;
-  timer: AbortSignal | undefined;
-} {
-  if (typeof options !== 'object' || options === null) {
-    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'accept() options must be an object');
-  }
-  const { signal, timeout } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options.signal must be an AbortSignal');
-  }
-  if (timeout === undefined) return { signal, timer: undefined };
-  if (typeof timeout !== 'number' || !(timeout >= 0) || timeout > 2 ** 31 - 1) {
-    throw argumentError('range', 'ERR_OUT_OF_RANGE', `options.timeout must be a number of milliseconds in 0..${2 ** 31 - 1}`);
-  }
-  // AbortSignal.timeout's timer does not hold the process open and is
-  // released with the signal: nothing to clear after an early accept.
-  const timer = AbortSignal.timeout(timeout);
-  return { signal: signal === undefined ? timer : AbortSignal.any([signal, timer]), timer };
 }

@@ -2,13 +2,14 @@
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
-import { acceptSignal, Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
+import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
 import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
 
 export type { AcceptQueue, OverflowSample };
 import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, closedError, timeoutError, unavailableError } from '../binding/errors.js';
+import { argumentError, closedError, unavailableError } from '../binding/errors.js';
+import { deadlineOf } from '../io/deadline.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
@@ -236,14 +237,11 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   }
 
   async #take(max: number, options: AcceptOptions): Promise<number[] | null> {
-    const { signal, timer } = acceptSignal(options);
+    const deadline = deadlineOf(options);
     try {
-      return await this.#acceptor.take(max, signal);
+      return await this.#acceptor.take(max, deadline.signal);
     } catch (error) {
-      if (timer?.aborted && error === timer.reason) {
-        throw timeoutError('accept4', `no connection within ${options.timeout} ms`, this.where);
-      }
-      throw error;
+      throw deadline.explain(error, 'accept4', 'connection', this.where);
     }
   }
 

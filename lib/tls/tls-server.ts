@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { closedError, timeoutError } from '../binding/errors.js';
+import { closedError } from '../binding/errors.js';
+import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
 import { handshake, HandshakeTimeout } from './handshake.js';
@@ -142,21 +143,17 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
 
   #next(options: AcceptOptions): Promise<tls.TLSSocket | null> {
+    const deadline = deadlineOf(options);
+    deadline.signal?.throwIfAborted();
     if (this.#ready.length > 0) return Promise.resolve(this.#ready.shift()!);
     if (this.#stream.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
-      const timer =
-        options.timeout === undefined
-          ? undefined
-          : setTimeout(
-              () => this.#drop(waiter, timeoutError('accept4', `no TLS connection within ${options.timeout} ms`, { address: this.name })),
-              options.timeout,
-            );
-      const onAbort = () => this.#drop(waiter, options.signal!.reason);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      waiter.resolve = (s) => (clearTimeout(timer), options.signal?.removeEventListener('abort', onAbort), resolve(s));
-      waiter.reject = (e) => (clearTimeout(timer), options.signal?.removeEventListener('abort', onAbort), reject(e));
+      const signal = deadline.signal;
+      const onAbort = () => this.#drop(waiter, deadline.explain(signal!.reason, 'accept4', 'TLS connection', { address: this.name }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.resolve = (s) => (signal?.removeEventListener('abort', onAbort), resolve(s));
+      waiter.reject = (e) => (signal?.removeEventListener('abort', onAbort), reject(e));
       this.#waiters.push(waiter);
       void this.#acceptLoop();
     });
