@@ -136,6 +136,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "sendto", Sendto);
   Export(e, exports_obj, data, "closeRaw", CloseRaw);
   Export(e, exports_obj, data, "pollStart", PollStart);
+  Export(e, exports_obj, data, "pollIdle", PollIdle);
   Export(e, exports_obj, data, "pollStop", PollStop);
   Export(e, exports_obj, data, "setKeepAlive", SetKeepAlive);
   Export(e, exports_obj, data, "strerror", Strerror);

@@ -124,8 +124,24 @@ SocketHandle* SocketHandle::From(const Napi::CallbackInfo& info, size_t index, b
 }
 
 void SocketHandle::StopPolling() {
-  if (poll_ != nullptr) uv_poll_stop(poll_);
+  if (poll_ != nullptr && polling_) uv_poll_stop(poll_);
+  polling_ = false;
+  DropCallback();
+}
+
+void SocketHandle::DropCallback() {
   on_readable_.Reset();
+  held_ = false;
+  if (async_context_ != nullptr) {
+    napi_async_destroy(Env(), async_context_);
+    async_context_ = nullptr;
+  }
+}
+
+void SocketHandle::IdlePolling() {
+  if (!held_ || on_readable_.IsEmpty()) return;
+  on_readable_.Unref();
+  held_ = false;
 }
 
 void SocketHandle::Close() {
@@ -157,22 +173,38 @@ int SocketHandle::StartPolling(Napi::Function callback) {
     uv_unref(reinterpret_cast<uv_handle_t*>(poll));
     poll_ = poll;
   }
-  // UV_DISCONNECT: a listener that was shut down reports HUP while accept()
-  // keeps saying EAGAIN; JS must learn that, or it would wait in vain.
-  int err = uv_poll_start(poll_, UV_READABLE | UV_DISCONNECT, OnPoll);
-  if (err == 0) on_readable_ = Napi::Persistent(callback);
-  return err;
+  if (!polling_) {
+    // UV_DISCONNECT: a listener that was shut down reports HUP while accept()
+    // keeps saying EAGAIN; JS must learn that, or it would wait in vain.
+    int err = uv_poll_start(poll_, UV_READABLE | UV_DISCONNECT, OnPoll);
+    if (err != 0) return err;
+    polling_ = true;
+  }
+  if (async_context_ == nullptr) {
+    // A fresh resource object (not this handle: the context must not keep it alive).
+    napi_value name = Napi::String::New(Env(), "stream-socket-server:poll");
+    if (napi_async_init(Env(), nullptr, name, &async_context_) != napi_ok) async_context_ = nullptr;
+  }
+  on_readable_ = Napi::Persistent(callback);
+  held_ = true;
+  return 0;
 }
 
 void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   SocketHandle* self = static_cast<UvBox*>(poll->data)->owner;
-  if (self == nullptr || self->on_readable_.IsEmpty()) {
+  if (self == nullptr) {
     uv_poll_stop(poll);
     return;
   }
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
-  Napi::Function callback = self->on_readable_.Value();
+  Napi::Function callback = self->on_readable_.IsEmpty() ? Napi::Function() : self->on_readable_.Value();
+  if (status < 0) self->polling_ = false;  // libuv stopped the poll
+  if (callback.IsEmpty()) {
+    // Idle and collected: nobody can be waiting any more.
+    self->StopPolling();
+    return;
+  }
   bool hangup = (events & UV_DISCONNECT) != 0;
   napi_value argv[] = {env.Null(), Napi::Boolean::New(env, hangup)};
   if (status < 0) {
@@ -184,7 +216,7 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   // MakeCallback (not Call) so that promises resolved here run their
   // continuations now instead of at the next unrelated I/O event.
   napi_value result;
-  if (napi_make_callback(env, nullptr, env.Global(), callback, 2, argv, &result) == napi_pending_exception) {
+  if (napi_make_callback(env, self->async_context_, env.Global(), callback, 2, argv, &result) == napi_pending_exception) {
     ReportPendingException(env);
   }
 }

@@ -44,23 +44,37 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   int Release();  // gives the fd to the caller; the handle becomes closed
 
   // Readiness: calls `callback(error, hangup)` each time the fd is readable
-  // (error null) or the poll fails (a SocketError, syscall "poll"), until StopPolling();
-  // hangup is true once the peer or a shutdown() closed the socket. Level-triggered:
-  // the caller stops when nobody waits, so a consumer that does not come back
-  // costs one wake-up, and an idle-but-active server costs no syscalls.
+  // (error null) or the poll fails (a SocketError, syscall "poll"; libuv then
+  // stops the poll), until StopPolling(); hangup is true once the peer or a
+  // shutdown() closed the socket. Level-triggered: the caller stops when
+  // nobody waits, so a consumer that does not come back costs one wake-up,
+  // and an idle-but-active server costs no syscalls.
+  //
+  // While someone waits, the callback is held strongly (a pending accept keeps
+  // its server, like any I/O in flight). IdlePolling() keeps the poll on but
+  // holds the callback weakly: a server nobody waits on and nobody references
+  // is collected even with the poll still on, and its finalizer closes it.
+  // StartPolling() again makes the hold strong.
   int StartPolling(Napi::Function callback);
+  void IdlePolling();
   void StopPolling();
   void SetKeepAlive(bool on);
 
  private:
   static void OnPoll(uv_poll_t* poll, int status, int events);
+  void DropCallback();
   void Attach(AddonData* data, int fd);
 
   int fd_ = -1;
   uv_loop_t* loop_ = nullptr;
   uv_poll_t* poll_ = nullptr;
   uv_async_t* keep_alive_ = nullptr;
+  bool polling_ = false;  // uv_poll_start'ed and not stopped (by us or by an error)
   Napi::FunctionReference on_readable_;
+  bool held_ = false;  // on_readable_ is strong (someone waits)
+  // Callbacks run in this async context, so async_hooks and
+  // AsyncLocalStorage see a real resource, not the empty context.
+  napi_async_context async_context_ = nullptr;
   std::shared_ptr<Registry> registry_;
 };
 

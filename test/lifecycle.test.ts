@@ -18,6 +18,23 @@ describe('lifecycle', () => {
     expect(r.after).toBe(r.before);
   });
 
+  it.each([
+    'accept-timeout',
+    'accept-abort',
+    'accept-success',
+    'for-await-break',
+    'udp-recvfrom-timeout',
+    'tls-accept-timeout',
+    'facade-accept-timeout',
+  ])('a server that waited once (%s) and was forgotten is collected: fds closed, the process exits', async (variant) => {
+    const { code, stdout, stderr } = await runFixture('gc-waited.mjs', [variant], ['--expose-gc', '--no-warnings'], 15_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0); // it exited by itself: no keep-alive was left behind
+    const r = json(stdout);
+    expect(r.during).toBeGreaterThan(r.before as number);
+    expect(r.after).toBe(r.before);
+  });
+
   it.each(['terminate', 'exit'])('a worker with open servers (%s) cleans up without aborting', async (mode) => {
     const { code, signal, stdout, stderr } = await runFixture('worker-exit.mjs', [mode], ['--expose-gc'], 15_000);
     expect(signal).toBeNull();

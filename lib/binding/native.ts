@@ -69,6 +69,8 @@ export interface Addon {
   closeRaw(fd: number): void;
   /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(); hangup: POLLHUP seen. */
   pollStart(h: NativeHandle, callback: (error: SocketError | null, hangup: boolean) => void): void;
+  /** Nobody waits now: the poll stays on (no epoll_ctl churn) but the callback is held weakly, so a forgotten server can be collected. pollStart() holds it again. */
+  pollIdle(h: NativeHandle): void;
   pollStop(h: NativeHandle): void;
   setKeepAlive(h: NativeHandle, on: boolean): void;
   /** The class every failure above is an instance of, in this thread (main or worker); a TypeError for a non-function. */

@@ -14,6 +14,7 @@ export class Readiness {
       if (this.#waiters.size === 0) return this.#watch.stop();
       const waiters = [...this.#waiters];
       this.#waiters.clear();
+      this.#watch.idle();
       for (const wake of waiters) wake(false);
     });
   }
@@ -25,6 +26,7 @@ export class Readiness {
     return new Promise<boolean>((resolve, reject) => {
       const onAbort = (): void => {
         this.#waiters.delete(wake);
+        if (this.#waiters.size === 0) this.#watch.idle();
         reject(signal!.reason);
       };
       const wake = (closed: boolean): void => {

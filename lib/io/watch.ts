@@ -13,9 +13,11 @@ export class Watch {
   readonly #where: () => { address?: string | undefined; port?: number | undefined };
   readonly #onReady: OnReady;
   #on = false;
+  #held = false;
   readonly #callback = (error: SocketError | null, hangup: boolean): void => {
     if (error === null) return this.#onReady(null, hangup);
     this.#on = false; // libuv stops a poll that reports an error
+    this.#held = false;
     this.#onReady(withAddress(error, this.#where()) as SocketError, hangup);
   };
 
@@ -34,15 +36,29 @@ export class Watch {
     return this.#on;
   }
 
+  /** Someone waits: watch, and hold the callback (and so whoever waits) strongly. */
   start(): void {
-    if (this.#on) return;
-    this.#on = true;
+    if (this.#on && this.#held) return;
     native.pollStart(this.#handle, this.#callback);
+    this.#on = true;
+    this.#held = true;
+  }
+
+  /**
+   * Nobody waits for now: keep watching (stopping costs epoll_ctl calls a busy
+   * server would pay per connection) but hold the callback weakly, so that a
+   * server nobody references any more is collected and its fd closed.
+   */
+  idle(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    native.pollIdle(this.#handle);
   }
 
   stop(): void {
     if (!this.#on) return;
     this.#on = false;
+    this.#held = false;
     native.pollStop(this.#handle);
   }
 }

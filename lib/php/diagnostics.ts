@@ -33,6 +33,10 @@ export function lastSocketError(): SocketError | null {
 }
 
 export function recordSocketError(error: SocketError | null): void {
+  // V8 keeps an error's raw stack frames, their `this` included (the server
+  // that failed), until .stack is first read: format it now, so the error
+  // kept here does not keep a forgotten server (and its fd) alive.
+  void error?.stack;
   lastError = error;
 }
 

@@ -159,7 +159,9 @@ export class Acceptor {
         i += waiter.max;
       }
     }
-    if (this.#waiters.length > 0 && !this.#closed) this.#watch.start();
+    if (this.#closed) return;
+    if (this.#waiters.length > 0) this.#watch.start();
+    else this.#watch.idle();
   }
 
   /** 'pause': stop watching; retry after the back-off. */
@@ -204,5 +206,6 @@ export class Acceptor {
   #remove(waiter: Waiter): void {
     const index = this.#waiters.indexOf(waiter);
     if (index >= 0) this.#waiters.splice(index, 1);
+    if (this.#waiters.length === 0) this.#watch.idle();
   }
 }
