@@ -126,6 +126,7 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "shutdown", Shutdown);
   Export(e, exports_obj, data, "tcpInfo", TcpInfo);
   Export(e, exports_obj, data, "unixQueue", UnixQueue);
+  Export(e, exports_obj, data, "unixSocketBound", UnixSocketBound);
   Export(e, exports_obj, data, "getaddrinfo", Getaddrinfo);
   Export(e, exports_obj, data, "close", Close);
   Export(e, exports_obj, data, "release", Release);

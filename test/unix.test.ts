@@ -1,12 +1,14 @@
 // unix:// stream servers and their socket files.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { C, native } from '../lib/binding/native.js';
 import { openServer, SocketError } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { hasCommand, run } from './helpers/peers.js';
+import { hasCommand, ROOT, run, startChild } from './helpers/peers.js';
 
 const track = checkSocketLeaks();
 
@@ -86,7 +88,6 @@ describe('unix stream servers', () => {
   it('a stale socket is removed only when asked', async () => {
     const path = join(dir, 'stale.sock');
     // A socket file nobody listens on: node:net leaves none, so make one with a raw bind.
-    const { native, C } = await import('../lib/binding/native.js');
     const h = native.socket(C.AF_UNIX, C.SOCK_STREAM, 0);
     native.bind(h, { family: C.AF_UNIX, path: Buffer.from(path) });
     native.close(h);
@@ -157,5 +158,88 @@ describe('unix stream servers', () => {
 
   it('a path longer than sun_path is a clear error naming the limit', () => {
     expect(() => openServer(`unix://${dir}/${'x'.repeat(120)}`)).toThrow(/sun_path holds at most 107/);
+  });
+});
+
+/** Another process holding `path` (test/fixtures/unix-holder.mjs); release() ends it and says how many connections reached it. */
+async function holder(path: string, kind: 'bound' | 'listen' | 'dgram'): Promise<{ release: () => Promise<number> }> {
+  const { child } = await startChild(process.execPath, [join(ROOT, 'test/fixtures/unix-holder.mjs'), path, kind], /ready/);
+  return { release: () => released(child) };
+}
+
+function released(child: ChildProcess): Promise<number> {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.once('close', (code) =>
+      code === 0 ? resolve((JSON.parse(out) as { reached: number }).reached) : reject(new Error(`holder exited ${code}: ${out}`)),
+    );
+    child.kill('SIGTERM');
+  });
+}
+
+const inode = (path: string) => lstatSync(path).ino;
+const bound = (path: string) => {
+  const st = lstatSync(path, { bigint: true });
+  return native.unixSocketBound(st.dev, st.ino);
+};
+
+describe('removeStale asks sock_diag who is bound to the file, and never connects', () => {
+  it('a socket another process bound but never listened on is live: EADDRINUSE, the file stays', async () => {
+    const path = join(dir, 'bound.sock');
+    const other = await holder(path, 'bound');
+    const ino = inode(path);
+    expect(bound(path)).toBe(true);
+    const error = thrown(() => track(openServer(`unix://${path}`, { removeStale: true })));
+    expect(error).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind', address: path });
+    expect(error.message).toMatch(/a socket in use is in the way/);
+    expect(inode(path)).toBe(ino);
+    expect(await other.release()).toBe(0);
+  });
+
+  it('a listener in another process is live, and the check makes no connection to it (its queue stays empty)', async () => {
+    const path = join(dir, 'listen.sock');
+    const other = await holder(path, 'listen');
+    expect(thrown(() => track(openServer(`unix://${path}`, { removeStale: true })))).toMatchObject({ code: 'EADDRINUSE' });
+    expect(thrown(() => track(openServer(`udg://${path}`, { removeStale: true })))).toMatchObject({ code: 'EADDRINUSE' });
+    expect(await other.release()).toBe(0);
+  });
+
+  it('a datagram socket bound in another process is live, for unix:// and udg:// alike', async () => {
+    const path = join(dir, 'dgram.sock');
+    const other = await holder(path, 'dgram');
+    expect(thrown(() => track(openServer(`udg://${path}`, { removeStale: true })))).toMatchObject({ code: 'EADDRINUSE' });
+    expect(thrown(() => track(openServer(`unix://${path}`, { removeStale: true })))).toMatchObject({ code: 'EADDRINUSE' });
+    expect(statSync(path).isSocket()).toBe(true);
+    await other.release();
+  });
+
+  it('the file of a process that has exited is stale: removed and bound with removeStale, EADDRINUSE without', async () => {
+    const path = join(dir, 'gone.sock');
+    await (await holder(path, 'listen')).release();
+    expect(bound(path)).toBe(false);
+    expect(thrown(() => track(openServer(`unix://${path}`)))).toMatchObject({ code: 'EADDRINUSE' });
+    const server = track(openServer(`unix://${path}`, { removeStale: true }));
+    expect(bound(path)).toBe(true);
+    expect(await echoOnce(server, path)).toBe('got hi');
+    server.close();
+  });
+
+  it('unixSocketBound() takes bigint dev and ino, as lstat gives them; anything else is a TypeError/RangeError', () => {
+    const unbound = join(dir, 'unbound.sock');
+    const h = native.socket(C.AF_UNIX, C.SOCK_STREAM, 0);
+    native.bind(h, { family: C.AF_UNIX, path: Buffer.from(unbound) });
+    expect(bound(unbound)).toBe(true);
+    native.close(h);
+    expect(bound(unbound)).toBe(false);
+    const call =
+      (...args: unknown[]) =>
+      () =>
+        (native.unixSocketBound as (...a: unknown[]) => boolean)(...args);
+    expect(call()).toThrow(TypeError);
+    expect(call(1, 2)).toThrow(TypeError);
+    expect(call(1n, '2')).toThrow(TypeError);
+    expect(call(-1n, 2n)).toThrow(RangeError);
+    expect(call(1n, 2n ** 64n)).toThrow(RangeError);
   });
 });

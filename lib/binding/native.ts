@@ -49,6 +49,8 @@ export interface Addon {
   tcpInfo(h: NativeHandle): { state: number; unacked: number; sacked: number };
   /** A unix socket's queue via sock_diag netlink: for a listener, length = waiting connections, limit = backlog. */
   unixQueue(h: NativeHandle): { listening: boolean; length: number; limit: number };
+  /** Is a socket (any state or type) bound to the socket file of this lstat dev/ino? From sock_diag, without connecting; ENOTSUP off Linux. */
+  unixSocketBound(dev: bigint, ino: bigint): boolean;
   getaddrinfo(host: string, family: number, socktype: number, numericOnly: boolean): NativeInetEndpoint[];
   close(h: NativeHandle): void;
   /** The C library's strerror() text for a (positive) errno. */

@@ -1,6 +1,6 @@
 // Unix socket files, done carefully: bind with the mode already in place,
 // never remove someone else's file, remove our own on close.
-import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync, type BigIntStats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { socketErrorOf, type SocketError } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
@@ -13,35 +13,42 @@ export interface BoundFile {
   ino: number;
 }
 
-function fileKind(path: string): string | undefined {
+function lstatOf(path: string): BigIntStats | undefined {
   try {
-    const st = lstatSync(path);
-    if (st.isSocket()) return 'socket';
-    if (st.isDirectory()) return 'directory';
-    if (st.isSymbolicLink()) return 'symbolic link';
-    return 'regular file';
+    return lstatSync(path, { bigint: true });
   } catch {
     return undefined;
   }
 }
 
-/** Is someone accepting/receiving on the socket file at `path`? */
-function isLive(path: Buffer, type: number): boolean {
-  const probe = native.socket(C.AF_UNIX, type, 0);
-  try {
-    native.connect(probe, { family: C.AF_UNIX, path });
-    return true;
-  } catch (error) {
-    // ECONNREFUSED: nobody is bound there any more. Anything else (EAGAIN: a
-    // full backlog, EPROTOTYPE: a socket of another type) means someone is.
-    return (error as { code?: string }).code !== 'ECONNREFUSED';
-  } finally {
-    native.close(probe);
-  }
+function kindOf(st: BigIntStats): string {
+  if (st.isSocket()) return 'socket';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symbolic link';
+  return 'regular file';
 }
 
-function inTheWay(path: string, kind: string): SocketError {
-  return socketErrorOf('EADDRINUSE', 'bind', `Address already in use (a ${kind} is in the way; it is never removed)`, { address: path });
+function inTheWay(path: string, what: string): SocketError {
+  return socketErrorOf('EADDRINUSE', 'bind', `Address already in use (${what})`, { address: path });
+}
+
+/**
+ * Throws unless the socket file `st` at `path` is stale: no socket of ours or
+ * any other process, in any state (bound but not listening too), is bound to
+ * it. sock_diag answers by the file's device and inode without connecting, so
+ * no server sees a probe. It sees only our network namespace: a socket bound
+ * from another one (a container sharing the directory) counts as stale. Where
+ * it cannot answer (not Linux: ENOTSUP), the file is kept.
+ */
+function assertStale(path: string, st: BigIntStats): void {
+  let bound: boolean;
+  try {
+    bound = native.unixSocketBound(st.dev, st.ino);
+  } catch (error) {
+    const reason = (error as { message?: string }).message;
+    throw Object.assign(inTheWay(path, `a socket is in the way; removeStale cannot tell whether it is stale: ${reason}`), { cause: error });
+  }
+  if (bound) throw inTheWay(path, 'a socket in use is in the way; it is never removed');
 }
 
 /**
@@ -52,21 +59,24 @@ function inTheWay(path: string, kind: string): SocketError {
  * A failing bind is the addon's SocketError, naming no address: the opener
  * (open/open.ts) names `path` on it, also for the staged bind.
  */
-export function bindUnixFile(handle: NativeHandle, path: Buffer, type: number, plan: UnixFilePlan): BoundFile {
+export function bindUnixFile(handle: NativeHandle, path: Buffer, _type: number, plan: UnixFilePlan): BoundFile {
   const text = path.toString();
-  const kind = fileKind(text);
-  if (kind !== undefined) {
-    if (kind !== 'socket') throw inTheWay(text, kind);
-    if (!plan.removeStale || isLive(path, type)) throw inTheWay(text, kind === 'socket' ? 'socket in use' : kind);
-    unlinkSync(text); // stale, and we were asked to clear it
+  const st = lstatOf(text);
+  if (st !== undefined) {
+    if (!st.isSocket()) throw inTheWay(text, `a ${kindOf(st)} is in the way; it is never removed`);
+    if (!plan.removeStale) throw inTheWay(text, 'a socket is in the way; removeStale: true removes it if it is stale');
+    assertStale(text, st);
+    // Stale, and we were asked to clear it; if it was replaced meanwhile, bind() says so.
+    const now = lstatOf(text);
+    if (now?.dev === st.dev && now.ino === st.ino) unlinkSync(text);
   }
   if (plan.mode === undefined) {
     native.bind(handle, { family: C.AF_UNIX, path });
   } else {
     bindWithMode(handle, text, plan.mode);
   }
-  const st = lstatSync(text);
-  return { path: resolve(text), dev: st.dev, ino: st.ino };
+  const bound = lstatSync(text);
+  return { path: resolve(text), dev: bound.dev, ino: bound.ino };
 }
 
 function bindWithMode(handle: NativeHandle, path: string, mode: number): void {
@@ -78,7 +88,10 @@ function bindWithMode(handle: NativeHandle, path: string, mode: number): void {
     try {
       linkSync(staging, path);
     } catch (error) {
-      if ((error as { code?: string }).code === 'EEXIST') throw inTheWay(path, fileKind(path) ?? 'file');
+      if ((error as { code?: string }).code === 'EEXIST') {
+        const st = lstatOf(path);
+        throw inTheWay(path, `a ${st === undefined ? 'file' : kindOf(st)} is in the way; it is never removed`);
+      }
       throw error;
     }
   } finally {
