@@ -81,7 +81,7 @@ function openBound<T>(
     const pathname = isUnixEndpoint(endpoint) && endpoint.path.length > 0 && endpoint.path[0] !== 0;
     let file: BoundFile | undefined;
     if (pathname && plan.file) {
-      file = bindUnixFile(handle, (endpoint as { path: Buffer }).path, type, plan.file);
+      file = bindUnixFile(handle, (endpoint as { path: Buffer }).path, plan.file);
       if (!plan.file.removeOnClose) file = undefined;
     } else {
       native.bind(handle, endpoint);

@@ -18,7 +18,14 @@ export interface SocketOptions {
   sendBufferSize?: number;
   /** Unix socket files: permission bits applied before anyone can connect (default: by the umask). */
   mode?: number;
-  /** Unix socket files: remove a stale socket file (one nobody listens on) in the way. Default false. */
+  /**
+   * Unix socket files: remove a stale socket file in the way — one no socket is bound to, in any
+   * state (a process that has bound but not yet listened counts as live). Linux only: the check
+   * asks sock_diag by the file's device and inode and never connects; elsewhere the file is kept
+   * and the open fails with EADDRINUSE. sock_diag sees only this network namespace: a socket bound
+   * by a process in another one (e.g. a container sharing the directory) looks stale and its file
+   * is removed — leave this off for directories shared across network namespaces. Default false.
+   */
   removeStale?: boolean;
   /** SO_INCOMING_CPU. */
   incomingCpu?: number;

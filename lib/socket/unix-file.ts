@@ -59,7 +59,7 @@ function assertStale(path: string, st: BigIntStats): void {
  * A failing bind is the addon's SocketError, naming no address: the opener
  * (open/open.ts) names `path` on it, also for the staged bind.
  */
-export function bindUnixFile(handle: NativeHandle, path: Buffer, _type: number, plan: UnixFilePlan): BoundFile {
+export function bindUnixFile(handle: NativeHandle, path: Buffer, plan: UnixFilePlan): BoundFile {
   const text = path.toString();
   const st = lstatOf(text);
   if (st !== undefined) {
