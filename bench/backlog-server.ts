@@ -6,10 +6,10 @@
 // accept queue now, the longest it was seen).
 //
 //   node dist/bench/backlog-server.js --backlog 128 [--accept-interval 1]
+import { closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { openServer } from '../lib/index.js';
-import { native } from '../lib/binding/native.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +46,7 @@ for (;;) {
   peakQueue = Math.max(peakQueue, queued());
   const fd = await server.acceptFd();
   if (fd === null) break;
-  native.closeRaw(fd);
+  closeSync(fd);
   accepted++;
   if (interval > 0) await sleep(interval);
   else await new Promise((resolve) => setImmediate(resolve));

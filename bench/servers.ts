@@ -4,7 +4,7 @@
 //   net       a plain node:net server doing the same work
 // Each prints "port N" once listening and exits on SIGTERM.
 import net from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openServer, selfSignedCertificate } from '../lib/index.js';
@@ -17,7 +17,6 @@ import {
   stream_socket_server,
   type PhpServerStream,
 } from '../lib/php/index.js';
-import { native } from '../lib/binding/native.js';
 
 const LINE = 'hello\n';
 const LINE_BUFFER = Buffer.from(LINE);
@@ -51,11 +50,11 @@ async function raw(): Promise<void> {
     if (fds === null) return;
     for (const fd of fds) {
       try {
-        native.sendto(fd, LINE_BUFFER, 0, null);
+        writeSync(fd, LINE_BUFFER); // write(2) on the raw fd: no net.Socket, no handle
       } catch {
         // the client left first: nothing to answer
       }
-      native.closeRaw(fd);
+      closeSync(fd);
     }
   }
 }

@@ -131,11 +131,13 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "close", Close);
   Export(e, exports_obj, data, "release", Release);
   Export(e, exports_obj, data, "fd", Fd);
+  Export(e, exports_obj, data, "adopt", Adopt);
+  Export(e, exports_obj, data, "borrow", Borrow);
+  Export(e, exports_obj, data, "unlinkOnClose", UnlinkOnClose);
   Export(e, exports_obj, data, "acceptBatch", AcceptBatch);
   Export(e, exports_obj, data, "recvfrom", Recvfrom);
   Export(e, exports_obj, data, "recvBatch", RecvBatch);
   Export(e, exports_obj, data, "sendto", Sendto);
-  Export(e, exports_obj, data, "closeRaw", CloseRaw);
   Export(e, exports_obj, data, "pollStart", PollStart);
   Export(e, exports_obj, data, "pollIdle", PollIdle);
   Export(e, exports_obj, data, "pollStop", PollStop);

@@ -54,11 +54,52 @@ inline bool ReadFunction(const Napi::CallbackInfo& info, size_t index, const cha
   return true;
 }
 
-inline bool ReadBuffer(const Napi::CallbackInfo& info, size_t index, const char* what, Napi::Buffer<uint8_t>* out) {
-  Napi::Value v = info[index];
-  if (!v.IsBuffer()) return Fail(info.Env(), std::string(what) + " must be a Buffer");
-  *out = v.As<Napi::Buffer<uint8_t>>();
+// Bytes of any ArrayBufferView (Buffer, every TypedArray kind, DataView),
+// borrowed for the duration of the call. A detached view reads as empty.
+struct Bytes {
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
+inline size_t ElementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    default: return 8;  // float64, bigint64, biguint64 (and any wider kind to come)
+  }
+}
+
+inline bool ReadBytesValue(Napi::Env env, Napi::Value v, const std::string& what, Bytes* out) {
+  bool is_typed = false, is_view = false;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed) napi_is_dataview(env, v, &is_view);
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (is_typed) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok) {
+      return Fail(env, what + " could not be read");
+    }
+    bytes = length * ElementSize(type);
+  } else if (is_view) {
+    if (napi_get_dataview_info(env, v, &bytes, &data, nullptr, nullptr) != napi_ok) return Fail(env, what + " could not be read");
+  } else {
+    return Fail(env, what + " must be a Buffer, TypedArray or DataView");
+  }
+  out->data = static_cast<const uint8_t*>(data);
+  out->length = data == nullptr ? 0 : bytes;
   return true;
+}
+
+inline bool ReadBytes(const Napi::CallbackInfo& info, size_t index, const char* what, Bytes* out) {
+  return ReadBytesValue(info.Env(), info[index], what, out);
 }
 
 }  // namespace sss

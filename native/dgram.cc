@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "errno.h"
+#include "handle.h"
 #include "sockaddr.h"
 #include "syscalls.h"
 
@@ -18,6 +19,9 @@ namespace {
 
 constexpr int32_t kMaxMessages = 1024;
 constexpr int32_t kMaxLength = 1 << 20;
+// Receive memory per handle: 64 datagrams of 64 KiB (the defaults) fit; a
+// larger batch × length gets fewer datagrams per call, never more memory.
+constexpr size_t kBudget = 64 * 65536;
 
 // A burst usually comes from one sender: consecutive datagrams from the same
 // address share one endpoint object instead of formatting it again.
@@ -48,16 +52,33 @@ Napi::Object Message(Napi::Env env, const uint8_t* data, size_t kept, size_t len
 
 }  // namespace
 
+int64_t DropCount(msghdr* msg) {
+  int64_t drops = -1;
+#ifdef SO_RXQ_OVFL
+  for (cmsghdr* c = CMSG_FIRSTHDR(msg); c != nullptr; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+      uint32_t value;
+      std::memcpy(&value, CMSG_DATA(c), sizeof(value));
+      drops = value;
+    }
+  }
+#endif
+  return drops;
+}
+
 Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = TargetFd(info, 0);
+  SocketHandle* h = SocketHandle::From(info, 0, true, Need::kAny);
   int32_t max_messages = 0, max_length = 0;
-  if (fd < 0 || !ReadInt32(info, 1, "maxMessages", 1, kMaxMessages, &max_messages) ||
+  if (h == nullptr || !ReadInt32(info, 1, "maxMessages", 1, kMaxMessages, &max_messages) ||
       !ReadInt32(info, 2, "maxLength", 1, kMaxLength, &max_length)) {
     return Napi::Value();
   }
-  size_t n = static_cast<size_t>(max_messages), len = static_cast<size_t>(max_length);
-  std::vector<uint8_t> buffer(n * len);
+  int fd = h->fd();
+  size_t len = static_cast<size_t>(max_length);
+  size_t fit = kBudget / len > 0 ? kBudget / len : 1;
+  size_t n = static_cast<size_t>(max_messages) < fit ? static_cast<size_t>(max_messages) : fit;
+  uint8_t* buffer = h->Scratch(n * len);
   std::vector<SockAddr> from(n);
   Napi::Array messages = Napi::Array::New(env);
   SenderCache senders;
@@ -68,7 +89,7 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
   std::vector<iovec> iov(n);
   std::vector<mmsghdr> msgs(n);
   for (size_t i = 0; i < n; i++) {
-    iov[i] = {buffer.data() + i * len, len};
+    iov[i] = {buffer + i * len, len};
     msgs[i].msg_hdr = {};
     msgs[i].msg_hdr.msg_name = from[i].get();
     msgs[i].msg_hdr.msg_namelen = sizeof(from[i].storage);
@@ -84,25 +105,18 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
   } while (got == -1 && errno == EINTR);
   if (got == -1 && errno != EAGAIN && errno != EWOULDBLOCK) return ThrowErrno(env, errno, "recvmmsg");
   for (int i = 0; i < got; i++) {
-    msghdr& h = msgs[i].msg_hdr;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-        uint32_t value;
-        std::memcpy(&value, CMSG_DATA(c), sizeof(value));
-        drops = value;
-      }
-    }
-    from[i].length = h.msg_namelen;
+    int64_t counted = DropCount(&msgs[i].msg_hdr);
+    if (counted >= 0) drops = counted;
+    from[i].length = msgs[i].msg_hdr.msg_namelen;
     size_t length = msgs[i].msg_len;
-    messages.Set(static_cast<uint32_t>(i),
-                 Message(env, buffer.data() + i * len, length < len ? length : len, length, senders.Get(env, from[i])));
+    messages.Set(static_cast<uint32_t>(i), Message(env, buffer + i * len, length < len ? length : len, length, senders.Get(env, from[i])));
   }
 #else
   for (size_t i = 0; i < n; i++) {
     from[i].length = sizeof(from[i].storage);
     ssize_t got;
     do {
-      got = ::recvfrom(fd, buffer.data(), len, MSG_DONTWAIT | MSG_TRUNC, from[i].get(), &from[i].length);
+      got = ::recvfrom(fd, buffer, len, MSG_DONTWAIT | MSG_TRUNC, from[i].get(), &from[i].length);
     } while (got == -1 && errno == EINTR);
     if (got == -1) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -110,7 +124,7 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
       break;
     }
     size_t length = static_cast<size_t>(got);
-    messages.Set(static_cast<uint32_t>(i), Message(env, buffer.data(), length < len ? length : len, length, senders.Get(env, from[i])));
+    messages.Set(static_cast<uint32_t>(i), Message(env, buffer, length < len ? length : len, length, senders.Get(env, from[i])));
   }
 #endif
   Napi::Object out = Napi::Object::New(env);

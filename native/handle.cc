@@ -1,5 +1,6 @@
 #include "handle.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errno.h"
@@ -89,24 +90,32 @@ SocketHandle::~SocketHandle() {
   if (registry_) registry_->live.erase(this);
 }
 
-Napi::Value SocketHandle::Wrap(Napi::Env env, AddonData* data, int fd) {
+Napi::Value SocketHandle::Wrap(Napi::Env env, AddonData* data, int fd, bool owned) {
   Napi::Object obj = data->handle_constructor.New({});
   if (env.IsExceptionPending()) {
-    ::close(fd);
+    if (owned) ::close(fd);
     return Napi::Value();
   }
-  Unwrap(obj)->Attach(data, fd);
+  Unwrap(obj)->Attach(data, fd, owned);
   return obj;
 }
 
-void SocketHandle::Attach(AddonData* data, int fd) {
+bool SocketHandle::IsOwnedByUs(AddonData* data, int fd) {
+  for (SocketHandle* handle : data->registry->live) {
+    if (handle->fd_ == fd && handle->owned_) return true;
+  }
+  return false;
+}
+
+void SocketHandle::Attach(AddonData* data, int fd, bool owned) {
   fd_ = fd;
+  owned_ = owned;
   registry_ = data->registry;
   registry_->live.insert(this);
   napi_get_uv_event_loop(Env(), &loop_);
 }
 
-SocketHandle* SocketHandle::From(const Napi::CallbackInfo& info, size_t index, bool require_open) {
+SocketHandle* SocketHandle::From(const Napi::CallbackInfo& info, size_t index, bool require_open, Need need) {
   Napi::Env env = info.Env();
   Napi::Value value = info[index];
   bool tagged = false;
@@ -118,6 +127,11 @@ SocketHandle* SocketHandle::From(const Napi::CallbackInfo& info, size_t index, b
   SocketHandle* handle = Unwrap(value.As<Napi::Object>());
   if (require_open && !handle->is_open()) {
     ThrowErrno(env, EBADF, "handle");
+    return nullptr;
+  }
+  if (need == Need::kOwned && !handle->owned_) {
+    // A borrowed socket belongs to Node: no watching, binding or closing it here.
+    ThrowErrno(env, EPERM, "handle");
     return nullptr;
   }
   return handle;
@@ -147,8 +161,13 @@ void SocketHandle::IdlePolling() {
 void SocketHandle::Close() {
   // Stop watching before the fd number can be reused by someone else.
   StopPolling();
+  bool owned = owned_;
+  std::string path = unlink_path_;  // Release() hands the duty over; closing keeps it
   int fd = Release();
-  if (fd >= 0) ::close(fd);
+  if (fd < 0 || !owned) return;
+  ::close(fd);
+  unlink_path_ = path;
+  UnlinkFile();
 }
 
 int SocketHandle::Release() {
@@ -157,8 +176,38 @@ int SocketHandle::Release() {
   CloseUvHandle(&keep_alive_);
   int fd = fd_;
   fd_ = -1;
+  unlink_path_.clear();
+  scratch_.reset();
+  scratch_size_ = 0;
   if (registry_) registry_->live.erase(this);
   return fd;
+}
+
+bool SocketHandle::UnlinkOnClose(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == -1) return false;
+  unlink_path_ = path;
+  unlink_dev_ = st.st_dev;
+  unlink_ino_ = st.st_ino;
+  return true;
+}
+
+void SocketHandle::UnlinkFile() {
+  if (unlink_path_.empty()) return;
+  struct stat st;
+  // Only our own file: another process may have bound a new one there since.
+  if (::lstat(unlink_path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == unlink_dev_ && st.st_ino == unlink_ino_) {
+    ::unlink(unlink_path_.c_str());
+  }
+  unlink_path_.clear();
+}
+
+uint8_t* SocketHandle::Scratch(size_t size) {
+  if (scratch_size_ < size) {
+    scratch_.reset(new uint8_t[size]);  // not zeroed: the kernel writes before we read
+    scratch_size_ = size;
+  }
+  return scratch_.get();
 }
 
 int SocketHandle::StartPolling(Napi::Function callback) {

@@ -5,7 +5,10 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <sys/types.h>
+
 #include <memory>
+#include <string>
 #include <unordered_set>
 
 namespace sss {
@@ -26,22 +29,39 @@ struct AddonData {
   std::shared_ptr<Registry> registry = std::make_shared<Registry>();
 };
 
+// What a call needs of the handle it is given. Most calls act on sockets we
+// own; the fd-level ones (names, options, shutdown, one send or receive) also
+// take a borrowed handle: a socket Node owns (an accepted net.Socket's).
+enum class Need { kOwned, kAny };
+
 class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
   static Napi::Function DefineClass(Napi::Env env);
   // A new JS handle that owns `fd` (ownership moves in even on failure).
-  static Napi::Value Wrap(Napi::Env env, AddonData* data, int fd);
+  static Napi::Value Wrap(Napi::Env env, AddonData* data, int fd, bool owned = true);
   // The handle in info[index], type-checked; throws TypeError and returns
-  // nullptr for anything else. With require_open, a closed handle is EBADF.
-  static SocketHandle* From(const Napi::CallbackInfo& info, size_t index, bool require_open = true);
+  // nullptr for anything else (a borrowed handle where an owned one is
+  // needed: EPERM). With require_open, a closed handle is EBADF.
+  static SocketHandle* From(const Napi::CallbackInfo& info, size_t index, bool require_open = true, Need need = Need::kOwned);
+  // Is `fd` the fd of one of this environment's live, owning handles?
+  static bool IsOwnedByUs(AddonData* data, int fd);
 
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
 
   int fd() const { return fd_; }
   bool is_open() const { return fd_ >= 0; }
+  bool owned() const { return owned_; }
+  // Closes an owned fd (removing the socket file registered by
+  // UnlinkOnClose, if it is still ours); a borrowed handle just lets go.
   void Close();
   int Release();  // gives the fd to the caller; the handle becomes closed
+  // Remove the unix socket file at `path` when this handle closes the fd
+  // (close(), garbage collection, environment teardown), if it is still the
+  // file we bound (same device and inode). Release() hands the duty over.
+  bool UnlinkOnClose(const std::string& path);
+  // A receive buffer of at least `size` bytes, kept between calls (not zeroed).
+  uint8_t* Scratch(size_t size);
 
   // Readiness: calls `callback(error, hangup)` each time the fd is readable
   // (error null) or the poll fails (a SocketError, syscall "poll"; libuv then
@@ -63,9 +83,17 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  private:
   static void OnPoll(uv_poll_t* poll, int status, int events);
   void DropCallback();
-  void Attach(AddonData* data, int fd);
+  void Attach(AddonData* data, int fd, bool owned);
+
+  void UnlinkFile();
 
   int fd_ = -1;
+  bool owned_ = true;
+  std::string unlink_path_;
+  dev_t unlink_dev_ = 0;
+  ino_t unlink_ino_ = 0;
+  std::unique_ptr<uint8_t[]> scratch_;
+  size_t scratch_size_ = 0;
   uv_loop_t* loop_ = nullptr;
   uv_poll_t* poll_ = nullptr;
   uv_async_t* keep_alive_ = nullptr;

@@ -12,6 +12,7 @@
 #include "handle.h"
 #include "sockaddr.h"
 #include "syscalls.h"
+#include "dgram.h"
 
 namespace sss {
 
@@ -38,6 +39,12 @@ bool IsConnectionError(int err) {
       return true;
     default: return false;
   }
+}
+
+bool IsListening(int fd) {
+  int on = 0;
+  socklen_t len = sizeof(on);
+  return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on != 0;
 }
 
 int AcceptOne(int listen_fd) {
@@ -71,7 +78,8 @@ Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
       if (err == EINTR) continue;
       if (err == EAGAIN || err == EWOULDBLOCK) break;
       attempts++;
-      if (IsConnectionError(err)) continue;
+      // EOPNOTSUPP is also what a socket that cannot listen (udp) answers: only a listener's is a lost connection.
+      if (IsConnectionError(err) && (err != EOPNOTSUPP || IsListening(h->fd()))) continue;
       if (count == 0) return ThrowErrno(env, err, "accept4");
       break;
     }
@@ -81,41 +89,53 @@ Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// One recvfrom(2). EAGAIN is a result (null), not an error. For datagrams,
-// pass MSG_TRUNC so that `length` is the real size (on TCP it would discard).
+// One receive (recvmsg(2), with SO_RXQ_OVFL's drop counter when the kernel
+// sends it). EAGAIN is a result (null), not an error; it never blocks, even on
+// a borrowed blocking fd. For datagrams, pass MSG_TRUNC so that `length` is
+// the real size (on TCP it would discard).
 Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = TargetFd(info, 0);
+  SocketHandle* h = SocketHandle::From(info, 0, true, Need::kAny);
   int32_t max = 0, flags = 0;
-  if (fd < 0 || !ReadInt32(info, 1, "max", 1, kMaxRecv, &max) || !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
+  if (h == nullptr || !ReadInt32(info, 1, "max", 1, kMaxRecv, &max) || !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
     return Napi::Value();
   }
-  Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(max));
+  uint8_t* buffer = h->Scratch(static_cast<size_t>(max));
   SockAddr from;
-  from.length = sizeof(from.storage);
+  iovec iov = {buffer, static_cast<size_t>(max)};
+  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(uint32_t))];
+  msghdr msg = {};
+  msg.msg_name = from.get();
+  msg.msg_namelen = sizeof(from.storage);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
   ssize_t n;
   do {
-    n = ::recvfrom(fd, data.Data(), data.Length(), flags, from.get(), &from.length);
+    n = ::recvmsg(h->fd(), &msg, flags | MSG_DONTWAIT);
   } while (n == -1 && errno == EINTR);
   if (n == -1) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return env.Null();
     return ThrowErrno(env, errno, "recvfrom");
   }
-  size_t kept = static_cast<size_t>(n) < data.Length() ? static_cast<size_t>(n) : data.Length();
+  from.length = msg.msg_namelen;
+  size_t kept = static_cast<size_t>(n) < static_cast<size_t>(max) ? static_cast<size_t>(n) : static_cast<size_t>(max);
   Napi::Object out = Napi::Object::New(env);
-  out.Set("data", Napi::Buffer<uint8_t>::Copy(env, data.Data(), kept));
+  out.Set("data", Napi::Buffer<uint8_t>::Copy(env, buffer, kept));
   // Connected stream sockets report no sender (length 0).
   out.Set("from", from.length > 0 ? Napi::Value(SockAddrToEndpoint(env, from)) : env.Null());
   out.Set("length", Napi::Number::New(env, static_cast<double>(n)));
+  out.Set("drops", Napi::Number::New(env, static_cast<double>(DropCount(&msg))));
   return out;
 }
 
 Napi::Value Sendto(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = TargetFd(info, 0);
-  Napi::Buffer<uint8_t> data;
+  Bytes data;
   int32_t flags = 0;
-  if (fd < 0 || !ReadBuffer(info, 1, "data", &data) || !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
+  if (fd < 0 || !ReadBytes(info, 1, "data", &data) || !ReadInt32(info, 2, "flags", 0, INT_MAX, &flags)) {
     return Napi::Value();
   }
   SockAddr to;
@@ -124,18 +144,11 @@ Napi::Value Sendto(const Napi::CallbackInfo& info) {
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that left is EPIPE, never a process-killing SIGPIPE.
-    n = ::sendto(fd, data.Data(), data.Length(), flags | MSG_NOSIGNAL, has_target ? to.get() : nullptr, has_target ? to.length : 0);
+    // MSG_DONTWAIT: never blocks the event loop, even on a blocking fd.
+    n = ::sendto(fd, data.data, data.length, flags | MSG_NOSIGNAL | MSG_DONTWAIT, has_target ? to.get() : nullptr, has_target ? to.length : 0);
   } while (n == -1 && errno == EINTR);
   if (n == -1) return ThrowErrno(env, errno, "sendto");
   return Napi::Number::New(env, static_cast<double>(n));
-}
-
-Napi::Value CloseRaw(const Napi::CallbackInfo& info) {
-  int32_t fd = -1;
-  if (!ReadInt32(info, 0, "fd", 0, INT_MAX, &fd)) return Napi::Value();
-  // Never retried: on Linux the fd is released even when close fails.
-  if (::close(fd) == -1 && errno != EINTR) return ThrowErrno(info.Env(), errno, "close");
-  return info.Env().Undefined();
 }
 
 }  // namespace sss

@@ -1,13 +1,12 @@
 // Data-path entry points: accept in batches, one recvfrom/sendto (on a
-// handle or a plain fd), and closing an accepted fd nobody took.
+// handle we own, or one borrowed from Node).
 #pragma once
 #include <napi.h>
 
 namespace sss {
 
 Napi::Value AcceptBatch(const Napi::CallbackInfo& info);  // (h, max) -> fds
-Napi::Value Recvfrom(const Napi::CallbackInfo& info);     // (h|fd, max, flags) -> {data, from, length} | null
-Napi::Value Sendto(const Napi::CallbackInfo& info);       // (h|fd, Buffer, flags, endpoint|null) -> bytes
-Napi::Value CloseRaw(const Napi::CallbackInfo& info);     // (fd)
+Napi::Value Recvfrom(const Napi::CallbackInfo& info);     // (h|b, max, flags) -> {data, from, length, drops} | null
+Napi::Value Sendto(const Napi::CallbackInfo& info);       // (h|b, bytes, flags, endpoint|null) -> bytes sent
 
 }  // namespace sss

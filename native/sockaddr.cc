@@ -61,16 +61,16 @@ bool InetToSockAddr(Napi::Env env, Napi::Object obj, int family, SockAddr* out) 
 bool UnixToSockAddr(Napi::Env env, Napi::Object obj, SockAddr* out) {
   Napi::Value path = obj.Get("path");
   if (env.IsExceptionPending()) return false;
-  if (!path.IsBuffer()) return Fail(env, "endpoint.path must be a Buffer");
-  auto bytes = path.As<Napi::Buffer<uint8_t>>();
+  Bytes bytes;
+  if (!ReadBytesValue(env, path, "endpoint.path", &bytes)) return false;
   auto* sun = reinterpret_cast<sockaddr_un*>(&out->storage);
   // Policy (truncate or reject) is TypeScript's; here it only must fit.
-  if (bytes.Length() > sizeof(sun->sun_path)) {
+  if (bytes.length > sizeof(sun->sun_path)) {
     return Fail(env, "endpoint.path is longer than sun_path (" + std::to_string(sizeof(sun->sun_path)) + " bytes)", true);
   }
   sun->sun_family = AF_UNIX;
-  if (bytes.Length() > 0) std::memcpy(sun->sun_path, bytes.Data(), bytes.Length());
-  out->length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + bytes.Length());
+  if (bytes.length > 0) std::memcpy(sun->sun_path, bytes.data, bytes.length);
+  out->length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + bytes.length);
   return true;
 }
 

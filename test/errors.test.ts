@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { openServer, selfSignedCertificate, SocketError } from '../lib/index.js';
-import { socketName } from '../lib/socket/syscalls.js';
+import { native } from '../lib/binding/native.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 
 checkSocketLeaks();
@@ -43,20 +43,20 @@ describe('errors', () => {
     expect(error.address).toBe('no-such-host.invalid');
   });
 
-  it("a failing call on a plain fd is the addon's own SocketError, naming no address", () => {
+  it("borrowing an fd that is not a socket is the addon's own SocketError, naming no address", () => {
     const fd = openSync('/dev/null', 'r');
     try {
-      const error = thrown(() => socketName(fd, false)) as SocketError;
+      const error = thrown(() => native.borrow(fd)) as SocketError;
       expect(error).toBeInstanceOf(SocketError);
       expect(error).toMatchObject({
         errno: constants.errno.ENOTSOCK,
         code: 'ENOTSOCK',
-        syscall: 'getsockname',
+        syscall: 'borrow',
         reason: 'Socket operation on non-socket',
         address: undefined,
         port: undefined,
       });
-      expect(error.message).toBe('getsockname ENOTSOCK: Socket operation on non-socket');
+      expect(error.message).toBe('borrow ENOTSOCK: Socket operation on non-socket');
     } finally {
       closeSync(fd);
     }

@@ -65,9 +65,11 @@ describe('socket options', () => {
     const server = track(openServer('tcp://127.0.0.1:0', { noDelay: true, keepAlive: true, keepAliveIdle: 42 }));
     const client = track(await connectOnly(server.port));
     const conn = track(await server.accept({ timeout: 2000 }));
-    expect(native.getsockopt(fdOf(conn), C.IPPROTO_TCP, C.TCP_NODELAY)).toBe(1);
-    expect(native.getsockopt(fdOf(conn), C.SOL_SOCKET, C.SO_KEEPALIVE)).toBe(1);
-    expect(native.getsockopt(fdOf(conn), C.IPPROTO_TCP, C.TCP_KEEPIDLE!)).toBe(42);
+    const borrowed = native.borrow(fdOf(conn));
+    expect(native.getsockopt(borrowed, C.IPPROTO_TCP, C.TCP_NODELAY)).toBe(1);
+    expect(native.getsockopt(borrowed, C.SOL_SOCKET, C.SO_KEEPALIVE)).toBe(1);
+    expect(native.getsockopt(borrowed, C.IPPROTO_TCP, C.TCP_KEEPIDLE!)).toBe(42);
+    native.close(borrowed);
     conn.destroy();
     client.destroy();
     server.close();

@@ -32,19 +32,19 @@ export type NativeEndpoint = NativeInetEndpoint | NativeUnixEndpoint;
  */
 export interface Addon {
   socket(family: number, type: number, protocol: number): NativeHandle;
-  setsockopt(h: NativeHandle | number, level: number, name: number, value: number): void;
-  getsockopt(h: NativeHandle | number, level: number, name: number): number;
-  setsockoptBuffer(h: NativeHandle | number, level: number, name: number, value: Buffer): void;
-  getsockoptBuffer(h: NativeHandle | number, level: number, name: number, maxLength: number): Buffer;
+  setsockopt(h: NativeHandle, level: number, name: number, value: number): void;
+  getsockopt(h: NativeHandle, level: number, name: number): number;
+  setsockoptBuffer(h: NativeHandle, level: number, name: number, value: ArrayBufferView): void;
+  getsockoptBuffer(h: NativeHandle, level: number, name: number, maxLength: number): Buffer;
   /** SO_ATTACH_REUSEPORT_CBPF: steer each connection to the group member whose index is the receiving CPU. */
   attachReuseportCpu(h: NativeHandle): void;
   bind(h: NativeHandle, endpoint: NativeEndpoint): void;
   /** Non-blocking connect(2); throws EINPROGRESS/EAGAIN/ECONNREFUSED… as errors. */
   connect(h: NativeHandle, endpoint: NativeEndpoint): void;
   listen(h: NativeHandle, backlog: number): void;
-  getsockname(h: NativeHandle | number): NativeEndpoint;
-  getpeername(h: NativeHandle | number): NativeEndpoint;
-  shutdown(h: NativeHandle | number, how: number): void;
+  getsockname(h: NativeHandle): NativeEndpoint;
+  getpeername(h: NativeHandle): NativeEndpoint;
+  shutdown(h: NativeHandle, how: number): void;
   /** On a listener: unacked = accept-queue length, sacked = its limit. */
   tcpInfo(h: NativeHandle): { state: number; unacked: number; sacked: number };
   /** A unix socket's queue via sock_diag netlink: for a listener, length = waiting connections, limit = backlog. */
@@ -59,16 +59,29 @@ export interface Addon {
   fd(h: NativeHandle): number;
   /** Up to `max` (1..1024) accepted fds, owned by the caller; [] when the queue is empty. */
   acceptBatch(h: NativeHandle, max: number): number[];
-  /** One recvfrom(2); null on EAGAIN. `length` is the real size (above data.length when truncated). */
-  recvfrom(h: NativeHandle | number, max: number, flags: number): { data: Buffer; from: NativeEndpoint | null; length: number } | null;
+  /**
+   * One receive, never blocking; null on EAGAIN. `length` is the real size (above data.length
+   * when truncated); drops = SO_RXQ_OVFL counter (-1 unknown).
+   */
+  recvfrom(
+    h: NativeHandle,
+    max: number,
+    flags: number,
+  ): { data: Buffer; from: NativeEndpoint | null; length: number; drops: number } | null;
   /** recvmmsg(2): up to maxMessages datagrams; drops = SO_RXQ_OVFL counter (-1 unknown). */
   recvBatch(
-    h: NativeHandle | number,
+    h: NativeHandle,
     maxMessages: number,
     maxLength: number,
   ): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
-  sendto(h: NativeHandle | number, data: Buffer, flags: number, to: NativeEndpoint | null): number;
-  closeRaw(fd: number): void;
+  /** One sendto(2), never blocking (MSG_DONTWAIT), never SIGPIPE; data: any ArrayBufferView. */
+  sendto(h: NativeHandle, data: ArrayBufferView, flags: number, to: NativeEndpoint | null): number;
+  /** An owning handle for a socket fd that is ours (not a live handle's, not watched by the event loop); EBADF/ENOTSOCK/EBUSY otherwise. */
+  adopt(fd: number): NativeHandle;
+  /** A borrowed handle on a socket Node owns: fd-level calls only (names, options, shutdown, send/receive); close() lets go without closing. */
+  borrow(fd: number): NativeHandle;
+  /** Remove the unix socket file at `path` whenever `h` closes its fd (if it is still the file bound now). */
+  unlinkOnClose(h: NativeHandle, path: Buffer): void;
   /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(); hangup: POLLHUP seen. */
   pollStart(h: NativeHandle, callback: (error: SocketError | null, hangup: boolean) => void): void;
   /** Nobody waits now: the poll stays on (no epoll_ctl churn) but the callback is held weakly, so a forgotten server can be collected. pollStart() holds it again. */

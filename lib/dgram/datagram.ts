@@ -9,7 +9,6 @@ import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/na
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
 import { parseHostPort } from '../net/address.js';
-import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
 export interface Datagram {
   data: Buffer;
@@ -84,24 +83,22 @@ function toDatagram(msg: Received, sender: ReturnType<typeof senderInfo>): Datag
 
 export class DatagramServer extends BoundSocket implements AsyncIterable<Datagram> {
   readonly #readiness: Readiness;
-  readonly #file: BoundFile | undefined;
   #closed = false;
   #stats = { received: 0, truncated: 0, receiveCalls: 0, drops: -1 };
   readonly #systemBaseline: number | undefined;
 
   /** @internal Use openServer('udp://…') or openServer('udg://…'). */
-  constructor(token: typeof CREATE, handle: NativeHandle, local: NativeEndpoint, file: BoundFile | undefined) {
+  constructor(token: typeof CREATE, handle: NativeHandle, local: NativeEndpoint) {
     if (token !== CREATE) throw new TypeError('DatagramServer is created by openServer()');
     super(handle, local);
     this.#readiness = new Readiness(handle);
-    this.#file = file;
     this.#systemBaseline = isUnixEndpoint(local) ? undefined : udpReceiveBufferErrors();
     native.setKeepAlive(handle, true);
   }
 
   /** @internal */
-  static fromHandle(handle: NativeHandle, local: NativeEndpoint, file?: BoundFile): DatagramServer {
-    return new DatagramServer(CREATE, handle, local, file);
+  static fromHandle(handle: NativeHandle, local: NativeEndpoint): DatagramServer {
+    return new DatagramServer(CREATE, handle, local);
   }
 
   get closed(): boolean {
@@ -175,8 +172,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     if (this.#closed) return;
     this.#closed = true;
     this.#readiness.close();
-    native.close(this.handle);
-    if (this.#file) removeBoundFile(this.#file);
+    native.close(this.handle); // and removes the unix socket file we created (native/handle.cc)
   }
 
   ref(): this {

@@ -81,8 +81,11 @@ function openBound<T>(
     const pathname = isUnixEndpoint(endpoint) && endpoint.path.length > 0 && endpoint.path[0] !== 0;
     let file: BoundFile | undefined;
     if (pathname && plan.file) {
-      file = bindUnixFile(handle, (endpoint as { path: Buffer }).path, plan.file);
-      if (!plan.file.removeOnClose) file = undefined;
+      const path = (endpoint as { path: Buffer }).path;
+      file = bindUnixFile(handle, path, plan.file);
+      // The handle removes the file whenever it closes: close(), GC, worker or process teardown.
+      if (plan.file.removeOnClose) native.unlinkOnClose(handle, path);
+      else file = undefined;
     } else {
       native.bind(handle, endpoint);
     }
@@ -129,9 +132,9 @@ export function openDatagramSocket(
   plan: Pick<StreamPlan, 'beforeBind' | 'file' | 'cpuSteering'>,
   listenBacklog?: number,
 ): DatagramServer {
-  return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local, file }) => {
+  return openBound(endpoint, C.SOCK_DGRAM, plan, ({ handle, local }) => {
     if (listenBacklog !== undefined) native.listen(handle, listenBacklog);
-    return DatagramServer.fromHandle(handle, local, file);
+    return DatagramServer.fromHandle(handle, local);
   });
 }
 

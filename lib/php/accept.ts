@@ -9,7 +9,7 @@ import { constants as C, receiveOnce, socketName } from '../socket/syscalls.js';
 import { adoptConnection } from './connection.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { secureAccepted } from './enable-crypto.js';
-import { phpName, socketFd } from './endpoints.js';
+import { phpName } from './endpoints.js';
 import { PhpServerStream, type Ref } from './server.js';
 import { handshakeMs, requireOpen, timeoutMs, TLS_CAPABLE } from './stream-state.js';
 import { tlsSetup } from './tls-setup.js';
@@ -89,7 +89,7 @@ export async function stream_socket_accept(
 
 /** PHP polls, then accept() fails: EOPNOTSUPP once a datagram is there, a timeout otherwise. */
 async function acceptOnDatagram(server: DatagramServer, ms: number | undefined): Promise<false> {
-  const pending = receiveOnce(server.fd, 1, C.MSG_PEEK! | C.MSG_DONTWAIT! | C.MSG_TRUNC!) !== null;
+  const pending = receiveOnce(server, 1, C.MSG_PEEK! | C.MSG_DONTWAIT! | C.MSG_TRUNC!) !== null;
   const ready = pending || (await server.waitReadable(ms === undefined ? undefined : AbortSignal.timeout(ms)).catch(() => false));
   return acceptFailed(ready ? 'Operation not supported' : 'Connection timed out', null);
 }
@@ -97,7 +97,7 @@ async function acceptOnDatagram(server: DatagramServer, ms: number | undefined):
 /** The peer name PHP reports at accept: an unbound unix client gives "" (PHP: garbage bytes). */
 function peerText(conn: net.Socket): string | false {
   try {
-    return phpName(socketName(socketFd(conn), true)) || '';
+    return phpName(socketName(conn, true)) || '';
   } catch {
     return '';
   }

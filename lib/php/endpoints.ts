@@ -1,7 +1,7 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
 import type net from 'node:net';
 import { isUnixEndpoint, nameOf } from '../net/address.js';
-import type { Endpoint } from '../socket/syscalls.js';
+import { socketFd, type Endpoint, type SocketRef } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';
 import { connectionState } from './stream-state.js';
 
@@ -13,15 +13,9 @@ export function phpName(endpoint: Endpoint): string | false {
   return nameOf(endpoint);
 }
 
-/** The fd of a socket Node owns, or -1 once Node has closed it. */
-export function socketFd(socket: net.Socket): number {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
-}
-
-/** The fd under a stream (a connection's: its accepted socket's, under any TLS), or null when there is none. */
-export function targetOf(stream: PhpStream): number | null {
-  if (stream instanceof PhpServerStream) return stream.server === null || stream.server.closed ? null : stream.server.fd;
-  const fd = socketFd(connectionState(stream)?.raw ?? stream);
-  return fd < 0 ? null : fd;
+/** The socket under a stream (a connection's: its accepted socket, under any TLS), or null when there is none. */
+export function targetOf(stream: PhpStream): SocketRef | null {
+  if (stream instanceof PhpServerStream) return stream.server === null || stream.server.closed ? null : stream.server;
+  const socket = connectionState(stream)?.raw ?? stream;
+  return socketFd(socket) < 0 ? null : socket;
 }

@@ -4,7 +4,13 @@ import { withAddress } from '../binding/errors.js';
 import { describeEndpoint, nameOf, type AddressInfo, type UnixAddressInfo } from '../net/address.js';
 import { native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 
+/** @internal The handle of a server, for the fd-level calls of socket/syscalls.ts. */
+export let handleOf: (socket: BoundSocket) => NativeHandle;
+
 export abstract class BoundSocket {
+  static {
+    handleOf = (socket) => socket.#handle;
+  }
   readonly #handle: NativeHandle;
   readonly #local: NativeEndpoint;
   readonly #where: { address: string; port: number | undefined };

@@ -1,33 +1,59 @@
-// The fd-level calls made on a socket someone else owns (an accepted
-// net.Socket's fd, a server's): names, shutdown, one sendto/recvfrom, the
-// resolver. The PHP facade reaches the kernel only through here and the
-// servers' own methods; every failure is the addon's SocketError as thrown
-// (the resolver's names the host; the others name no address).
-import { C, native, type NativeEndpoint, type NativeInetEndpoint } from '../binding/native.js';
+// The fd-level calls made on a socket: names, shutdown, one sendto/recvfrom,
+// and the resolver. The PHP facade reaches the kernel only through here and
+// the servers' own methods. A socket is a server of ours (its own handle) or
+// a net.Socket Node owns, borrowed for the one call (native borrow(): checked
+// to be a socket, never closed, never blocked on). Every failure is the
+// addon's SocketError as thrown (the resolver's names the host; the others
+// name no address); a net.Socket Node has closed is EBADF.
+import type net from 'node:net';
+import { socketErrorOf } from '../binding/errors.js';
+import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
+import { BoundSocket, handleOf } from './bound-socket.js';
 
 /** An address as the addon gives it: `{ family, address, port }` or `{ family: AF_UNIX, path }`. */
 export type Endpoint = NativeEndpoint;
 export type InetEndpoint = NativeInetEndpoint;
 
+/** A socket the calls below act on: one of our servers, or a net.Socket (an accepted connection). */
+export type SocketRef = BoundSocket | net.Socket;
+
 /** The platform's socket constants (AF_*, SOCK_*, MSG_*), as numbers. */
 export const constants = C;
 
-export function socketName(fd: number, remote: boolean): Endpoint {
-  return remote ? native.getpeername(fd) : native.getsockname(fd);
+/** The fd of a socket Node owns, or -1 once Node has closed it. */
+export function socketFd(socket: net.Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
 
-export function shutdownSocket(fd: number, how: number): void {
-  native.shutdown(fd, how);
+function onSocket<T>(socket: SocketRef, syscall: string, call: (handle: NativeHandle) => T): T {
+  if (socket instanceof BoundSocket) return call(handleOf(socket));
+  const fd = socketFd(socket);
+  if (fd < 0) throw socketErrorOf('EBADF', syscall, 'Bad file descriptor');
+  const borrowed = native.borrow(fd);
+  try {
+    return call(borrowed);
+  } finally {
+    native.close(borrowed); // lets go; the fd stays Node's
+  }
 }
 
-/** One sendto(2): the bytes the kernel took. */
-export function sendOnce(fd: number, data: Buffer, flags: number, to: Endpoint | null): number {
-  return native.sendto(fd, data, flags, to);
+export function socketName(socket: SocketRef, remote: boolean): Endpoint {
+  return onSocket(socket, remote ? 'getpeername' : 'getsockname', (h) => (remote ? native.getpeername(h) : native.getsockname(h)));
 }
 
-/** One recvfrom(2) with `flags`; null when nothing is there (EAGAIN). */
-export function receiveOnce(fd: number, max: number, flags: number): { data: Buffer; from: Endpoint | null; length: number } | null {
-  return native.recvfrom(fd, max, flags);
+export function shutdownSocket(socket: SocketRef, how: number): void {
+  onSocket(socket, 'shutdown', (h) => native.shutdown(h, how));
+}
+
+/** One sendto(2), never blocking: the bytes the kernel took. */
+export function sendOnce(socket: SocketRef, data: Buffer, flags: number, to: Endpoint | null): number {
+  return onSocket(socket, 'sendto', (h) => native.sendto(h, data, flags, to));
+}
+
+/** One recvfrom(2) with `flags`, never blocking; null when nothing is there (EAGAIN). */
+export function receiveOnce(socket: SocketRef, max: number, flags: number): { data: Buffer; from: Endpoint | null; length: number } | null {
+  return onSocket(socket, 'recvfrom', (h) => native.recvfrom(h, max, flags));
 }
 
 /** getaddrinfo(3), synchronously (opening a server is synchronous, as in PHP); EAI_* failures are SocketErrors with errno 0. */

@@ -183,7 +183,7 @@ export class Acceptor {
     let shed = false;
     try {
       for (const fd of native.acceptBatch(this.#handle, 1)) {
-        native.closeRaw(fd);
+        closeSync(fd);
         this.counters.shed++;
         shed = true;
       }

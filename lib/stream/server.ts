@@ -1,6 +1,7 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
+import { closeSync } from 'node:fs';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
 import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
 import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
@@ -170,7 +171,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     if (file) target.once('close', () => removeBoundFile(file));
     await new Promise<void>((resolve, reject) => {
       target.once('error', (error) => {
-        native.closeRaw(fd); // Node did not take it
+        closeSync(fd); // Node did not take it
         reject(error);
       });
       // For { fd }, node:net takes the backlog only as the second argument.
@@ -266,8 +267,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
-    native.close(this.handle);
-    if (this.#file) removeBoundFile(this.#file);
+    native.close(this.handle); // and removes the unix socket file we created (native/handle.cc)
   }
 
   /** Keep the process alive while the server is open (the default, as net.Server). */

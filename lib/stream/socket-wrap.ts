@@ -6,7 +6,7 @@
 // 20 to 26), we open the fd on one directly, exactly as node:net's own
 // server does, and fall back to the public { fd } path otherwise.
 import net from 'node:net';
-import { native } from '../binding/native.js';
+import { closeSync } from 'node:fs';
 
 interface StreamWrap {
   open(fd: number): number;
@@ -86,7 +86,7 @@ export function wrapAccepted(fd: number, kind: SocketKind, options: WrapOptions 
   try {
     return openSocket(fd, kind, options);
   } catch (error) {
-    native.closeRaw(fd);
+    closeSync(fd);
     throw error;
   }
 }
