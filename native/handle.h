@@ -3,9 +3,8 @@
 // Close order is fixed here: stop poll -> close fd -> uv_close(handles).
 #pragma once
 #include <napi.h>
-#include <uv.h>
-
 #include <sys/types.h>
+#include <uv.h>
 
 #include <memory>
 #include <string>

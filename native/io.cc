@@ -8,11 +8,11 @@
 #include <climits>
 
 #include "args.h"
+#include "dgram.h"
 #include "errno.h"
 #include "handle.h"
 #include "sockaddr.h"
 #include "syscalls.h"
-#include "dgram.h"
 
 namespace sss {
 
@@ -145,7 +145,8 @@ Napi::Value Sendto(const Napi::CallbackInfo& info) {
   do {
     // MSG_NOSIGNAL: a peer that left is EPIPE, never a process-killing SIGPIPE.
     // MSG_DONTWAIT: never blocks the event loop, even on a blocking fd.
-    n = ::sendto(fd, data.data, data.length, flags | MSG_NOSIGNAL | MSG_DONTWAIT, has_target ? to.get() : nullptr, has_target ? to.length : 0);
+    n = ::sendto(fd, data.data, data.length, flags | MSG_NOSIGNAL | MSG_DONTWAIT, has_target ? to.get() : nullptr,
+                 has_target ? to.length : 0);
   } while (n == -1 && errno == EINTR);
   if (n == -1) return ThrowErrno(env, errno, "sendto");
   return Napi::Number::New(env, static_cast<double>(n));

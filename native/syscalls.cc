@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <climits>
@@ -21,8 +22,6 @@
 #include "handle.h"
 #include "sockaddr.h"
 #include "unique_fd.h"
-
-#include <uv.h>
 
 namespace sss {
 
