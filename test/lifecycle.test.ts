@@ -19,6 +19,7 @@ describe('lifecycle', () => {
   });
 
   it.each([
+    'unix-files',
     'accept-timeout',
     'accept-abort',
     'accept-success',
@@ -41,8 +42,10 @@ describe('lifecycle', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const r = json(stdout);
-    expect(r.during).toBe((r.before as number) + 2);
+    expect(r.during).toBe((r.before as number) + 4);
     expect(r.after).toBe(r.before);
+    expect(r.filesDuring).toEqual([true, true]);
+    expect(r.filesAfter).toEqual([false, false]); // the worker's teardown removed its socket files
   });
 
   it.each([
