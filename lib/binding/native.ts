@@ -120,7 +120,13 @@ function packageRoot(): string {
 }
 
 function candidates(root: string): string[] {
-  const found = [join(root, 'build', 'Release', ADDON_FILE), join(root, 'build', 'Debug', ADDON_FILE)];
+  // node-gyp's build/, then cmake-js's build-cmake/ (npm run build:cmake).
+  const found = [
+    join(root, 'build', 'Release', ADDON_FILE),
+    join(root, 'build', 'Debug', ADDON_FILE),
+    join(root, 'build-cmake', 'Release', ADDON_FILE),
+    join(root, 'build-cmake', ADDON_FILE),
+  ];
   // node-gyp-build's layout, without the dependency.
   const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   if (existsSync(prebuilds)) {

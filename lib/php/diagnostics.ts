@@ -1,7 +1,7 @@
 // How the facade reports what PHP reports: warnings and notices become
 // process warnings with PHP's exact text; the SocketError PHP would lose
 // stays reachable through lastSocketError().
-import type { SocketError } from '../index.js';
+import { SocketError } from '../index.js';
 
 export type PhpLevel = 'Warning' | 'Notice';
 
@@ -32,7 +32,12 @@ export function lastSocketError(): SocketError | null {
   return lastError;
 }
 
-export function recordSocketError(error: SocketError | null): void {
+/** Keeps `error` for lastSocketError() if it is a SocketError (anything else clears it). */
+export function recordSocketError(error: unknown): void {
+  if (!(error instanceof SocketError)) {
+    lastError = null;
+    return;
+  }
   // V8 keeps an error's raw stack frames, their `this` included (the server
   // that failed), until .stack is first read: format it now, so the error
   // kept here does not keep a forgotten server (and its fd) alive.

@@ -1,7 +1,6 @@
 // The rest of PHP's stream_socket_* family, on server streams and on the
 // net.Sockets that stream_socket_accept() hands out: names, shutdown,
 // metadata, timeouts, and fclose().
-import { SocketError } from '../index.js';
 import { shutdownSocket, socketName } from '../socket/syscalls.js';
 import { TRANSPORTS } from '../net/url.js';
 import { closeConnection } from './connection.js';
@@ -42,7 +41,7 @@ export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean
     shutdownSocket(fd, mode);
     return true;
   } catch (error) {
-    recordSocketError(error as SocketError);
+    recordSocketError(error);
     return false;
   }
 }

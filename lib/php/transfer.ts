@@ -4,7 +4,6 @@ import { isIP } from 'node:net';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
-import { SocketError } from '../index.js';
 import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type Endpoint } from '../socket/syscalls.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
@@ -31,7 +30,7 @@ function lostReason(stream: PhpStream): string {
 
 function sysFailure(fn: string, error: unknown): -1 {
   const reason = (error as { reason?: string }).reason ?? String(error);
-  recordSocketError(error instanceof SocketError ? error : null);
+  recordSocketError(error);
   phpWarning(fn, `${reason}\n`); // sic: PHP's text ends with a newline
   return -1;
 }
@@ -124,7 +123,7 @@ export async function stream_socket_recvfrom(
     if (address) address.value = '';
     return data;
   } catch (error) {
-    recordSocketError(error instanceof SocketError ? error : null);
+    recordSocketError(error);
     return false;
   }
 }
@@ -147,7 +146,7 @@ async function recvDatagram(
       address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : formatHostPort(got.from.address, got.from.port);
     return got.data;
   } catch (error) {
-    recordSocketError(error instanceof SocketError ? error : null);
+    recordSocketError(error);
     return false;
   }
 }
