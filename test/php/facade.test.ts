@@ -19,6 +19,8 @@ import {
   type PhpServerStream,
 } from '../../lib/php/index.js';
 import { resetDefaultContext } from '../../lib/php/context.js';
+import { recordSocketError } from '../../lib/php/diagnostics.js';
+import { socketErrorOf } from '../../lib/binding/errors.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 
 checkSocketLeaks();
@@ -38,6 +40,15 @@ describe('PHP facade API', () => {
     expect(lastSocketError()).toBeNull();
     fclose(ok);
     fclose(first);
+  });
+
+  it('lastSocketError() is a SocketError or null, never another kind of error', () => {
+    recordSocketError(socketErrorOf('EPIPE', 'sendto', 'Broken pipe'));
+    expect(lastSocketError()).toBeInstanceOf(SocketError);
+    recordSocketError(new TypeError('not a syscall failure'));
+    expect(lastSocketError()).toBeNull();
+    recordSocketError({ code: 'EPIPE', errno: 32 });
+    expect(lastSocketError()).toBeNull();
   });
 
   it('contexts: create, set_option in both forms, get_options; the default context', () => {
