@@ -18,6 +18,47 @@ describe('lifecycle', () => {
     expect(r.after).toBe(r.before);
   });
 
+  it('every ArrayBufferView kind is bytes (sendto, setsockoptBuffer, endpoint.path); plain fds reach no syscall', async () => {
+    const { code, signal, stdout, stderr } = await runFixture('native-views.mjs', [], [], 15_000);
+    expect(signal).toBeNull(); // a DataView used to abort the process (napi_throw FATAL ERROR)
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const r = json(stdout) as { results: Record<string, Record<string, unknown>>; fds: Record<string, unknown> };
+    expect(Object.keys(r.results)).toHaveLength(16);
+    for (const [kind, outcome] of Object.entries(r.results)) {
+      // The bytes sent are exactly the view's; the option and the abstract unix name take it too.
+      expect([kind, outcome]).toEqual([
+        kind,
+        { sent: expect.stringMatching(/^returned \d+$/), arrived: true, option: 'returned', path: 'returned' },
+      ]);
+    }
+    expect(r.fds).toEqual({
+      numberToGetsockname: 'TypeError',
+      numberToRecvfrom: 'TypeError',
+      adoptNotSocket: 'SocketError ENOTSOCK',
+      adoptEpoll: 'SocketError ENOTSOCK', // libuv's own fds are never ours to close
+      adoptWatched: 'SocketError EBUSY', // nor is a socket libuv watches
+      adoptOwnHandle: 'SocketError EBUSY',
+      adoptClosed: 'SocketError EBADF',
+      borrowNotSocket: 'SocketError ENOTSOCK',
+      acceptOnUdp: 'SocketError EOPNOTSUPP', // was [], as if the queue were empty
+      borrowedName: true,
+      borrowedPoll: 'SocketError EPERM',
+      borrowedRelease: 'SocketError EPERM',
+      stillNodes: true,
+      recvNothing: 'returned', // a blocking recvfrom used to hang here
+    });
+  });
+
+  it('receiving in batches of 1024 × 1 MiB costs bounded memory, not a zero-filled GiB per call', async () => {
+    const { code, stdout, stderr } = await runFixture('recv-budget.mjs', [], [], 20_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const r = json(stdout) as { growthKiB: number; sizes: number[] };
+    expect(r.sizes).toEqual([60_000, 60_000, 60_000, 60_000, 60_000]);
+    expect(r.growthKiB).toBeLessThan(64 * 1024); // was > 1 GiB: batch × maxLength bytes zero-filled per call
+  });
+
   it.each([
     'unix-files',
     'accept-timeout',
