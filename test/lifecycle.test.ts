@@ -41,6 +41,7 @@ describe('lifecycle', () => {
       adoptOwnHandle: 'SocketError EBUSY',
       adoptClosed: 'SocketError EBADF',
       borrowNotSocket: 'SocketError ENOTSOCK',
+      dataViewAndError: 'SocketError EPIPE', // aborted the process before (SIGABRT, FATAL ERROR napi_throw)
       acceptOnUdp: 'SocketError EOPNOTSUPP', // was [], as if the queue were empty
       borrowedName: true,
       borrowedPoll: 'SocketError EPERM',
