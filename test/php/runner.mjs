@@ -235,10 +235,19 @@ async function datagramClient(server) {
   };
 }
 
+/** Runs `call` on a borrowed handle for a socket someone else owns (the addon takes no plain fds). */
+function onFd(fd, call) {
+  const h = addon.borrow(fd);
+  try {
+    return call(h);
+  } finally {
+    addon.close(h); // lets go; the fd stays its owner's
+  }
+}
+
 /** Is a datagram pending on the server (waiting up to `ms`)? */
 async function datagramPending(server, ms) {
-  const fd = server.server.fd;
-  const peek = () => addon.recvfrom(fd, 1, C.MSG_PEEK | C.MSG_DONTWAIT | C.MSG_TRUNC) !== null;
+  const peek = () => onFd(server.server.fd, (h) => addon.recvfrom(h, 1, C.MSG_PEEK | C.MSG_DONTWAIT | C.MSG_TRUNC) !== null);
   const end = Date.now() + ms;
   while (!peek()) {
     if (Date.now() > end) return false;
@@ -491,7 +500,7 @@ const probes = {
     if (client === null) return { client_ok: false, reads: [] };
     for (const item of p.send) {
       if (typeof item === 'string') client.write(item);
-      else addon.sendto(client._handle.fd, Buffer.from(item.data), item.flags & php.STREAM_OOB ? C.MSG_OOB : 0, null);
+      else onFd(client._handle.fd, (h) => addon.sendto(h, Buffer.from(item.data), item.flags & php.STREAM_OOB ? C.MSG_OOB : 0, null));
     }
     await sleep(100);
     const conn = await php.stream_socket_accept(server, 2);
