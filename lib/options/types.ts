@@ -23,8 +23,8 @@ export interface TlsOptions {
   alpnProtocols?: string[];
   /** Client certificates: 'none' (default), 'optional' (asked for, verified if sent) or 'required'. */
   clientCertificates?: 'none' | 'optional' | 'required';
-  /** ms a client has to complete its handshake (default 10,000). */
+  /** ms a client has to complete its handshake, 1..2**31-1 (default 10,000). */
   handshakeTimeout?: number;
-  /** Handshakes in flight at once (default 64); beyond that, connections wait in the kernel's queue. */
+  /** Handshakes in flight at once, 1..2**31-1 (default 64); beyond that, connections wait in the kernel's queue. */
   maxPendingHandshakes?: number;
 }

@@ -9,58 +9,17 @@ import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
 import { handshake, HandshakeTimeout } from './handshake.js';
+import { secureContextOf } from './context.js';
+import type { TlsLimits } from './tls-options.js';
 
 export type { TlsOptions };
+export { secureContextOf, SESSION_ID_CONTEXT } from './context.js';
 
 export interface TlsStats {
   handshakes: number;
   failures: number;
   timeouts: number;
   pending: number;
-}
-
-/**
- * The session id context every server context carries. OpenSSL resumes (and,
- * in some 3.5 builds, even issues a TLS 1.2 ticket) only when the server set
- * one while it asks for client certificates; node:tls's own Server sets one,
- * a bare TLSSocket on a secure context does not.
- */
-export const SESSION_ID_CONTEXT = 'stream-socket-server';
-
-/** Builds the secure context now, so a bad certificate, key or passphrase fails at open, not at the first client. */
-export function secureContextOf(options: TlsOptions): { context: tls.SecureContext; sni: Map<string, tls.SecureContext> } {
-  const make = (o: tls.SecureContextOptions, what: string): tls.SecureContext => {
-    try {
-      return tls.createSecureContext(o);
-    } catch (error) {
-      throw Object.assign(new Error(`TLS ${what}: ${(error as Error).message}`, { cause: error }), { code: 'ERR_TLS_CONTEXT' });
-    }
-  };
-  const context = make(
-    {
-      cert: options.cert,
-      key: options.key,
-      passphrase: options.passphrase,
-      ca: options.ca,
-      ciphers: options.ciphers,
-      minVersion: options.minVersion,
-      maxVersion: options.maxVersion,
-      honorCipherOrder: options.honorCipherOrder,
-      sessionIdContext: SESSION_ID_CONTEXT,
-    },
-    'certificate/key',
-  );
-  const sni = new Map<string, tls.SecureContext>();
-  for (const [name, c] of Object.entries(options.sni ?? {})) {
-    sni.set(
-      name.toLowerCase(),
-      make(
-        { ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion, sessionIdContext: SESSION_ID_CONTEXT },
-        `SNI certificate for ${name}`,
-      ),
-    );
-  }
-  return { context, sni };
 }
 
 interface Waiter {
@@ -73,6 +32,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   readonly #context: tls.SecureContext;
   readonly #sni: Map<string, tls.SecureContext>;
   readonly #options: TlsOptions;
+  readonly #limits: TlsLimits;
   readonly #ready: tls.TLSSocket[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #pending = new Set<tls.TLSSocket>();
@@ -86,6 +46,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     this.#options = options;
     this.#context = built.context;
     this.#sni = built.sni;
+    this.#limits = built.limits;
   }
 
   /** The TCP listener underneath (name, address, queue(), stats(), listen()…). */
@@ -107,11 +68,10 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
 
   /** The next connection whose handshake completed. `timeout` covers the whole wait. */
-  accept(options: AcceptOptions = {}): Promise<tls.TLSSocket> {
-    return this.#next(options).then((socket) => {
-      if (socket === null) throw closedError('accept4', { address: this.name });
-      return socket;
-    });
+  async accept(options: AcceptOptions = {}): Promise<tls.TLSSocket> {
+    const socket = await this.#next(options); // a wrong timeout or signal rejects, as StreamServer's accept() does
+    if (socket === null) throw closedError('accept4', { address: this.name });
+    return socket;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<tls.TLSSocket> {
@@ -169,7 +129,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   async #acceptLoop(): Promise<void> {
     if (this.#accepting) return;
     this.#accepting = true;
-    const max = this.#options.maxPendingHandshakes ?? 64;
+    const max = this.#limits.maxPendingHandshakes;
     try {
       while (this.#waiters.length > this.#ready.length && this.#pending.size < max && !this.#stream.closed) {
         let socket: net.Socket;
@@ -199,7 +159,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
       SNICallback: this.#sni.size > 0 ? (name, cb) => cb(null, this.#sni.get(name.toLowerCase()) ?? this.#context) : undefined,
     });
     this.#pending.add(secure);
-    handshake(secure, { timeoutMs: o.handshakeTimeout ?? 10_000 }).then(
+    handshake(secure, { timeoutMs: this.#limits.handshakeTimeout }).then(
       () => {
         this.#pending.delete(secure);
         this.#stats.handshakes++;
@@ -226,7 +186,13 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
  * failed or timed-out handshake (the socket is then destroyed).
  */
 export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.TLSSocket> {
-  const { context } = secureContextOf(options);
+  let built: ReturnType<typeof secureContextOf>;
+  try {
+    built = secureContextOf(options);
+  } catch (error) {
+    return Promise.reject(error); // the caller's socket stays as it was
+  }
+  const { context, limits } = built;
   const certs = options.clientCertificates ?? 'none';
   const secure = new tls.TLSSocket(socket, {
     isServer: true,
@@ -235,7 +201,7 @@ export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.T
     rejectUnauthorized: certs === 'required',
     ALPNProtocols: options.alpnProtocols,
   });
-  return handshake(secure, { timeoutMs: options.handshakeTimeout ?? 10_000 }).then(
+  return handshake(secure, { timeoutMs: limits.handshakeTimeout }).then(
     () => secure,
     (error: unknown) => {
       secure.destroy();

@@ -1,0 +1,63 @@
+// TlsServer's bounds: TLS options checked at open, before any socket exists.
+// Real sockets on loopback.
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { openServer, selfSignedCertificate, startTls, type TlsOptions } from '../lib/index.js';
+import { checkSocketLeaks } from './helpers/leaks.js';
+
+const track = checkSocketLeaks();
+const { cert, key } = selfSignedCertificate();
+
+/** A raw client, connected; `hello` is what it sends (nothing: a silent one). */
+async function rawClient(port: number, hello?: Buffer): Promise<net.Socket> {
+  const socket = track(net.connect(port, '127.0.0.1')).on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  if (hello) socket.write(hello);
+  return socket;
+}
+
+describe('TLS options are checked at open', () => {
+  const cases: Array<[string, 'TypeError' | 'RangeError', string, Record<string, unknown>]> = [
+    ['passphrase: 5', 'TypeError', 'ERR_INVALID_ARG_TYPE', { passphrase: 5 }],
+    ["minVersion: 'bogus'", 'TypeError', 'ERR_INVALID_ARG_VALUE', { minVersion: 'bogus' }],
+    ["maxVersion: 'TLSv1.4'", 'TypeError', 'ERR_INVALID_ARG_VALUE', { maxVersion: 'TLSv1.4' }],
+    ['minVersion above maxVersion', 'RangeError', 'ERR_OUT_OF_RANGE', { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' }],
+    ['maxPendingHandshakes: 0', 'RangeError', 'ERR_OUT_OF_RANGE', { maxPendingHandshakes: 0 }],
+    ['maxPendingHandshakes: -1', 'RangeError', 'ERR_OUT_OF_RANGE', { maxPendingHandshakes: -1 }],
+    ['maxPendingHandshakes: 1.5', 'RangeError', 'ERR_OUT_OF_RANGE', { maxPendingHandshakes: 1.5 }],
+    ["maxPendingHandshakes: 'x'", 'TypeError', 'ERR_INVALID_ARG_TYPE', { maxPendingHandshakes: 'x' }],
+    ['handshakeTimeout: 0', 'RangeError', 'ERR_OUT_OF_RANGE', { handshakeTimeout: 0 }],
+    ['handshakeTimeout: -5', 'RangeError', 'ERR_OUT_OF_RANGE', { handshakeTimeout: -5 }],
+    ['handshakeTimeout: NaN', 'RangeError', 'ERR_OUT_OF_RANGE', { handshakeTimeout: NaN }],
+    ["handshakeTimeout: '10'", 'TypeError', 'ERR_INVALID_ARG_TYPE', { handshakeTimeout: '10' }],
+    ["clientCertificates: 'yes'", 'TypeError', 'ERR_INVALID_ARG_VALUE', { clientCertificates: 'yes' }],
+    ["alpnProtocols: 'h2'", 'TypeError', 'ERR_INVALID_ARG_TYPE', { alpnProtocols: 'h2' }],
+    ['honorCipherOrder: 1', 'TypeError', 'ERR_INVALID_ARG_TYPE', { honorCipherOrder: 1 }],
+    ['an SNI entry without a key', 'TypeError', 'ERR_INVALID_ARG_TYPE', { sni: { 'a.test': { cert } } }],
+    ['cert: undefined', 'TypeError', 'ERR_INVALID_ARG_TYPE', { cert: undefined }],
+    ['a misspelt option', 'TypeError', 'ERR_INVALID_ARG_VALUE', { handshakeTimout: 5000 }],
+  ];
+  it.each(cases)('%s: a %s (%s), before any socket exists', (_, name, code, bad) => {
+    const options = { cert, key, ...bad } as unknown as TlsOptions;
+    expect(() => openServer('tls://127.0.0.1:0', { tls: options })).toThrow(expect.objectContaining({ name, code }));
+  });
+
+  it('options.tls itself must be an object; startTls() rejects the same options', async () => {
+    expect(() => openServer('tls://127.0.0.1:0', { tls: null as unknown as TlsOptions })).toThrow(TypeError);
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const client = await rawClient(server.port);
+    const plain = track(await server.accept({ timeout: 5000 }));
+    await expect(startTls(plain, { cert, key, handshakeTimeout: -1 })).rejects.toThrow(RangeError);
+    expect(plain.destroyed).toBe(false); // a wrong argument leaves the caller's socket alone
+    plain.destroy();
+    client.destroy();
+    server.close();
+  });
+
+  it('accept({ timeout: -1 }) rejects with a RangeError', async () => {
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
+    await expect(server.accept({ timeout: -1 })).rejects.toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+    expect(server.stats().pending).toBe(0);
+    server.close();
+  });
+});
