@@ -1,12 +1,23 @@
-// TlsServer's bounds: TLS options checked at open, before any socket exists.
-// Real sockets on loopback.
+// TlsServer's bounds: TLS options checked at open, before any socket exists,
+// and no connection taken from the kernel, or kept in the heap, for nobody.
+// Real node:tls clients and raw sockets on loopback.
 import net from 'node:net';
+import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { openServer, selfSignedCertificate, startTls, type TlsOptions } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
+import { waitFor } from './helpers/peers.js';
 
 const track = checkSocketLeaks();
 const { cert, key } = selfSignedCertificate();
+
+/** A node:tls client that resolves once its handshake completed. */
+function tlsClient(port: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket: tls.TLSSocket = track(tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' }, () => resolve(socket)));
+    socket.once('error', reject);
+  });
+}
 
 /** A raw client, connected; `hello` is what it sends (nothing: a silent one). */
 async function rawClient(port: number, hello?: Buffer): Promise<net.Socket> {
@@ -58,6 +69,38 @@ describe('TLS options are checked at open', () => {
     const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
     await expect(server.accept({ timeout: -1 })).rejects.toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(server.stats().pending).toBe(0);
+    server.close();
+  });
+});
+
+describe('nothing taken or kept for nobody', () => {
+  it('once every waiter timed out, new connections stay in the kernel queue, to be served by the next accept()', async () => {
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
+    await expect(server.accept({ timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    const connecting = tlsClient(server.port);
+    expect(await waitFor(() => server.tcp.queue().length === 1, 3000)).toBe(true); // not accepted for nobody
+    expect(server.stats().pending).toBe(0);
+    const [conn, client] = await Promise.all([server.accept({ timeout: 5000 }).then(track), connecting]);
+    expect(server.tcp.queue().length).toBe(0);
+    conn.destroy();
+    client.destroy();
+    server.close();
+  });
+
+  it('a finished connection nobody takes is closed after handshakeTimeout, and counted', async () => {
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, handshakeTimeout: 300 } }));
+    // Two clients queued, one accept(): both handshakes run, one connection is left over.
+    const clients = [tlsClient(server.port), tlsClient(server.port)];
+    expect(await waitFor(() => server.tcp.queue().length === 2)).toBe(true);
+    const conn = track(await server.accept({ timeout: 5000 }));
+    const [a, b] = await Promise.all(clients);
+    expect(await waitFor(() => server.stats().handshakes === 2)).toBe(true);
+    const leftOver = conn.remotePort === a!.localPort ? b! : a!;
+    expect(await waitFor(() => leftOver.closed, 5000)).toBe(true); // closed by the server, not kept for nobody
+    expect(server.stats()).toMatchObject({ ready: 0, unclaimed: 1, timeouts: 0 });
+    conn.destroy();
+    a!.destroy();
+    b!.destroy();
     server.close();
   });
 });

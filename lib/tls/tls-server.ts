@@ -1,6 +1,9 @@
 // TlsServer: a StreamServer whose connections arrive as tls.TLSSockets,
 // handshake done. Handshakes run concurrently beside the accept loop, each
 // with its own deadline, so a silent or broken client never stalls another.
+// Nothing is done for nobody: the accept loop runs only while someone waits,
+// and a connection finished for nobody is closed after handshakeTimeout
+// (ready.ts).
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -9,6 +12,7 @@ import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
 import { handshake, HandshakeTimeout } from './handshake.js';
+import { ReadyQueue } from './ready.js';
 import { secureContextOf } from './context.js';
 import type { TlsLimits } from './tls-options.js';
 
@@ -16,10 +20,18 @@ export type { TlsOptions };
 export { secureContextOf, SESSION_ID_CONTEXT } from './context.js';
 
 export interface TlsStats {
+  /** Handshakes completed. */
   handshakes: number;
+  /** Handshakes that failed, whatever the cause (timeouts included). */
   failures: number;
+  /** Failures because handshakeTimeout ran out. */
   timeouts: number;
+  /** Finished connections closed because no accept() took them within handshakeTimeout. */
+  unclaimed: number;
+  /** Handshakes in flight now. */
   pending: number;
+  /** Finished connections waiting for an accept() now. */
+  ready: number;
 }
 
 interface Waiter {
@@ -33,10 +45,11 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   readonly #sni: Map<string, tls.SecureContext>;
   readonly #options: TlsOptions;
   readonly #limits: TlsLimits;
-  readonly #ready: tls.TLSSocket[] = [];
+  readonly #ready: ReadyQueue;
   readonly #waiters: Waiter[] = [];
   readonly #pending = new Set<tls.TLSSocket>();
-  #accepting = false;
+  /** The running accept loop's stop: aborted (the accept in flight with it) once nobody waits. */
+  #accepting: AbortController | undefined;
   #stats = { handshakes: 0, failures: 0, timeouts: 0 };
 
   /** @internal Use openServer('tls://…', { tls }). */
@@ -47,6 +60,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     this.#context = built.context;
     this.#sni = built.sni;
     this.#limits = built.limits;
+    this.#ready = new ReadyQueue(built.limits.handshakeTimeout);
   }
 
   /** The TCP listener underneath (name, address, queue(), stats(), listen()…). */
@@ -64,7 +78,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
 
   stats(): TlsStats {
-    return { ...this.#stats, pending: this.#pending.size };
+    return { ...this.#stats, unclaimed: this.#ready.unclaimed, pending: this.#pending.size, ready: this.#ready.length };
   }
 
   /** The next connection whose handshake completed. `timeout` covers the whole wait. */
@@ -89,7 +103,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     this.#stream.close();
     for (const socket of this.#pending) socket.destroy();
     this.#pending.clear();
-    for (const socket of this.#ready.splice(0)) socket.destroy();
+    this.#ready.clear();
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
   }
 
@@ -105,7 +119,8 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   #next(options: AcceptOptions): Promise<tls.TLSSocket | null> {
     const deadline = deadlineOf(options);
     deadline.signal?.throwIfAborted();
-    if (this.#ready.length > 0) return Promise.resolve(this.#ready.shift()!);
+    const ready = this.#ready.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
     if (this.#stream.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
@@ -123,27 +138,40 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     const i = this.#waiters.indexOf(waiter);
     if (i >= 0) this.#waiters.splice(i, 1);
     waiter.reject(error);
+    this.#stopIfNobodyWaits();
   }
 
-  /** Accepts while someone waits and there is room for another handshake. */
+  /** Nobody waits: the accept in flight ends, and new connections stay in the kernel's queue. */
+  #stopIfNobodyWaits(): void {
+    if (this.#waiters.length > 0) return;
+    this.#accepting?.abort();
+    this.#accepting = undefined;
+  }
+
+  /**
+   * Accepts while someone waits and there is room for another handshake,
+   * several connections per waiter when they come: their handshakes run side
+   * by side, so a slow one never holds up the waiter.
+   */
   async #acceptLoop(): Promise<void> {
-    if (this.#accepting) return;
-    this.#accepting = true;
+    if (this.#accepting !== undefined) return;
+    const run = new AbortController();
+    this.#accepting = run;
     const max = this.#limits.maxPendingHandshakes;
     try {
-      while (this.#waiters.length > this.#ready.length && this.#pending.size < max && !this.#stream.closed) {
+      while (this.#waiters.length > 0 && this.#pending.size < max && !run.signal.aborted && !this.#stream.closed) {
         let socket: net.Socket;
         try {
-          socket = await this.#stream.accept();
+          socket = await this.#stream.accept({ signal: run.signal });
         } catch (error) {
-          if (this.#stream.closed) return;
+          if (this.#stream.closed || run.signal.aborted) return;
           this.#waiters.shift()?.reject(error);
           continue;
         }
         this.#handshake(socket);
       }
     } finally {
-      this.#accepting = false;
+      if (this.#accepting === run) this.#accepting = undefined;
     }
   }
 
@@ -164,9 +192,10 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
         this.#pending.delete(secure);
         this.#stats.handshakes++;
         const waiter = this.#waiters.shift();
-        if (waiter) waiter.resolve(secure);
-        else this.#ready.push(secure);
-        void this.#acceptLoop();
+        if (waiter === undefined) return this.#ready.push(secure);
+        waiter.resolve(secure);
+        this.#stopIfNobodyWaits();
+        void this.#acceptLoop(); // room for the next one, if someone still waits
       },
       (error: Error) => {
         this.#pending.delete(secure);
