@@ -6,6 +6,7 @@
 // SIGTERM, or after --max-seconds whatever happens.
 //
 //   node dist/bench/tls-starvation-server.js [--tls '{"maxPendingHandshakes":64}']
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openServer, selfSignedCertificate } from '../lib/index.js';
 
@@ -18,12 +19,15 @@ const { values } = parseArgs({
 const { cert, key } = selfSignedCertificate();
 const server = openServer('tls://127.0.0.1:0', { tls: { cert, key, ...(JSON.parse(values.tls) as object) } });
 server.on('tlsClientError', () => {}); // counted in stats(); one line each would drown the output
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 process.stdin.on('data', () => {
   const queue = server.closed ? undefined : server.tcp.queue();
   const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
   const heapMiB = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
-  console.log(`stats ${JSON.stringify({ ...server.stats(), queue, rssMiB, heapMiB })}`);
+  const loopDelayMs = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+  console.log(`stats ${JSON.stringify({ ...server.stats(), queue, rssMiB, heapMiB, loopDelayMs })}`);
 });
 process.stdin.once('end', () => server.close());
 process.once('SIGTERM', () => server.close());

@@ -1,21 +1,19 @@
 // npm run bench:tls-starvation: do hostile TLS clients delay good ones?
 // A TlsServer with the default settings (bench/tls-starvation-server.ts, its
-// own process) is hit by --hostile clients that never finish a handshake, in
-// three kinds: silent (connect, send nothing), slowloris (a real ClientHello,
-// one byte a second) and truncated (half a ClientHello, then nothing). Each
-// reconnects when the server closes it, so the pressure stays. Then --good
-// node:tls clients arrive at --rate per second (open loop: a slow answer does
-// not slow the arrivals) and each handshake is timed from connect() to
-// 'secureConnect'; one that takes longer than --max-wait seconds counts as not
-// done. Prints the latency percentiles and the server's stats().
+// own process) is hit by --hostile clients that never finish a handshake
+// (bench/tls-starvation-hostile.ts, another process: silent, slowloris and
+// truncated ClientHellos, each reconnecting when closed). Then --good node:tls
+// clients, from this process, arrive at --rate per second (open loop: a slow
+// answer does not slow the arrivals) and each handshake is timed from
+// connect() to 'secureConnect'; one that takes longer than --max-wait seconds
+// counts as not done. Prints the latency percentiles and the server's stats().
 //
 // Bounded: about 6 s to connect, --good / --rate s of arrivals, at most
-// --max-wait s more (50 s at most in all); a hard stop after 60 s, and the
-// server stops by itself when we are gone. Each process needs ~1,100 fds:
-// Node raises its soft RLIMIT_NOFILE to the hard limit at start (check
-// `ulimit -Hn`).
-import { spawn } from 'node:child_process';
-import net from 'node:net';
+// --max-wait s more (50 s at most in all); a hard stop after 60 s, and both
+// children stop by themselves when we are gone (their stdin ends). Each
+// process needs ~1,100 fds: Node raises its soft RLIMIT_NOFILE to the hard
+// limit at start (check `ulimit -Hn`).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
@@ -44,91 +42,40 @@ if (!(Number.isInteger(HOSTILE) && HOSTILE >= 0 && Number.isInteger(GOOD) && GOO
 }
 const hardStop = setTimeout(() => {
   console.error('tls-starvation: still running after 60 s, stopping');
-  process.exit(1); // the server's stdin closes with us, and it stops
+  process.exit(1); // the children's stdin closes with us, and they stop
 }, 60_000);
 
-// ---- the server, in its own process ----
-
-const server = spawn(
-  process.execPath,
-  [fileURLToPath(new URL('tls-starvation-server.js', import.meta.url)), '--tls', values.tls, '--max-seconds', '65'],
-  {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
-const lines: string[] = [];
-const lineWaiters: Array<() => void> = [];
-let partial = '';
-server.stdout!.on('data', (d: Buffer) => {
-  const parts = (partial + String(d)).split('\n');
-  partial = parts.pop()!;
-  lines.push(...parts);
-  for (const wake of lineWaiters.splice(0)) wake();
-});
-async function lineFromServer(prefix: string): Promise<string> {
-  for (;;) {
-    const i = lines.findIndex((l) => l.startsWith(prefix));
-    if (i >= 0) return lines.splice(i, 1)[0]!.slice(prefix.length);
-    await new Promise<void>((resolve) => lineWaiters.push(resolve));
-  }
+/** A child of ours (a compiled sibling script) and a reader of its stdout lines by prefix. */
+function child(script: string, args: string[]): { process: ChildProcess; line(prefix: string): Promise<string> } {
+  const proc = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const wakers: Array<() => void> = [];
+  let partial = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    const parts = (partial + String(d)).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+    for (const wake of wakers.splice(0)) wake();
+  });
+  return {
+    process: proc,
+    async line(prefix) {
+      for (;;) {
+        const i = lines.findIndex((l) => l.startsWith(prefix));
+        if (i >= 0) return lines.splice(i, 1)[0]!.slice(prefix.length);
+        await new Promise<void>((resolve) => wakers.push(resolve));
+      }
+    },
+  };
 }
-const port = Number(await lineFromServer('port '));
-
-// ---- a real ClientHello, for the slowloris and truncated kinds ----
-
-const hello = await new Promise<Buffer>((resolve) => {
-  const sink = net.createServer((s) => s.once('data', (d: Buffer) => (resolve(d), s.destroy(), sink.close())));
-  sink.listen(0, '127.0.0.1', () => {
-    const { port: p } = sink.address() as net.AddressInfo;
-    tls.connect({ port: p, host: '127.0.0.1', servername: 'localhost' }).on('error', () => {});
-  });
-});
-
-// ---- the hostile clients ----
-
-type Kind = 'silent' | 'slowloris' | 'truncated';
-const KINDS: Kind[] = ['silent', 'slowloris', 'truncated'];
-let stopping = false;
-let connected = 0;
-let reconnects = 0;
-const hostile = new Set<net.Socket>();
-const drip = new Map<net.Socket, number>(); // slowloris: bytes of the ClientHello sent so far
-
-function hostileClient(kind: Kind): void {
-  const socket = net.connect(port, '127.0.0.1');
-  hostile.add(socket);
-  let up = false;
-  socket.on('error', () => {});
-  socket.once('connect', () => {
-    up = true;
-    connected++;
-    if (kind === 'truncated') socket.write(hello.subarray(0, hello.length >> 1));
-    if (kind === 'slowloris') drip.set(socket, 0);
-  });
-  socket.once('close', () => {
-    hostile.delete(socket);
-    drip.delete(socket);
-    if (up) connected--;
-    if (stopping) return;
-    reconnects++;
-    hostileClient(kind);
-  });
-}
-const dripping = setInterval(() => {
-  for (const [socket, sent] of drip) {
-    if (sent >= hello.length - 1) continue; // never the last byte
-    socket.write(hello.subarray(sent, sent + 1));
-    drip.set(socket, sent + 1);
-  }
-}, 1000);
-
-for (let i = 0; i < HOSTILE; i++) hostileClient(KINDS[i % KINDS.length]!);
-const connectBy = Date.now() + 5000;
-while (connected < HOSTILE && Date.now() < connectBy) await sleep(50);
-await sleep(500); // let the server take what it will take
-const connectedBefore = connected;
 const phase = (what: string) => console.error(`[${(performance.now() / 1000).toFixed(1)} s] ${what}`);
-phase(`${connected} hostile clients connected; good clients start`);
+
+const server = child('tls-starvation-server.js', ['--tls', values.tls, '--max-seconds', '65']);
+const port = Number(await server.line('port '));
+const hostile = child('tls-starvation-hostile.js', ['--port', String(port), '--count', String(HOSTILE), '--max-seconds', '65']);
+const connectedBefore = Number(await hostile.line('ready '));
+await sleep(500); // let the server take what it will take
+phase(`${connectedBefore} hostile clients connected; good clients start`);
 
 // ---- the good clients: open loop, each timed ----
 
@@ -170,16 +117,18 @@ phase('good clients all done');
 
 // ---- report, then stop everything ----
 
-server.stdin!.write('\n');
-const stats = await lineFromServer('stats ');
-stopping = true;
-clearInterval(dripping);
-for (const socket of hostile) socket.destroy();
-server.stdin!.end();
+server.process.stdin!.write('\n');
+hostile.process.stdin!.write('\n');
+const stats = await server.line('stats ');
+const [, reconnects] = (await hostile.line('hostile ')).split(' ').map(Number);
 for (const socket of good) socket.destroy();
-const late = setTimeout(() => server.kill('SIGKILL'), 5000);
-await new Promise((resolve) => server.once('exit', resolve));
-clearTimeout(late);
+for (const c of [hostile, server]) {
+  const late = setTimeout(() => c.process.kill('SIGKILL'), 5000);
+  const exited = new Promise((resolve) => c.process.once('exit', resolve));
+  c.process.stdin!.end();
+  await exited;
+  clearTimeout(late);
+}
 clearTimeout(hardStop);
 
 const failed = results.filter((ms) => ms < 0).length;
@@ -188,9 +137,10 @@ const timedOut = results.filter((ms) => ms === Infinity).length;
 const sorted = results.map((ms) => (ms < 0 ? Infinity : ms)).sort((a, b) => a - b);
 const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const show = (ms: number) => (ms === Infinity ? `> ${MAX_WAIT_MS} (not done)` : ms.toFixed(1));
-const counts = KINDS.map((k, i) => `${Math.floor(HOSTILE / KINDS.length) + (i < HOSTILE % KINDS.length ? 1 : 0)} ${k}`).join(', ');
 console.log(`server TLS options: defaults${values.tls === '{}' ? '' : ` + ${values.tls}`}`);
-console.log(`hostile clients: ${HOSTILE} (${counts}); connected before the good ones: ${connectedBefore}; reconnects: ${reconnects}`);
+console.log(
+  `hostile clients: ${HOSTILE} (silent, slowloris, truncated); connected before the good ones: ${connectedBefore}; reconnects: ${reconnects}`,
+);
 console.log(
   `good handshakes: ${GOOD} at ${RATE}/s: ${GOOD - failed - timedOut} done, ${failed} failed ${JSON.stringify(failures)}, ${timedOut} not done in ${MAX_WAIT_MS} ms`,
 );
