@@ -1,6 +1,8 @@
-// TlsServer's bounds: TLS options checked at open, before any socket exists,
-// and no connection taken from the kernel, or kept in the heap, for nobody.
-// Real node:tls clients and raw sockets on loopback.
+// TlsServer's bounds: TLS options checked at open, clients that never finish
+// a handshake against the cap on handshakes in flight, and no connection
+// taken from the kernel, or kept in the heap, for nobody. Real node:tls
+// clients and raw sockets on loopback. (Timing under 1,000 hostile clients:
+// bench/tls-starvation.ts, not here.)
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +27,19 @@ async function rawClient(port: number, hello?: Buffer): Promise<net.Socket> {
   await new Promise((resolve) => socket.once('connect', resolve));
   if (hello) socket.write(hello);
   return socket;
+}
+
+/** The ClientHello a node:tls client sends first, caught by a plain TCP server. */
+async function clientHello(): Promise<Buffer> {
+  const sink = track(net.createServer());
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const caught = new Promise<Buffer>((resolve) => sink.once('connection', (s: net.Socket) => track(s).once('data', resolve)));
+  const client = track(tls.connect({ port: (sink.address() as net.AddressInfo).port, host: '127.0.0.1', servername: 'localhost' }));
+  client.on('error', () => {});
+  const hello = await caught;
+  client.destroy();
+  sink.close();
+  return hello;
 }
 
 describe('TLS options are checked at open', () => {
@@ -69,6 +84,59 @@ describe('TLS options are checked at open', () => {
     const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key } }));
     await expect(server.accept({ timeout: -1 })).rejects.toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(server.stats().pending).toBe(0);
+    server.close();
+  });
+});
+
+describe('hostile clients against the cap on handshakes in flight', () => {
+  it('at the cap, a new client evicts the oldest handshake short of a ClientHello instead of waiting behind it: silent, truncated, slowloris', async () => {
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, maxPendingHandshakes: 2, handshakeTimeout: 60_000 } }));
+    const errors: Array<string | undefined> = [];
+    server.on('tlsClientError', (e: { code?: string }) => errors.push(e.code));
+    const hostile: Record<string, Buffer | undefined> = {
+      silent: undefined,
+      truncated: Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]), // a 512-byte record, 1 byte of it
+      slowloris: Buffer.from([0x16]),
+    };
+    for (const [kind, hello] of Object.entries(hostile)) {
+      const accepting = server.accept({ timeout: 5000 });
+      const oldest = await rawClient(server.port, hello);
+      expect(await waitFor(() => server.stats().pending === 1)).toBe(true); // pending before the next one connects
+      const drip = setInterval(() => kind === 'slowloris' && oldest.write(Buffer.from([0x03])), 100); // 10 bytes a second
+      const younger = await rawClient(server.port);
+      expect(await waitFor(() => server.stats().pending === 2)).toBe(true);
+      try {
+        const [conn, client] = await Promise.all([accepting.then(track), tlsClient(server.port)]);
+        expect(await waitFor(() => oldest.closed, 5000)).toBe(true); // the oldest made room
+        expect(younger.closed).toBe(false);
+        conn.destroy();
+        client.destroy();
+      } finally {
+        clearInterval(drip);
+      }
+      younger.destroy();
+      expect(await waitFor(() => server.stats().pending === 0)).toBe(true);
+    }
+    expect(server.stats()).toMatchObject({ handshakes: 3, evicted: 3, timeouts: 0, failures: 6 });
+    expect(errors.filter((code) => code === 'ECONNABORTED')).toHaveLength(3);
+    server.close();
+  });
+
+  it('a client that sent its whole ClientHello outlives younger silent ones at the cap', async () => {
+    const server = track(openServer('tls://127.0.0.1:0', { tls: { cert, key, maxPendingHandshakes: 2, handshakeTimeout: 60_000 } }));
+    const accepting = server.accept({ timeout: 5000 });
+    const stalled = await rawClient(server.port, await clientHello()); // then never answers the server's flight
+    const answered = new Promise((resolve) => stalled.once('data', resolve));
+    expect(await waitFor(() => server.stats().pending === 1)).toBe(true);
+    await answered; // the server has read the whole ClientHello
+    const silent = await rawClient(server.port);
+    expect(await waitFor(() => server.stats().pending === 2)).toBe(true);
+    const [conn, client] = await Promise.all([accepting.then(track), tlsClient(server.port)]);
+    expect(await waitFor(() => silent.closed, 5000)).toBe(true); // the younger, but silent one made room
+    expect(stalled.closed).toBe(false);
+    expect(server.stats()).toMatchObject({ evicted: 1, pending: 1 });
+    conn.destroy();
+    client.destroy();
     server.close();
   });
 });

@@ -11,7 +11,8 @@ import type { TlsOptions } from '../options/types.js';
 import { TLS_VERSIONS } from './versions.js';
 
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
-export const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+/** Far above what honest clients keep in flight; at the cap, a handshake is evicted for room (pending.ts). */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
 
 /** The limits of a TlsServer, defaults applied. */
 export interface TlsLimits {

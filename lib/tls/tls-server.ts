@@ -1,9 +1,12 @@
 // TlsServer: a StreamServer whose connections arrive as tls.TLSSockets,
 // handshake done. Handshakes run concurrently beside the accept loop, each
 // with its own deadline, so a silent or broken client never stalls another.
-// Nothing is done for nobody: the accept loop runs only while someone waits,
-// and a connection finished for nobody is closed after handshakeTimeout
-// (ready.ts).
+// Hostile clients that never finish cannot starve the others either: at
+// maxPendingHandshakes, a new connection evicts a handshake in flight (the
+// oldest of those still short of a ClientHello: pending.ts) instead of
+// waiting in the kernel's queue behind them. And nothing is done for nobody:
+// the accept loop runs only while someone waits, and a connection finished
+// for nobody is closed after handshakeTimeout (ready.ts).
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -12,6 +15,7 @@ import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
 import { handshake, HandshakeTimeout } from './handshake.js';
+import { PendingHandshakes } from './pending.js';
 import { ReadyQueue } from './ready.js';
 import { secureContextOf } from './context.js';
 import type { TlsLimits } from './tls-options.js';
@@ -22,10 +26,12 @@ export { secureContextOf, SESSION_ID_CONTEXT } from './context.js';
 export interface TlsStats {
   /** Handshakes completed. */
   handshakes: number;
-  /** Handshakes that failed, whatever the cause (timeouts included). */
+  /** Handshakes that failed, whatever the cause (timeouts and evictions included). */
   failures: number;
   /** Failures because handshakeTimeout ran out. */
   timeouts: number;
+  /** Failures because maxPendingHandshakes was reached and this one was evicted for room. */
+  evicted: number;
   /** Finished connections closed because no accept() took them within handshakeTimeout. */
   unclaimed: number;
   /** Handshakes in flight now. */
@@ -33,6 +39,21 @@ export interface TlsStats {
   /** Finished connections waiting for an accept() now. */
   ready: number;
 }
+
+/** A handshake closed to make room for a new connection at maxPendingHandshakes. */
+export class HandshakeEvicted extends Error {
+  readonly code = 'ECONNABORTED';
+  constructor(max: number) {
+    super(`TLS handshake evicted: ${max} were in flight (maxPendingHandshakes), and a new connection needed room`);
+  }
+}
+
+/**
+ * Connections accepted in a row before the accept loop lets the event loop
+ * turn: few against maxPendingHandshakes, so a handshake begun gets turns to
+ * read its ClientHello before enough newer ones could evict it.
+ */
+const ACCEPT_TURN = 16;
 
 interface Waiter {
   resolve(socket: tls.TLSSocket | null): void;
@@ -47,10 +68,10 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   readonly #limits: TlsLimits;
   readonly #ready: ReadyQueue;
   readonly #waiters: Waiter[] = [];
-  readonly #pending = new Set<tls.TLSSocket>();
+  readonly #pending = new PendingHandshakes();
   /** The running accept loop's stop: aborted (the accept in flight with it) once nobody waits. */
   #accepting: AbortController | undefined;
-  #stats = { handshakes: 0, failures: 0, timeouts: 0 };
+  #stats = { handshakes: 0, failures: 0, timeouts: 0, evicted: 0 };
 
   /** @internal Use openServer('tls://…', { tls }). */
   constructor(stream: StreamServer, options: TlsOptions, built = secureContextOf(options)) {
@@ -101,8 +122,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   /** Closes the listener and every handshake still in flight. Idempotent. */
   close(): void {
     this.#stream.close();
-    for (const socket of this.#pending) socket.destroy();
-    this.#pending.clear();
+    for (const socket of this.#pending.clear()) socket.destroy();
     this.#ready.clear();
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
   }
@@ -149,17 +169,24 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
 
   /**
-   * Accepts while someone waits and there is room for another handshake,
-   * several connections per waiter when they come: their handshakes run side
-   * by side, so a slow one never holds up the waiter.
+   * Accepts while someone waits, several connections per waiter when they
+   * come: their handshakes run side by side, so a slow one never holds up
+   * the waiter. A full set of handshakes in flight does not stop it (see
+   * #handshake). Every ACCEPT_TURN connections it lets one event-loop turn
+   * pass: accepts that follow each other in microtasks would otherwise starve
+   * the reads of the handshakes already begun, and under a flood of clients
+   * that reconnect at once, each would be evicted before its ClientHello was
+   * ever read.
    */
   async #acceptLoop(): Promise<void> {
     if (this.#accepting !== undefined) return;
     const run = new AbortController();
     this.#accepting = run;
-    const max = this.#limits.maxPendingHandshakes;
+    let turn = 0;
     try {
-      while (this.#waiters.length > 0 && this.#pending.size < max && !run.signal.aborted && !this.#stream.closed) {
+      while (this.#waiters.length > 0 && !run.signal.aborted && !this.#stream.closed) {
+        if (++turn % ACCEPT_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (this.#waiters.length === 0 || run.signal.aborted || this.#stream.closed) return;
         let socket: net.Socket;
         try {
           socket = await this.#stream.accept({ signal: run.signal });
@@ -176,6 +203,12 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
 
   #handshake(socket: net.Socket): void {
+    // At the cap, a handshake in flight makes room: leaving new clients in the
+    // kernel's queue until one ends would let a few hundred silent clients
+    // hold every honest one for a whole handshakeTimeout.
+    if (this.#pending.size >= this.#limits.maxPendingHandshakes) {
+      this.#pending.evict()?.destroy(new HandshakeEvicted(this.#limits.maxPendingHandshakes)); // its handshake() rejects with it
+    }
     const o = this.#options;
     const certs = o.clientCertificates ?? 'none';
     const secure = new tls.TLSSocket(socket, {
@@ -187,7 +220,10 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
       SNICallback: this.#sni.size > 0 ? (name, cb) => cb(null, this.#sni.get(name.toLowerCase()) ?? this.#context) : undefined,
     });
     this.#pending.add(secure);
-    handshake(secure, { timeoutMs: this.#limits.handshakeTimeout }).then(
+    // Up to 10% more, at random: clients that came together (a flood) do not
+    // all time out, and reconnect, in the same instant, a burst that stalls
+    // the event loop for every honest handshake beside them.
+    handshake(secure, { timeoutMs: this.#limits.handshakeTimeout * (1 + Math.random() / 10) }).then(
       () => {
         this.#pending.delete(secure);
         this.#stats.handshakes++;
@@ -195,15 +231,14 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
         if (waiter === undefined) return this.#ready.push(secure);
         waiter.resolve(secure);
         this.#stopIfNobodyWaits();
-        void this.#acceptLoop(); // room for the next one, if someone still waits
       },
       (error: Error) => {
         this.#pending.delete(secure);
         if (error instanceof HandshakeTimeout) this.#stats.timeouts++;
+        if (error instanceof HandshakeEvicted) this.#stats.evicted++;
         this.#stats.failures++;
         secure.destroy();
         this.emit('tlsClientError', error, secure);
-        void this.#acceptLoop(); // room for the next one
       },
     );
   }
