@@ -152,7 +152,7 @@ function asRecord(options: unknown, known: readonly string[]): Record<string, un
   return options as Record<string, unknown>;
 }
 
-function readBool(opts: Record<string, unknown>, key: string): boolean | undefined {
+export function readBool(opts: Record<string, unknown>, key: string): boolean | undefined {
   const value = opts[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean')
@@ -160,7 +160,7 @@ function readBool(opts: Record<string, unknown>, key: string): boolean | undefin
   return value;
 }
 
-function readInt(opts: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+export function readInt(opts: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const value = opts[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'number')

@@ -23,8 +23,20 @@ export interface TlsOptions {
   alpnProtocols?: string[];
   /** Client certificates: 'none' (default), 'optional' (asked for, verified if sent) or 'required'. */
   clientCertificates?: 'none' | 'optional' | 'required';
-  /** ms a client has to complete its handshake (default 10,000). */
+  /**
+   * ms a client has to complete its handshake, 1..2**31-1 (default 10,000);
+   * a TlsServer adds up to 10% at random, so that clients that came together
+   * do not all time out in the same instant.
+   * Also how long a connection whose handshake completed while no accept()
+   * waited is kept for the next one; then it is closed (stats().unclaimed).
+   */
   handshakeTimeout?: number;
-  /** Handshakes in flight at once (default 64); beyond that, connections wait in the kernel's queue. */
+  /**
+   * Handshakes in flight at once, 1..2**31-1 (default 1024; each holds an fd
+   * and about 70 KB of memory). At the cap, a new connection is not left in the
+   * kernel's queue: a handshake in flight is closed to make room
+   * (stats().evicted): the oldest whose client has not yet sent a whole
+   * ClientHello (silent, slowloris, truncated), or if all have, the oldest.
+   */
   maxPendingHandshakes?: number;
 }

@@ -1,6 +1,12 @@
 // TlsServer: a StreamServer whose connections arrive as tls.TLSSockets,
 // handshake done. Handshakes run concurrently beside the accept loop, each
 // with its own deadline, so a silent or broken client never stalls another.
+// Hostile clients that never finish cannot starve the others either: at
+// maxPendingHandshakes, a new connection evicts a handshake in flight (the
+// oldest of those still short of a ClientHello: pending.ts) instead of
+// waiting in the kernel's queue behind them. And nothing is done for nobody:
+// the accept loop runs only while someone waits, and a connection finished
+// for nobody is closed after handshakeTimeout (ready.ts).
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -9,59 +15,45 @@ import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
 import { handshake, HandshakeTimeout } from './handshake.js';
+import { PendingHandshakes } from './pending.js';
+import { ReadyQueue } from './ready.js';
+import { secureContextOf } from './context.js';
+import type { TlsLimits } from './tls-options.js';
 
 export type { TlsOptions };
+export { secureContextOf, SESSION_ID_CONTEXT } from './context.js';
 
 export interface TlsStats {
+  /** Handshakes completed. */
   handshakes: number;
+  /** Handshakes that failed, whatever the cause (timeouts and evictions included). */
   failures: number;
+  /** Failures because handshakeTimeout ran out. */
   timeouts: number;
+  /** Failures because maxPendingHandshakes was reached and this one was evicted for room. */
+  evicted: number;
+  /** Finished connections closed because no accept() took them within handshakeTimeout. */
+  unclaimed: number;
+  /** Handshakes in flight now. */
   pending: number;
+  /** Finished connections waiting for an accept() now. */
+  ready: number;
+}
+
+/** A handshake closed to make room for a new connection at maxPendingHandshakes. */
+export class HandshakeEvicted extends Error {
+  readonly code = 'ECONNABORTED';
+  constructor(max: number) {
+    super(`TLS handshake evicted: ${max} were in flight (maxPendingHandshakes), and a new connection needed room`);
+  }
 }
 
 /**
- * The session id context every server context carries. OpenSSL resumes (and,
- * in some 3.5 builds, even issues a TLS 1.2 ticket) only when the server set
- * one while it asks for client certificates; node:tls's own Server sets one,
- * a bare TLSSocket on a secure context does not.
+ * Connections accepted in a row before the accept loop lets the event loop
+ * turn: few against maxPendingHandshakes, so a handshake begun gets turns to
+ * read its ClientHello before enough newer ones could evict it.
  */
-export const SESSION_ID_CONTEXT = 'stream-socket-server';
-
-/** Builds the secure context now, so a bad certificate, key or passphrase fails at open, not at the first client. */
-export function secureContextOf(options: TlsOptions): { context: tls.SecureContext; sni: Map<string, tls.SecureContext> } {
-  const make = (o: tls.SecureContextOptions, what: string): tls.SecureContext => {
-    try {
-      return tls.createSecureContext(o);
-    } catch (error) {
-      throw Object.assign(new Error(`TLS ${what}: ${(error as Error).message}`, { cause: error }), { code: 'ERR_TLS_CONTEXT' });
-    }
-  };
-  const context = make(
-    {
-      cert: options.cert,
-      key: options.key,
-      passphrase: options.passphrase,
-      ca: options.ca,
-      ciphers: options.ciphers,
-      minVersion: options.minVersion,
-      maxVersion: options.maxVersion,
-      honorCipherOrder: options.honorCipherOrder,
-      sessionIdContext: SESSION_ID_CONTEXT,
-    },
-    'certificate/key',
-  );
-  const sni = new Map<string, tls.SecureContext>();
-  for (const [name, c] of Object.entries(options.sni ?? {})) {
-    sni.set(
-      name.toLowerCase(),
-      make(
-        { ...c, ca: options.ca, minVersion: options.minVersion, maxVersion: options.maxVersion, sessionIdContext: SESSION_ID_CONTEXT },
-        `SNI certificate for ${name}`,
-      ),
-    );
-  }
-  return { context, sni };
-}
+const ACCEPT_TURN = 16;
 
 interface Waiter {
   resolve(socket: tls.TLSSocket | null): void;
@@ -73,11 +65,13 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   readonly #context: tls.SecureContext;
   readonly #sni: Map<string, tls.SecureContext>;
   readonly #options: TlsOptions;
-  readonly #ready: tls.TLSSocket[] = [];
+  readonly #limits: TlsLimits;
+  readonly #ready: ReadyQueue;
   readonly #waiters: Waiter[] = [];
-  readonly #pending = new Set<tls.TLSSocket>();
-  #accepting = false;
-  #stats = { handshakes: 0, failures: 0, timeouts: 0 };
+  readonly #pending = new PendingHandshakes();
+  /** The running accept loop's stop: aborted (the accept in flight with it) once nobody waits. */
+  #accepting: AbortController | undefined;
+  #stats = { handshakes: 0, failures: 0, timeouts: 0, evicted: 0 };
 
   /** @internal Use openServer('tls://…', { tls }). */
   constructor(stream: StreamServer, options: TlsOptions, built = secureContextOf(options)) {
@@ -86,6 +80,8 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     this.#options = options;
     this.#context = built.context;
     this.#sni = built.sni;
+    this.#limits = built.limits;
+    this.#ready = new ReadyQueue(built.limits.handshakeTimeout);
   }
 
   /** The TCP listener underneath (name, address, queue(), stats(), listen()…). */
@@ -103,15 +99,14 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
 
   stats(): TlsStats {
-    return { ...this.#stats, pending: this.#pending.size };
+    return { ...this.#stats, unclaimed: this.#ready.unclaimed, pending: this.#pending.size, ready: this.#ready.length };
   }
 
   /** The next connection whose handshake completed. `timeout` covers the whole wait. */
-  accept(options: AcceptOptions = {}): Promise<tls.TLSSocket> {
-    return this.#next(options).then((socket) => {
-      if (socket === null) throw closedError('accept4', { address: this.name });
-      return socket;
-    });
+  async accept(options: AcceptOptions = {}): Promise<tls.TLSSocket> {
+    const socket = await this.#next(options); // a wrong timeout or signal rejects, as StreamServer's accept() does
+    if (socket === null) throw closedError('accept4', { address: this.name });
+    return socket;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<tls.TLSSocket> {
@@ -127,9 +122,8 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   /** Closes the listener and every handshake still in flight. Idempotent. */
   close(): void {
     this.#stream.close();
-    for (const socket of this.#pending) socket.destroy();
-    this.#pending.clear();
-    for (const socket of this.#ready.splice(0)) socket.destroy();
+    for (const socket of this.#pending.clear()) socket.destroy();
+    this.#ready.clear();
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
   }
 
@@ -145,7 +139,8 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   #next(options: AcceptOptions): Promise<tls.TLSSocket | null> {
     const deadline = deadlineOf(options);
     deadline.signal?.throwIfAborted();
-    if (this.#ready.length > 0) return Promise.resolve(this.#ready.shift()!);
+    const ready = this.#ready.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
     if (this.#stream.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
@@ -163,31 +158,57 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     const i = this.#waiters.indexOf(waiter);
     if (i >= 0) this.#waiters.splice(i, 1);
     waiter.reject(error);
+    this.#stopIfNobodyWaits();
   }
 
-  /** Accepts while someone waits and there is room for another handshake. */
+  /** Nobody waits: the accept in flight ends, and new connections stay in the kernel's queue. */
+  #stopIfNobodyWaits(): void {
+    if (this.#waiters.length > 0) return;
+    this.#accepting?.abort();
+    this.#accepting = undefined;
+  }
+
+  /**
+   * Accepts while someone waits, several connections per waiter when they
+   * come: their handshakes run side by side, so a slow one never holds up
+   * the waiter. A full set of handshakes in flight does not stop it (see
+   * #handshake). Every ACCEPT_TURN connections it lets one event-loop turn
+   * pass: accepts that follow each other in microtasks would otherwise starve
+   * the reads of the handshakes already begun, and under a flood of clients
+   * that reconnect at once, each would be evicted before its ClientHello was
+   * ever read.
+   */
   async #acceptLoop(): Promise<void> {
-    if (this.#accepting) return;
-    this.#accepting = true;
-    const max = this.#options.maxPendingHandshakes ?? 64;
+    if (this.#accepting !== undefined) return;
+    const run = new AbortController();
+    this.#accepting = run;
+    let turn = 0;
     try {
-      while (this.#waiters.length > this.#ready.length && this.#pending.size < max && !this.#stream.closed) {
+      while (this.#waiters.length > 0 && !run.signal.aborted && !this.#stream.closed) {
+        if (++turn % ACCEPT_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (this.#waiters.length === 0 || run.signal.aborted || this.#stream.closed) return;
         let socket: net.Socket;
         try {
-          socket = await this.#stream.accept();
+          socket = await this.#stream.accept({ signal: run.signal });
         } catch (error) {
-          if (this.#stream.closed) return;
+          if (this.#stream.closed || run.signal.aborted) return;
           this.#waiters.shift()?.reject(error);
           continue;
         }
         this.#handshake(socket);
       }
     } finally {
-      this.#accepting = false;
+      if (this.#accepting === run) this.#accepting = undefined;
     }
   }
 
   #handshake(socket: net.Socket): void {
+    // At the cap, a handshake in flight makes room: leaving new clients in the
+    // kernel's queue until one ends would let a few hundred silent clients
+    // hold every honest one for a whole handshakeTimeout.
+    if (this.#pending.size >= this.#limits.maxPendingHandshakes) {
+      this.#pending.evict()?.destroy(new HandshakeEvicted(this.#limits.maxPendingHandshakes)); // its handshake() rejects with it
+    }
     const o = this.#options;
     const certs = o.clientCertificates ?? 'none';
     const secure = new tls.TLSSocket(socket, {
@@ -199,22 +220,25 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
       SNICallback: this.#sni.size > 0 ? (name, cb) => cb(null, this.#sni.get(name.toLowerCase()) ?? this.#context) : undefined,
     });
     this.#pending.add(secure);
-    handshake(secure, { timeoutMs: o.handshakeTimeout ?? 10_000 }).then(
+    // Up to 10% more, at random: clients that came together (a flood) do not
+    // all time out, and reconnect, in the same instant, a burst that stalls
+    // the event loop for every honest handshake beside them.
+    handshake(secure, { timeoutMs: this.#limits.handshakeTimeout * (1 + Math.random() / 10) }).then(
       () => {
         this.#pending.delete(secure);
         this.#stats.handshakes++;
         const waiter = this.#waiters.shift();
-        if (waiter) waiter.resolve(secure);
-        else this.#ready.push(secure);
-        void this.#acceptLoop();
+        if (waiter === undefined) return this.#ready.push(secure);
+        waiter.resolve(secure);
+        this.#stopIfNobodyWaits();
       },
       (error: Error) => {
         this.#pending.delete(secure);
         if (error instanceof HandshakeTimeout) this.#stats.timeouts++;
+        if (error instanceof HandshakeEvicted) this.#stats.evicted++;
         this.#stats.failures++;
         secure.destroy();
         this.emit('tlsClientError', error, secure);
-        void this.#acceptLoop(); // room for the next one
       },
     );
   }
@@ -226,7 +250,13 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
  * failed or timed-out handshake (the socket is then destroyed).
  */
 export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.TLSSocket> {
-  const { context } = secureContextOf(options);
+  let built: ReturnType<typeof secureContextOf>;
+  try {
+    built = secureContextOf(options);
+  } catch (error) {
+    return Promise.reject(error); // the caller's socket stays as it was
+  }
+  const { context, limits } = built;
   const certs = options.clientCertificates ?? 'none';
   const secure = new tls.TLSSocket(socket, {
     isServer: true,
@@ -235,7 +265,7 @@ export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.T
     rejectUnauthorized: certs === 'required',
     ALPNProtocols: options.alpnProtocols,
   });
-  return handshake(secure, { timeoutMs: options.handshakeTimeout ?? 10_000 }).then(
+  return handshake(secure, { timeoutMs: limits.handshakeTimeout }).then(
     () => secure,
     (error: unknown) => {
       secure.destroy();
