@@ -68,6 +68,13 @@ describe('TLS options are checked at open', () => {
     expect(() => openServer('tls://127.0.0.1:0', { tls: options })).toThrow(expect.objectContaining({ name, code }));
   });
 
+  it('a tlsv1.x:// URL pins the version, but a bad minVersion/maxVersion of the user is still refused', () => {
+    const options = { cert, key, minVersion: 'bogus' } as unknown as TlsOptions;
+    expect(() => openServer('tlsv1.2://127.0.0.1:0', { tls: options })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }),
+    );
+  });
+
   it('options.tls itself must be an object; startTls() rejects the same options', async () => {
     expect(() => openServer('tls://127.0.0.1:0', { tls: null as unknown as TlsOptions })).toThrow(TypeError);
     const server = track(openServer('tcp://127.0.0.1:0'));

@@ -21,6 +21,7 @@ import { StreamServer } from '../stream/server.js';
 import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
 import { parseServerUrl } from '../net/url.js';
 import { pinnedVersion } from '../tls/versions.js';
+import { validateTlsOptions } from '../tls/tls-options.js';
 import { resolveHost } from '../socket/syscalls.js';
 
 /** A stream server's plan: the socket's, plus listen(). `file` may be absent (the PHP facade: plain bind, never unlink). */
@@ -197,6 +198,7 @@ export function openServer(url: string, options?: ServerOptions | DatagramOption
       throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${target.transport}:// needs options.tls with at least cert and key`);
     }
     // The context is built (and a bad certificate reported) before any socket exists.
+    validateTlsOptions(tlsOptions); // the user's own values, before the URL pins a version over them
     const pinned = pinnedVersion(target.transport)?.version; // tlsv1.x:// accepts exactly that version, as in PHP
     const settings = pinned ? { ...tlsOptions, minVersion: pinned, maxVersion: pinned } : tlsOptions;
     const built = secureContextOf(settings);
