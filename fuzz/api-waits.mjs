@@ -3,13 +3,19 @@
 // promise-returning method rejects rather than throws.
 import { show } from './api-grammar.mjs';
 import { Sentinel } from './native-values.mjs';
+import { messageOf, nameOf } from './verdict.mjs';
 
 /** A promise-returning method must not throw synchronously: that is a finding of its own. */
 export function invoke(world, where, fn) {
   try {
     return fn();
   } catch (error) {
-    world.finding('sync-throw', where, `threw instead of rejecting: ${error?.constructor?.name}: ${error?.message}`);
+    world.finding(
+      'sync-throw',
+      where,
+      `throws instead of returning a rejected promise (${nameOf(error)})`,
+      `${nameOf(error)}: ${messageOf(error)}`,
+    );
     return Promise.reject(error);
   }
 }

@@ -31,10 +31,11 @@ export class World {
   }
 
   /** A finding, with the sequence's seed and its operations so far. */
-  finding(kind, where, what) {
+  finding(kind, where, what, detail) {
     // A leak or a hang may come from any earlier operation: those keep the whole log.
     const whole = kind === 'fd-leak' || kind === 'file-left' || kind === 'unsettled';
-    this.findings.add(kind, where, what, { seed: this.seed, text: this.log.slice(whole ? 0 : -12).join(' ; '), ops: this.log.length });
+    const text = `${detail ? `${detail} -- after: ` : ''}${this.log.slice(whole ? 0 : -12).join(' ; ')}`;
+    this.findings.add(kind, where, what, { seed: this.seed, text, ops: this.log.length });
   }
 
   /** Runs a synchronous call; an error the API does not promise is a finding. Returns [ok, value]. */
@@ -105,7 +106,12 @@ export class World {
     while (this.pending.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     for (const entry of this.pending) {
       if (entry.boundMs !== null && Date.now() - entry.started > entry.boundMs + SETTLE_SLACK_MS) {
-        this.finding('unsettled', entry.where, `not settled ${Date.now() - entry.started} ms after it began (bound ${entry.boundMs} ms)`);
+        this.finding(
+          'unsettled',
+          entry.where,
+          'not settled within its own bound',
+          `${Date.now() - entry.started} ms, bound ${entry.boundMs} ms`,
+        );
         this.pending.delete(entry);
       }
     }
@@ -127,13 +133,20 @@ export class World {
     const end = Date.now() + SETTLE_AFTER_CLOSE_MS;
     while (this.pending.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     for (const entry of this.pending)
-      this.finding('unsettled', entry.where, `still pending ${SETTLE_AFTER_CLOSE_MS} ms after close (${entry.text})`);
+      this.finding(
+        'unsettled',
+        entry.where,
+        `still pending ${SETTLE_AFTER_CLOSE_MS} ms after close`,
+        `${entry.text}, bound ${entry.boundMs ?? 'until close'} ms`,
+      );
     // Connections an operation resolved with during the close, destroyed too.
     for (const c of this.conns) c.destroy?.();
     this.closeRawFds();
     const leaked = await leakedFds(this.before, null, 3000);
-    for (const fd of leaked) this.finding('fd-leak', 'end of sequence', fd.replace(/^\d+ -> /, ''));
-    for (const file of this.coreFiles) if (existsSync(file)) this.finding('file-left', 'end of sequence', `socket file left: ${file}`);
+    for (const fd of leaked) this.finding('fd-leak', 'end of sequence', 'a socket fd is open after everything was closed', fd);
+    for (const file of this.coreFiles) {
+      if (existsSync(file)) this.finding('file-left', 'end of sequence', 'a socket file the core created is left after close', file);
+    }
     return { leaked: leaked.length, pending: this.pending.size };
   }
 }
