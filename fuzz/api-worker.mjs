@@ -100,6 +100,7 @@ if (opt.sequence) {
     const out = await sequence(`${opt.seed}/${k}`, k);
     sequences++;
     operations += out.ops;
+    writeSync(1, `P\t${JSON.stringify({ sequences, operations })}\n`); // the totals so far, should this process be stopped
     if (k % 8 === 7) globalThis.gc?.();
   }
 }

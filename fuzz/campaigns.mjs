@@ -10,6 +10,9 @@ import { runWorker, whyDied } from './supervise.mjs';
 const NATIVE = fileURLToPath(new URL('./native-worker.mjs', import.meta.url));
 const API = fileURLToPath(new URL('./api-worker.mjs', import.meta.url));
 
+/** How long a child may run: to the deadline plus a little (a child stops itself at the deadline; this only bounds a slow one). */
+const budgetMs = (deadline) => Math.max(deadline + 3000 - Date.now(), 5000);
+
 function fnOf(step) {
   try {
     return JSON.parse(step.call).fn;
@@ -20,7 +23,8 @@ function fnOf(step) {
 
 /** What the supervisor saw go wrong with a child, as a finding (null if it ended well). */
 function outcomeFinding(run) {
-  const { code, signal, hung, lingered, step, stderr } = run;
+  const { code, signal, hung, lingered, budget, step, stderr } = run;
+  if (budget) return null;
   if (hung)
     return {
       kind: 'hang',
@@ -53,7 +57,7 @@ export async function nativeCampaign({ seed, deadline, paths, callsPerChild, dir
       '--stop-at',
       String(deadline - 1000),
     ];
-    const run = await runWorker({ script: NATIVE, args, dir, name: `native-${k}` });
+    const run = await runWorker({ script: NATIVE, args, dir, name: `native-${k}`, limitMs: budgetMs(deadline) });
     children++;
     if (run.result) {
       calls += run.result.calls;
@@ -68,7 +72,9 @@ export async function nativeCampaign({ seed, deadline, paths, callsPerChild, dir
       const example = { seed: childSeed, index, text: bad.step?.text ?? '(no call recorded)', call: bad.step?.call };
       const where = bad.step?.call ? fnOf(bad.step) : 'process';
       // Tried alone for the first few of each finding only: each try costs a process.
-      if (bad.step?.call && (bad.kind === 'crash' || bad.kind === 'hang') && findings.count(bad.kind, where, bad.why) < 3) {
+      const tryAlone =
+        (bad.kind === 'crash' || bad.kind === 'hang') && findings.count(bad.kind, where, bad.why) < 3 && Date.now() < deadline;
+      if (bad.step?.call && tryAlone) {
         const alone = await runWorker({
           script: NATIVE,
           args: ['--call', bad.step.call, '--addon', paths.addon, '--dist', paths.dist],
@@ -105,12 +111,22 @@ export async function apiCampaign({ seed, deadline, paths, sequencesPerChild, di
       '--stop-at',
       String(deadline - 2500),
     ];
-    const run = await runWorker({ script: API, args, nodeFlags: ['--expose-gc', '--no-warnings'], dir, name: `api-${k}` });
+    const run = await runWorker({
+      script: API,
+      args,
+      nodeFlags: ['--expose-gc', '--no-warnings'],
+      dir,
+      name: `api-${k}`,
+      limitMs: budgetMs(deadline),
+    });
     children++;
     if (run.result) {
       sequences += run.result.sequences;
       operations += run.result.operations;
       findings.merge(run.result.findings);
+    } else if (run.partial) {
+      sequences += run.partial.sequences;
+      operations += run.partial.operations;
     }
     findings.merge(run.early);
     const bad = outcomeFinding(run);

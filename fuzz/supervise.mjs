@@ -45,6 +45,7 @@ export function runWorker({
   return new Promise((resolve) => {
     let hung = null;
     let lingered = null;
+    let budget = false;
     let seen = null;
     let since = Date.now();
     const started = Date.now();
@@ -67,7 +68,8 @@ export function runWorker({
         hung = { ...step, blockedMs: still };
         child.kill('SIGKILL');
       } else if (Date.now() - started > limitMs) {
-        hung = { ...(step ?? {}), blockedMs: still, overall: true };
+        // The run's time budget is spent: stopped, not a finding (what it found so far was streamed).
+        budget = true;
         child.kill('SIGKILL');
       }
     }, 100);
@@ -84,7 +86,8 @@ export function runWorker({
       } catch {}
       // Findings the worker streamed before it died ("F\t{...}" lines); its summary has them all if it got that far.
       const early = result ? [] : lines.filter((l) => l.startsWith('F\t')).map((l) => JSON.parse(l.slice(2)));
-      resolve({ code, signal, hung, lingered, step, stderr, result, early });
+      const counts = lines.filter((l) => l.startsWith('P\t')).map((l) => JSON.parse(l.slice(2)));
+      resolve({ code, signal, hung, lingered, budget, step, stderr, result, early, partial: counts.at(-1) ?? null });
     });
   });
 }
