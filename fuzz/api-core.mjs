@@ -156,11 +156,16 @@ function streamOp(rng, world, entry, lib) {
     case 'handOff': {
       const [which, target] = handOffTarget(rng, world);
       world.note(`${entry.kind}.handOff(${which})`);
-      return world.track(
+      const handed = world.track(
         `${entry.kind}.handOff(${which})`,
         invoke(world, `handOff(${which})`, () => s.handOff(target)),
         2000,
       );
+      // The target is the caller's server: its own 'error' listener must still be there afterwards.
+      return handed.then((value) => {
+        if (value === target && target.listenerCount('error') === 0)
+          world.finding('lost-listener', 'handOff', "the target's own 'error' listeners are gone");
+      });
     }
     case 'ref':
       world.note(`${entry.kind}.ref/unref`);
