@@ -7,7 +7,7 @@ import { anyEndpoint, anyValue, anyView, number } from './native-values.mjs';
 
 const MSG_WAITALL = 0x100;
 
-/** Parameter kinds per export; `closeRaw` only ever gets fds we own (or invalid numbers). */
+/** Parameter kinds per export; `closeRaw` and `adopt` only ever get fds we own (or invalid numbers). */
 export const SIGNATURES = {
   socket: ['family', 'socktype', 'protocol'],
   setsockopt: ['target', 'level', 'optname', 'optval'],
@@ -33,7 +33,10 @@ export const SIGNATURES = {
   recvBatch: ['target', 'batchCount', 'batchLength'],
   sendto: ['target', 'bytes', 'flags', 'endpointOrNull'],
   sendRaw: ['target', 'bytes'], // 2e87004's addon
-  closeRaw: ['ownFd'],
+  closeRaw: ['ownFd'], // 2e87004's addon
+  adopt: ['ownFd'],
+  borrow: ['anyFd'],
+  unlinkOnClose: ['handle', 'bytes'],
   pollStart: ['handle', 'callback'],
   pollIdle: ['handle'],
   pollStop: ['handle'],
@@ -105,6 +108,8 @@ function wellTyped(kind, rng, ctx) {
       return rng.chance(0.5) ? ['socketError'] : ['fn', rng.pick(['throws', 'arrow', 'class', 'noop'])];
     case 'ownFd':
       return ctx.ownFdSpec(rng);
+    case 'anyFd':
+      return ctx.anyFdSpec(rng);
     default:
       return anyValue(rng, ctx);
   }
@@ -150,7 +155,8 @@ export function generateCall(rng, ctx, exports) {
  */
 function guard(call, ctx) {
   const { fn, args } = call;
-  if (fn === 'closeRaw' && args.length > 0 && !ctx.safeToClose(args[0])) args[0] = number(2 ** 30);
+  // adopt() makes an owning handle: closing it (or collecting it) closes the fd, as closeRaw does.
+  if ((fn === 'closeRaw' || fn === 'adopt') && args.length > 0 && !ctx.safeToClose(args[0])) args[0] = number(2 ** 30);
   if (fn === 'getaddrinfo' && args[3]?.[0] === 'bool' && args[3][1] === false) {
     const host = args[0];
     if (!(host?.[0] === 'str' && LOCAL_HOSTS.has(host[1]))) args[3] = ['bool', true];

@@ -130,11 +130,13 @@ export class Pool {
     }
   }
 
-  /** What a call returned that we now own: handles from socket(), fds from release() and acceptBatch(). */
+  /** What a call returned that we now own: handles from socket(), adopt() and borrow(), fds from release() and acceptBatch(). */
   adopt(fn, result) {
-    if (fn === 'socket' && result !== null && typeof result === 'object') {
+    if ((fn === 'socket' || fn === 'adopt' || fn === 'borrow') && result !== null && typeof result === 'object') {
       this.made.push(new WeakRef(result));
       this.slots.set('new', result);
+      // An adopted fd belongs to its handle now.
+      if (fn === 'adopt' && this.lastClosed !== undefined) this.own.delete(this.lastClosed);
     } else if (fn === 'release' && Number.isInteger(result) && result >= 0) {
       this.own.add(result);
     } else if (fn === 'acceptBatch' && Array.isArray(result)) {
@@ -260,7 +262,9 @@ export class Pool {
     }
     for (const fd of this.own) {
       try {
-        this.addon.closeRaw(fd);
+        // 2e87004's addon has closeRaw; today's takes no plain fds (adopt + close).
+        if (this.addon.closeRaw) this.addon.closeRaw(fd);
+        else this.addon.close(this.addon.adopt(fd));
       } catch {}
     }
     this.own.clear();

@@ -75,6 +75,21 @@ describe('TLS options are checked at open', () => {
     );
   });
 
+  it('startTls() on a socket destroyed before or during the handshake rejects at once with a SocketError, not at the deadline', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const started = Date.now();
+    for (const when of ['before', 'during'] as const) {
+      const client = track(await rawClient(server.port));
+      const plain = track(await server.accept({ timeout: 5000 }));
+      if (when === 'before') plain.destroy();
+      const upgrading = startTls(plain, { cert, key, handshakeTimeout: 30_000 });
+      if (when === 'during') setTimeout(() => plain.destroy(), 20);
+      await expect(upgrading).rejects.toMatchObject({ name: 'SocketError', code: 'ECONNRESET', syscall: 'handshake' });
+      client.destroy();
+    }
+    expect(Date.now() - started).toBeLessThan(20_000); // far from the 30 s deadline
+  });
+
   it('options.tls itself must be an object; startTls() rejects the same options', async () => {
     expect(() => openServer('tls://127.0.0.1:0', { tls: null as unknown as TlsOptions })).toThrow(TypeError);
     const server = track(openServer('tcp://127.0.0.1:0'));

@@ -26,7 +26,8 @@ export function secureContextOf(options: TlsOptions): {
     try {
       return tls.createSecureContext(o);
     } catch (error) {
-      throw Object.assign(new Error(`TLS ${what}: ${(error as Error).message}`, { cause: error }), { code: 'ERR_TLS_CONTEXT' });
+      // A certificate, key or passphrase OpenSSL refuses is a wrong argument: a TypeError, OpenSSL's error as the cause.
+      throw Object.assign(new TypeError(`TLS ${what}: ${(error as Error).message}`, { cause: error }), { code: 'ERR_TLS_CONTEXT' });
     }
   };
   const context = make(

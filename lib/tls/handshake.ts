@@ -2,21 +2,26 @@
 // complete, fail, or run out of time. TlsServer, startTls() and the PHP
 // facade all stand on it; what a failure means (a counter, a rejection,
 // PHP's warning) is theirs to decide.
+import { constants } from 'node:os';
 import type tls from 'node:tls';
+import { SocketError } from '../binding/errors.js';
 
-/** The handshake did not complete before its deadline. */
-export class HandshakeTimeout extends Error {
-  readonly code = 'ETIMEDOUT';
+/** The handshake did not complete before its deadline: a SocketError ETIMEDOUT, syscall `handshake`. */
+export class HandshakeTimeout extends SocketError {
   constructor() {
-    super('TLS handshake timed out');
+    super({ errno: constants.errno.ETIMEDOUT, code: 'ETIMEDOUT', syscall: 'handshake', reason: 'TLS handshake timed out' });
   }
 }
 
-/** The peer closed (or half-closed) before the handshake completed. */
-export class HandshakeClosed extends Error {
-  readonly code = 'ECONNRESET';
+/** The peer closed (or half-closed) before the handshake completed: a SocketError ECONNRESET, syscall `handshake`. */
+export class HandshakeClosed extends SocketError {
   constructor() {
-    super('the client closed before the handshake completed');
+    super({
+      errno: constants.errno.ECONNRESET,
+      code: 'ECONNRESET',
+      syscall: 'handshake',
+      reason: 'the peer closed before the handshake completed',
+    });
   }
 }
 

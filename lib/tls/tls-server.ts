@@ -8,13 +8,14 @@
 // the accept loop runs only while someone waits, and a connection finished
 // for nobody is closed after handshakeTimeout (ready.ts).
 import { EventEmitter } from 'node:events';
+import { constants } from 'node:os';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { closedError } from '../binding/errors.js';
+import { closedError, SocketError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
-import { handshake, HandshakeTimeout } from './handshake.js';
+import { handshake, HandshakeClosed, HandshakeTimeout } from './handshake.js';
 import { PendingHandshakes } from './pending.js';
 import { ReadyQueue } from './ready.js';
 import { secureContextOf } from './context.js';
@@ -40,11 +41,15 @@ export interface TlsStats {
   ready: number;
 }
 
-/** A handshake closed to make room for a new connection at maxPendingHandshakes. */
-export class HandshakeEvicted extends Error {
-  readonly code = 'ECONNABORTED';
+/** A handshake closed to make room for a new connection at maxPendingHandshakes: a SocketError ECONNABORTED. */
+export class HandshakeEvicted extends SocketError {
   constructor(max: number) {
-    super(`TLS handshake evicted: ${max} were in flight (maxPendingHandshakes), and a new connection needed room`);
+    super({
+      errno: constants.errno.ECONNABORTED,
+      code: 'ECONNABORTED',
+      syscall: 'handshake',
+      reason: `evicted: ${max} were in flight (maxPendingHandshakes), and a new connection needed room`,
+    });
   }
 }
 
@@ -257,6 +262,8 @@ export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.T
     return Promise.reject(error); // the caller's socket stays as it was
   }
   const { context, limits } = built;
+  // A socket that is gone can never shake hands: say so now, not at the deadline.
+  if (socket.destroyed) return Promise.reject(new HandshakeClosed());
   const certs = options.clientCertificates ?? 'none';
   const secure = new tls.TLSSocket(socket, {
     isServer: true,
@@ -265,9 +272,13 @@ export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.T
     rejectUnauthorized: certs === 'required',
     ALPNProtocols: options.alpnProtocols,
   });
+  // node:tls does not always notice the plain socket being destroyed under it.
+  const onGone = () => secure.destroy();
+  socket.once('close', onGone);
   return handshake(secure, { timeoutMs: limits.handshakeTimeout }).then(
-    () => secure,
+    () => (socket.off('close', onGone), secure),
     (error: unknown) => {
+      socket.off('close', onGone);
       secure.destroy();
       throw error;
     },
