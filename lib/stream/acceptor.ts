@@ -3,8 +3,7 @@
 // queue is empty, the listener is watched for readability; the watch is
 // dropped lazily (at the first wake-up that finds nobody waiting), so a busy
 // server does not pay two epoll_ctl calls per idle moment.
-import { native, type NativeHandle } from '../binding/native.js';
-import { closeSync, openSync } from 'node:fs';
+import { C, native, type NativeHandle } from '../binding/native.js';
 import { socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { Watch } from '../io/watch.js';
@@ -16,6 +15,8 @@ import { Watch } from '../io/watch.js';
  * - pause: stop accepting for `pauseMs`, then retry (nginx, asyncio); waiters keep waiting.
  * - shed: libuv's reserve-fd trick: free a spare fd, accept the connection and close it at
  *   once, so clients see a reset instead of hanging in the queue; waiters keep waiting.
+ *   When it cannot shed (no spare fd: another thread took the slot; nothing queued), it
+ *   backs off as 'pause'.
  * Never a busy loop: each retry is after a pause or a new readiness.
  */
 export type { AcceptErrorPolicy };
@@ -25,7 +26,7 @@ export interface AcceptCounters {
   accepted: number;
   /** accept4() failures by code (EMFILE, ENFILE, EINVAL…). */
   errors: Record<string, number>;
-  /** Times the 'pause' policy paused accepting. */
+  /** Back-offs: 'pause', and 'shed' when it could not shed. */
   pauses: number;
   /** Connections accepted and closed by the 'shed' policy. */
   shed: number;
@@ -43,6 +44,15 @@ interface Waiter {
 /** Most fds taken from the kernel in one native call (the rest stay queued). */
 export const MAX_BATCH = 64;
 
+/**
+ * The spare fd of 'shed': a socket handle rather than a bare fd, so that its
+ * finalizer closes it when a forgotten server is collected (and a worker's
+ * exit closes it with the rest).
+ */
+function reserveSocket(): NativeHandle {
+  return native.socket(C.AF_UNIX, C.SOCK_DGRAM, 0);
+}
+
 export class Acceptor {
   readonly #handle: NativeHandle;
   readonly #where: () => Where;
@@ -52,8 +62,8 @@ export class Acceptor {
   #waiters: Waiter[] = [];
   readonly #watch: Watch;
   #closed = false;
-  #pausedUntil: NodeJS.Timeout | undefined;
-  #reserveFd = -1;
+  #backOff: NodeJS.Timeout | undefined;
+  #reserve: NativeHandle | undefined;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#watch.stop();
     if (error !== null) this.#waiters.shift()!.reject(error);
@@ -66,7 +76,7 @@ export class Acceptor {
     this.#policy = policy;
     this.#pauseMs = pauseMs;
     this.#watch = new Watch(handle, where, this.#onReady);
-    if (policy === 'shed') this.#reserveFd = openSync('/dev/null', 'r');
+    if (policy === 'shed') this.#reserve = reserveSocket(); // EMFILE here fails the open
   }
 
   /**
@@ -104,9 +114,9 @@ export class Acceptor {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch.stop();
-    clearTimeout(this.#pausedUntil);
-    if (this.#reserveFd >= 0) closeSync(this.#reserveFd);
-    this.#reserveFd = -1;
+    clearTimeout(this.#backOff);
+    if (this.#reserve !== undefined) native.close(this.#reserve);
+    this.#reserve = undefined;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve(null);
@@ -129,7 +139,7 @@ export class Acceptor {
    * of a level-triggered spin.
    */
   #drain(hangup = false): void {
-    if (this.#pausedUntil !== undefined) return;
+    if (this.#backOff !== undefined) return;
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
@@ -140,7 +150,7 @@ export class Acceptor {
         if (RESOURCE_ERRORS.has(code) && this.#policy === 'pause') return this.#pause();
         if (RESOURCE_ERRORS.has(code) && this.#policy === 'shed') {
           if (this.#shedOne()) continue;
-          break; // nothing queued: wait for readiness
+          return this.#pause(); // no spare fd, or nothing queued: back off, never spin
         }
         // propagate (and any other error: EINVAL when not listening…): the
         // head waiter gets the real errno; the others wait for the next
@@ -164,22 +174,26 @@ export class Acceptor {
     else this.#watch.idle();
   }
 
-  /** 'pause': stop watching; retry after the back-off. */
+  /** Back-off after a resource error: no watch and no accept4 for pauseMs, then retry. */
   #pause(): void {
     this.counters.pauses++;
     this.#watch.stop();
-    this.#pausedUntil = setTimeout(() => {
-      this.#pausedUntil = undefined;
+    this.#backOff = setTimeout(() => {
+      this.#backOff = undefined;
       this.#drain();
     }, this.#pauseMs);
-    this.#pausedUntil.unref(); // the server's keep-alive decides about the process
+    this.#backOff.unref(); // the server's keep-alive decides about the process
   }
 
   /** 'shed': free the reserve fd, accept one connection and close it. True if one was shed. */
   #shedOne(): boolean {
-    if (this.#reserveFd < 0) return false;
-    closeSync(this.#reserveFd);
-    this.#reserveFd = -1;
+    try {
+      this.#reserve ??= reserveSocket(); // lost earlier (another thread took the slot): try again
+    } catch {
+      return false;
+    }
+    native.close(this.#reserve);
+    this.#reserve = undefined;
     let shed = false;
     try {
       for (const fd of native.acceptBatch(this.#handle, 1)) {
@@ -191,9 +205,9 @@ export class Acceptor {
       // still out of resources: nothing to shed this time
     }
     try {
-      this.#reserveFd = openSync('/dev/null', 'r');
+      this.#reserve = reserveSocket();
     } catch {
-      // the freed slot was taken meanwhile; shedding stops until close()
+      // the freed slot was taken meanwhile: the next attempt, after a back-off, tries again
     }
     return shed;
   }
