@@ -84,6 +84,15 @@ describe('accept error policies at EMFILE (in a child with a low fd limit)', () 
     expect(r.first).toEqual({ errno: 24, code: 'EMFILE', syscall: 'accept4' });
     expect(r.recovered).toBe(true);
     expect(r.stats.errors.EMFILE).toBe(1);
+    expect(r.warnings).toEqual([]); // the error itself reached the caller
+  });
+
+  it('propagate: a naive retry loop never gets two rejections without a wait (no spin)', async () => {
+    const r = await policy('propagate-retry');
+    expect(r.during.last, JSON.stringify(r)).toEqual({ errno: 24, code: 'EMFILE', syscall: 'accept4' });
+    expect(r.cpu, JSON.stringify(r)).toBeLessThan(IDLE_CPU);
+    expect(r.during.pauses).toBe(r.during.rejections); // a back-off after each
+    expect(r.recovered).toBe(true);
   });
 
   it('pause: accepting pauses and retries (a few times, no busy loop); the waiting accept() succeeds once fds are free', async () => {
@@ -97,6 +106,18 @@ describe('accept error policies at EMFILE (in a child with a low fd limit)', () 
     expect(r.during.clientClosed).toBe(false); // still queued, not dropped
     expect(r.after).toBe('accepted');
     expect(r.recovered).toBe(true);
+    expect(r.warnings).toEqual([{ name: 'AcceptWarning', code: 'EMFILE' }]); // once for the episode
+  });
+
+  it('the default (pause): a `for await` server survives EMFILE and serves 50 fresh clients once fds are free', async () => {
+    const r = await policy('for-await');
+    expect(r.loopError, JSON.stringify(r)).toBeNull();
+    expect(r.during.errors.EMFILE).toBeGreaterThanOrEqual(1);
+    expect(r.during.pauses).toBeGreaterThanOrEqual(1);
+    expect(r.cpu, JSON.stringify(r)).toBeLessThan(IDLE_CPU);
+    expect(r.fresh).toBe(50);
+    expect(r.stats.accepted).toBe(51); // and the one that waited through it
+    expect(r.warnings).toEqual([{ name: 'AcceptWarning', code: 'EMFILE' }]);
   });
 
   it('shed: the queued connection is accepted and closed (the client sees it end), and counted', async () => {

@@ -11,13 +11,13 @@ import { Watch } from '../io/watch.js';
 /**
  * What to do when accept() fails for want of resources (EMFILE, ENFILE,
  * ENOBUFS, ENOMEM): the connection stays queued and the listener readable.
- * - propagate: the waiting accept() rejects with the real errno; the server stays usable.
- * - pause: stop accepting for `pauseMs`, then retry (nginx, asyncio); waiters keep waiting.
+ * - pause (openServer's default): stop accepting for `pauseMs`, then retry (nginx, asyncio);
+ *   waiters keep waiting, so a `for await` loop survives; one warning per episode.
+ * - propagate (the PHP facade's: PHP's accept fails): the head waiter rejects with the real errno.
  * - shed: libuv's reserve-fd trick: free a spare fd, accept the connection and close it at
  *   once, so clients see a reset instead of hanging in the queue; waiters keep waiting.
- *   When it cannot shed (no spare fd: another thread took the slot; nothing queued), it
- *   backs off as 'pause'.
- * Never a busy loop: each retry is after a pause or a new readiness.
+ * Whatever the policy, no accept4 follows a resource error before `pauseMs` has passed
+ * (unless a connection was just shed): never a busy loop, also not a caller's retry loop.
  */
 export type { AcceptErrorPolicy };
 
@@ -26,7 +26,7 @@ export interface AcceptCounters {
   accepted: number;
   /** accept4() failures by code (EMFILE, ENFILE, EINVAL…). */
   errors: Record<string, number>;
-  /** Back-offs: 'pause', and 'shed' when it could not shed. */
+  /** Back-offs after a resource error (any policy). */
   pauses: number;
   /** Connections accepted and closed by the 'shed' policy. */
   shed: number;
@@ -64,6 +64,8 @@ export class Acceptor {
   #closed = false;
   #backOff: NodeJS.Timeout | undefined;
   #reserve: NativeHandle | undefined;
+  /** A resource error was warned about and no accept has succeeded since. */
+  #episode = false;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#watch.stop();
     if (error !== null) this.#waiters.shift()!.reject(error);
@@ -144,24 +146,26 @@ export class Acceptor {
       let fds: number[];
       try {
         fds = native.acceptBatch(this.#handle, this.#wanted());
-      } catch (error) {
-        const code = (error as { code?: string }).code ?? 'UNKNOWN';
+      } catch (caught) {
+        const error = withAddress(caught, this.#where()) as SocketError;
+        const code = error.code ?? 'UNKNOWN';
         this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1;
-        if (RESOURCE_ERRORS.has(code) && this.#policy === 'pause') return this.#pause();
-        if (RESOURCE_ERRORS.has(code) && this.#policy === 'shed') {
-          if (this.#shedOne()) continue;
-          return this.#pause(); // no spare fd, or nothing queued: back off, never spin
+        if (!RESOURCE_ERRORS.has(code)) {
+          // EINVAL when not listening…: the head waiter gets the real errno; the
+          // others wait for the next readiness, so nothing spins while nobody asks.
+          this.#waiters.shift()!.reject(error);
+          break;
         }
-        // propagate (and any other error: EINVAL when not listening…): the
-        // head waiter gets the real errno; the others wait for the next
-        // readiness, so nothing spins while nobody is asking.
-        this.#waiters.shift()!.reject(withAddress(error, this.#where()));
-        break;
+        if (this.#policy === 'propagate') this.#waiters.shift()!.reject(error);
+        else this.#warnOnce(error);
+        if (this.#policy === 'shed' && this.#shedOne()) continue;
+        return this.#pause(); // also when shedding was impossible (no reserve, nothing queued)
       }
       if (fds.length === 0) {
         if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
       }
+      this.#episode = false;
       this.counters.accepted += fds.length;
       for (let i = 0; i < fds.length;) {
         const waiter = this.#waiters.shift()!;
@@ -183,6 +187,17 @@ export class Acceptor {
       this.#drain();
     }, this.#pauseMs);
     this.#backOff.unref(); // the server's keep-alive decides about the process
+  }
+
+  /** 'pause' and 'shed' keep waiters waiting: say so once per episode (until an accept succeeds). */
+  #warnOnce(error: SocketError): void {
+    if (this.#episode) return;
+    this.#episode = true;
+    const doing = this.#policy === 'shed' ? 'shedding queued connections while it can' : `retrying every ${this.#pauseMs} ms`;
+    process.emitWarning(`${error.message}; ${doing} (acceptErrors: '${this.#policy}'); stats().errors counts each failure`, {
+      type: 'AcceptWarning',
+      code: error.code,
+    });
   }
 
   /** 'shed': free the reserve fd, accept one connection and close it. True if one was shed. */
