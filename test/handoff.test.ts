@@ -5,7 +5,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
-import { hasCommand, run, runFixture, ssListen } from './helpers/peers.js';
+import { connectOnly, hasCommand, run, runFixture, ssListen } from './helpers/peers.js';
 
 const track = checkSocketLeaks();
 
@@ -56,6 +56,86 @@ describe('hand-off', () => {
     await loop;
     web.closeAllConnections();
     web.close();
+  });
+
+  it('keeps our backlog, also 0 (node:net alone re-listens with `backlog || 511`)', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0', { backlog: 0 }));
+    const port = server.port;
+    const web = track(await server.handOff(net.createServer()));
+    expect(ssListen(port)?.sendQ).toBe(0);
+    await new Promise((resolve) => web.close(resolve));
+  });
+
+  it("leaves the target's own 'error' listeners in place", async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const mine = () => {};
+    const web = track(net.createServer().on('error', mine));
+    await server.handOff(web);
+    expect(web.listeners('error')).toEqual([mine]);
+    expect(web.listeners('listening')).toEqual([]);
+    await new Promise((resolve) => web.close(resolve));
+  });
+
+  /** Our server after a failed hand-off: same fd, still bound, and a real client is accepted by it. */
+  async function stillOurs(server: ReturnType<typeof openServer>, fd: number) {
+    expect(server.closed).toBe(false);
+    expect(server.fd).toBe(fd);
+    const client = track(await connectOnly(server.port));
+    const conn = track(await server.accept({ timeout: 2000 }));
+    expect(conn.remotePort).toBe(client.localPort);
+  }
+
+  it.each([
+    ['null', null],
+    ['a plain object', {}],
+    ['a string', 'http'],
+    ['a number', 3],
+  ])('refuses %s with a TypeError before giving anything up', async (_name, target) => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const fd = server.fd;
+    const error = await server.handOff(target as unknown as net.Server).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/takes a net\.Server/) });
+    await stillOurs(server, fd);
+    server.close();
+  });
+
+  it('refuses a net.Server that listens already: a clear error, its listeners untouched, our server open and usable', async () => {
+    const busy = track(net.createServer());
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const theirs = () => {};
+    busy.on('error', theirs);
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const fd = server.fd;
+    const error = await server.handOff(busy).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ERR_SERVER_ALREADY_LISTEN',
+      message: expect.stringMatching(/already listening on 127\.0\.0\.1:\d+/),
+    });
+    expect(busy.listeners('error')).toEqual([theirs]);
+    await stillOurs(server, fd);
+    server.close();
+  });
+
+  it.each(['an error event', 'a throw'])('a target whose listen() fails with %s: the socket stays ours, open and usable', async (how) => {
+    class Failing extends net.Server {
+      override listen(): this {
+        const error = Object.assign(new Error('no listening today'), { code: 'EACCES' });
+        if (how === 'a throw') throw error;
+        process.nextTick(() => this.emit('error', error));
+        return this;
+      }
+    }
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const fd = server.fd;
+    const waiting = server.accept({ timeout: 5000 }); // waits across the failed hand-off
+    const target = new Failing();
+    await expect(server.handOff(target)).rejects.toThrow('no listening today');
+    expect(target.listeners('error')).toEqual([]);
+    const client = track(await connectOnly(server.port));
+    expect(track(await waiting).remotePort).toBe(client.localPort);
+    await stillOurs(server, fd);
+    server.close();
   });
 });
 

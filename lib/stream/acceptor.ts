@@ -62,6 +62,7 @@ export class Acceptor {
   #waiters: Waiter[] = [];
   readonly #watch: Watch;
   #closed = false;
+  #suspended = false;
   #backOff: NodeJS.Timeout | undefined;
   #reserve: NativeHandle | undefined;
   /** A resource error was warned about and no accept has succeeded since. */
@@ -124,6 +125,17 @@ export class Acceptor {
     for (const waiter of waiters) waiter.resolve(null);
   }
 
+  /** Stops watching and accepting (waiters keep waiting) until resume(): the fd is being handed to someone else. */
+  suspend(): void {
+    this.#suspended = true;
+    this.#watch.stop();
+  }
+
+  resume(): void {
+    this.#suspended = false;
+    if (this.#waiters.length > 0) this.#drain();
+  }
+
   #wanted(): number {
     let wanted = 0;
     for (const waiter of this.#waiters) {
@@ -141,7 +153,7 @@ export class Acceptor {
    * of a level-triggered spin.
    */
   #drain(hangup = false): void {
-    if (this.#backOff !== undefined) return;
+    if (this.#backOff !== undefined || this.#suspended) return;
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
