@@ -93,7 +93,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   constructor(token: typeof CREATE, handle: NativeHandle, local: NativeEndpoint, file: BoundFile | undefined) {
     if (token !== CREATE) throw new TypeError('DatagramServer is created by openServer()');
     super(handle, local);
-    this.#readiness = new Readiness(handle);
+    this.#readiness = new Readiness(handle, () => this.where);
     this.#file = file;
     this.#systemBaseline = isUnixEndpoint(local) ? undefined : udpReceiveBufferErrors();
     native.setKeepAlive(handle, true);

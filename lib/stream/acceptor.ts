@@ -69,6 +69,7 @@ export class Acceptor {
   #episode = false;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#watch.stop();
+    // libuv stopped the poll: the head waiter learns why; the others restart it (#drain).
     if (error !== null) this.#waiters.shift()!.reject(error);
     this.#drain(hangup);
   };
@@ -186,8 +187,13 @@ export class Acceptor {
       }
     }
     if (this.#closed) return;
-    if (this.#waiters.length > 0) this.#watch.start();
-    else this.#watch.idle();
+    if (this.#waiters.length === 0) return this.#watch.idle();
+    try {
+      this.#watch.start();
+    } catch (error) {
+      // No poll (the fd is gone, or someone else's watcher has it): nobody would wake them.
+      this.#failAll(error as SocketError);
+    }
   }
 
   /** Back-off after a resource error: no watch and no accept4 for pauseMs, then retry. */
