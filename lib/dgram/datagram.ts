@@ -118,6 +118,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       this.#ensureOpen();
       const got = this.syscall(() => native.recvfrom(this.handle, maxLength, flags));
       if (got !== null) {
+        this.#noteDrops(got);
         this.#stats.receiveCalls++;
         return this.#count(toDatagram(got, this.#senderInfo()));
       }
@@ -154,7 +155,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     for (;;) {
       if (this.#closed) return;
       const got = this.syscall(() => native.recvBatch(this.handle, batch, maxLength));
-      if (got.drops >= 0) this.#stats.drops = got.drops;
+      this.#noteDrops(got);
       if (got.messages.length > 0) this.#stats.receiveCalls++;
       if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));
       else if (!(await this.#readiness.wait())) return;
@@ -191,6 +192,15 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
 
   #senderInfo(): ReturnType<typeof senderInfo> {
     return senderInfo(isUnixEndpoint(this.localEndpoint) ? { family: 'unix', path: '' } : null);
+  }
+
+  /**
+   * The socket's drop count (SO_RXQ_OVFL), from whichever receive reports it:
+   * recvmmsg always does, recvfrom once the addon passes it on as `drops`.
+   */
+  #noteDrops(got: object): void {
+    const { drops } = got as { drops?: unknown };
+    if (typeof drops === 'number' && drops >= 0) this.#stats.drops = drops;
   }
 
   #count(d: Datagram): Datagram {
