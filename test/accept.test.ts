@@ -154,6 +154,23 @@ describe('accept', () => {
     server.close();
   });
 
+  it('when the watch cannot start, every waiter gets the error, not only the first (none hangs behind it)', async () => {
+    // A real way for libuv to refuse our poll: node:net watches the same fd
+    // already (uv_poll_init EEXIST).
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const squatter = track(net.createServer());
+    await new Promise<void>((resolve) => squatter.listen({ fd: server.fd }, resolve));
+    const first = await server.accept({ timeout: 2000 }).catch((e: unknown) => e);
+    const second = await server.accept({ timeout: 2000 }).catch((e: unknown) => e);
+    for (const error of [first, second]) {
+      expect(error).toBeInstanceOf(SocketError);
+      expect(error).toMatchObject({ code: 'EEXIST', syscall: 'uv_poll_start', port: server.port });
+    }
+    // Both own the fd now: close both in one synchronous step, so its number is not reused in between.
+    squatter.close();
+    server.close();
+  });
+
   it('accepted fds are non-blocking and close-on-exec', async () => {
     const server = track(openServer('tcp://127.0.0.1:0'));
     const client = track(await connectOnly(server.port));

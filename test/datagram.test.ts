@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openServer, type DatagramServer } from '../lib/index.js';
+import { openServer, SocketError, type DatagramServer } from '../lib/index.js';
+import { C, native } from '../lib/binding/native.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { hasCommand, run } from './helpers/peers.js';
 
@@ -139,6 +140,59 @@ describe('udp', () => {
     // Per socket where the kernel reports it (SO_RXQ_OVFL), else the namespace's counter.
     if (stats.drops >= 0) expect(received + stats.drops).toBe(N);
     else expect(received + stats.systemReceiveBufferErrors!).toBeGreaterThanOrEqual(N);
+    peer.close();
+    server.close();
+  });
+
+  it('recvfrom() users see the drop count too, once the addon reports it there', async (ctx) => {
+    const server = track(openServer('udp://127.0.0.1:0', { recvBufferSize: 4096 }));
+    const peer = track(await client('udp4'));
+    const send = (n: number) =>
+      Promise.all(
+        Array.from(
+          { length: n },
+          () => new Promise<void>((resolve) => peer.send(Buffer.alloc(64), server.port, '127.0.0.1', () => resolve())),
+        ),
+      );
+    await send(500); // far more than fits: most are dropped
+    // Drain what fit, with recvfrom alone; the next datagram then carries the socket's drop count.
+    while (
+      await server.recvfrom(100, { timeout: 100 }).then(
+        () => true,
+        () => false,
+      )
+    );
+    await send(1);
+    // Another change gives the addon's recvfrom the count (`drops`); recvmmsg has it already.
+    const peeked = native.recvfrom(server.fd, 100, C.MSG_PEEK! | C.MSG_DONTWAIT!);
+    ctx.skip(peeked === null || !('drops' in peeked), "the addon's recvfrom does not report drops yet");
+    expect(server.stats().drops).toBe(-1);
+    await server.recvfrom(100, { timeout: 2000 });
+    expect(server.stats().drops).toBeGreaterThan(0);
+  });
+
+  it('a poll error (POLLERR) rejects the waiting receives instead of waking them into a spin; a later wait watches anew', async () => {
+    const server = track(openServer('udp://127.0.0.1:0'));
+    // IP_RECVERR (11 on Linux): an ICMP error is queued on the socket's error
+    // queue, and the socket is POLLERR until someone reads that queue.
+    native.setsockopt(server.fd, C.IPPROTO_IP!, 11, 1);
+    const gone = await client('udp4');
+    const closedPort = gone.address().port;
+    gone.close();
+    server.sendto('probe', `127.0.0.1:${closedPort}`); // ICMP port unreachable comes back
+    const errors: unknown[] = [];
+    for (let i = 0; i < 3; i++) errors.push(await server.recvfrom(100, { timeout: 2000 }).catch((e: unknown) => e));
+    // The pending error (SO_ERROR, ECONNREFUSED) goes to one receive; then only POLLERR remains.
+    for (const error of errors) expect(error).toBeInstanceOf(SocketError);
+    expect(errors.map((e) => (e as SocketError).code)).not.toContain('ETIMEDOUT');
+    expect(errors[2]).toMatchObject({ code: 'EBADF', syscall: 'poll', reason: expect.stringMatching(/POLLERR/), port: server.port });
+    await expect(server.waitReadable()).rejects.toMatchObject({ code: 'EBADF', syscall: 'poll' });
+    // Read the error queue (MSG_ERRQUEUE, 0x2000): the next wait watches anew and a datagram wakes it.
+    native.recvfrom(server.fd, 100, 0x2000 | C.MSG_DONTWAIT!);
+    const peer = await client('udp4');
+    const got = server.recvfrom(100, { timeout: 3000 });
+    peer.send('after', server.port, '127.0.0.1');
+    expect(String((await got).data)).toBe('after');
     peer.close();
     server.close();
   });

@@ -78,6 +78,15 @@ describe('lifecycle', () => {
     expect(r.after).toBe(r.before);
   });
 
+  it("forgotten 'shed' servers are collected with their reserve fd: no fd of any kind is left", async () => {
+    const { code, stdout, stderr } = await runFixture('gc-shed.mjs', [], ['--expose-gc'], 15_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0); // it exited by itself
+    const r = json(stdout);
+    expect(r.during).toBeGreaterThan(r.before as number);
+    expect(r.after).toBe(r.before);
+  });
+
   it.each(['terminate', 'exit'])('a worker with open servers (%s) cleans up without aborting', async (mode) => {
     const { code, signal, stdout, stderr } = await runFixture('worker-exit.mjs', [mode], ['--expose-gc'], 15_000);
     expect(signal).toBeNull();

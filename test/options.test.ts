@@ -9,7 +9,7 @@ describe('planServer', () => {
       beforeBind: [{ option: 'reuseAddr', level: 'SOL_SOCKET', name: 'SO_REUSEADDR', value: 1, phase: 'beforeBind' }],
       file: undefined,
       cpuSteering: false,
-      acceptErrors: 'propagate',
+      acceptErrors: 'pause',
       acceptPauseMs: 100,
       allowHalfOpen: false,
     });

@@ -1,4 +1,5 @@
 // Accept-queue observability: overflow counted, sampled as it happens, backlog clamp named.
+import { getEventListeners } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer } from '../lib/index.js';
@@ -24,6 +25,29 @@ describe('stats and overflows', () => {
     expect(stats.system!.listenDrops).toBeGreaterThanOrEqual(stats.system!.listenOverflows);
     controller.abort();
     await sampler;
+    for (const c of clients) c.destroy();
+    server.close();
+  });
+
+  it('overflows({ signal }) holds one abort listener however long it samples, none after; abort ends a wait at once', async () => {
+    const server = openServer('tcp://127.0.0.1:0', { backlog: 1 });
+    // Two clients nobody accepts fill the queue (backlog + 1): every tick yields a sample.
+    const clients = Array.from({ length: 2 }, () => net.connect(server.port, '127.0.0.1').on('error', () => {}));
+    expect(await waitFor(() => server.queue().length === 2)).toBe(true);
+    const controller = new AbortController();
+    const listeners: number[] = [];
+    for await (const _ of server.overflows({ interval: 5, signal: controller.signal })) {
+      listeners.push(getEventListeners(controller.signal, 'abort').length);
+      if (listeners.length === 30) break;
+    }
+    expect(listeners).toEqual(Array(30).fill(1));
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+    const sampler = server.overflows({ interval: 2 ** 31 - 1, signal: controller.signal });
+    const next = sampler.next();
+    await waitFor(() => getEventListeners(controller.signal, 'abort').length === 1);
+    controller.abort();
+    expect(await next).toEqual({ done: true, value: undefined });
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
     for (const c of clients) c.destroy();
     server.close();
   });

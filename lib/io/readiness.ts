@@ -1,41 +1,57 @@
 // Waiting for a socket to become readable, for any number of waiters, with
 // the watch dropped lazily (at the first wake-up that finds nobody waiting).
 import type { NativeHandle } from '../binding/native.js';
+import type { SocketError } from '../binding/errors.js';
 import { Watch } from './watch.js';
+
+interface Waiter {
+  wake(closed: boolean): void;
+  fail(error: SocketError): void;
+}
 
 export class Readiness {
   readonly #watch: Watch;
-  #waiters = new Set<(closed: boolean) => void>();
+  #waiters = new Set<Waiter>();
   #closed = false;
 
   constructor(handle: NativeHandle, where: Watch['where'] = () => ({})) {
-    // A poll error wakes the waiters too: their next call meets the error itself.
-    this.#watch = new Watch(handle, where, () => {
+    this.#watch = new Watch(handle, where, (error) => {
       if (this.#waiters.size === 0) return this.#watch.stop();
       const waiters = [...this.#waiters];
       this.#waiters.clear();
-      this.#watch.idle();
-      for (const wake of waiters) wake(false);
+      // A poll error (libuv stopped the poll) is every waiter's answer: woken
+      // instead, they would find nothing to read, wait again and meet it again.
+      if (error !== null) for (const waiter of waiters) waiter.fail(error);
+      else {
+        this.#watch.idle();
+        for (const waiter of waiters) waiter.wake(false);
+      }
     });
   }
 
-  /** Resolves true once readable (or on a poll error: the next call reports it), false when closed. */
+  /** Resolves true once readable, false when closed; rejects with a poll error (a later wait watches anew). */
   wait(signal?: AbortSignal): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
     signal?.throwIfAborted();
     return new Promise<boolean>((resolve, reject) => {
+      this.#watch.start(); // if it throws, the wait rejects with nothing registered
       const onAbort = (): void => {
-        this.#waiters.delete(wake);
+        this.#waiters.delete(waiter);
         if (this.#waiters.size === 0) this.#watch.idle();
         reject(signal!.reason);
       };
-      const wake = (closed: boolean): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(!closed);
+      const waiter: Waiter = {
+        wake: (closed) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(!closed);
+        },
+        fail: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(wake);
-      this.#watch.start();
+      this.#waiters.add(waiter);
     });
   }
 
@@ -46,6 +62,6 @@ export class Readiness {
     this.#watch.stop();
     const waiters = [...this.#waiters];
     this.#waiters.clear();
-    for (const wake of waiters) wake(true);
+    for (const waiter of waiters) waiter.wake(true);
   }
 }

@@ -2,11 +2,20 @@
 // waits, off when nobody does. Both the acceptor and the readiness waits of
 // datagram servers stand on it, so a poll error is turned into a SocketError
 // in one place, and the watch knows that libuv stops a poll on an error.
-import { withAddress, type SocketError } from '../binding/errors.js';
+import { socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import { native, type NativeHandle } from '../binding/native.js';
 
 /** Called when the fd is readable; `error` when the poll failed (libuv stopped it); `hangup` on POLLHUP. */
 export type OnReady = (error: SocketError | null, hangup: boolean) => void;
+
+/**
+ * libuv reports POLLERR as EBADF, though the fd is fine (epoll forgets closed
+ * fds): keep the code, say what it means.
+ */
+function pollError(error: SocketError, where: Where): SocketError {
+  if (error.code !== 'EBADF') return withAddress(error, where) as SocketError;
+  return socketErrorOf('EBADF', 'poll', 'POLLERR: the socket has an error pending (SO_ERROR or its error queue)', where);
+}
 
 export class Watch {
   readonly #handle: NativeHandle;
@@ -18,7 +27,7 @@ export class Watch {
     if (error === null) return this.#onReady(null, hangup);
     this.#on = false; // libuv stops a poll that reports an error
     this.#held = false;
-    this.#onReady(withAddress(error, this.#where()) as SocketError, hangup);
+    this.#onReady(pollError(error, this.#where()), hangup);
   };
 
   constructor(handle: NativeHandle, where: Watch['where'], onReady: OnReady) {
@@ -39,7 +48,11 @@ export class Watch {
   /** Someone waits: watch, and hold the callback (and so whoever waits) strongly. */
   start(): void {
     if (this.#on && this.#held) return;
-    native.pollStart(this.#handle, this.#callback);
+    try {
+      native.pollStart(this.#handle, this.#callback);
+    } catch (error) {
+      throw withAddress(error, this.#where()); // nothing changed: the state is set only once it started
+    }
     this.#on = true;
     this.#held = true;
   }

@@ -6,9 +6,11 @@ import { argumentError, formatHostPort } from '../binding/errors.js';
 
 export { formatHostPort };
 import { C, type NativeEndpoint, type NativeInetEndpoint, type NativeUnixEndpoint } from '../binding/native.js';
+import { interfaceIndex, interfaceName } from './interfaces.js';
 
 export interface AddressInfo {
   family: 'IPv4' | 'IPv6';
+  /** With an IPv6 scope as node:dgram writes it: `fe80::1%eth0` (`%2` for an interface without a name). */
   address: string;
   port: number;
 }
@@ -45,7 +47,28 @@ export function describeEndpoint(endpoint: NativeEndpoint): {
   }
   const inet = endpoint as NativeInetEndpoint;
   const family = inet.family === C.AF_INET6 ? 'IPv6' : 'IPv4';
-  return { address: inet.address, port: inet.port, info: { family, address: inet.address, port: inet.port } };
+  const address = withScope(inet.address, inet.scopeId);
+  return { address, port: inet.port, info: { family, address, port: inet.port } };
+}
+
+/**
+ * `fe80::1%eth0`, as node:dgram and getaddrinfo write a scoped address: the
+ * kernel sets a scope id only where the address needs one (link-local).
+ */
+export function withScope(address: string, scopeId: number | undefined): string {
+  return scopeId ? `${address}%${interfaceName(scopeId) ?? scopeId}` : address;
+}
+
+/** `fe80::1%eth0` or `fe80::1%2` -> the address and its scope id (0: none); a TypeError for an interface that does not exist. */
+export function splitScope(text: string): { address: string; scopeId: number } {
+  const at = text.indexOf('%');
+  if (at < 0) return { address: text, scopeId: 0 };
+  const scope = text.slice(at + 1);
+  const scopeId = /^[0-9]{1,10}$/.test(scope) && Number(scope) <= 0xffffffff ? Number(scope) : interfaceIndex(scope);
+  if (scopeId === undefined) {
+    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${JSON.stringify(text)}: no network interface ${JSON.stringify(scope)}`);
+  }
+  return { address: text.slice(0, at), scopeId };
 }
 
 export interface HostPort {

@@ -69,9 +69,13 @@ export interface ServerOptions extends SocketOptions, TcpOptions {
   backlog?: number;
   /** false: bind only, call listen() later. Default true. */
   listen?: boolean;
-  /** What accept() does on EMFILE/ENFILE/ENOBUFS/ENOMEM: 'propagate' (default), 'pause' or 'shed'. */
+  /**
+   * What accept() does on EMFILE/ENFILE/ENOBUFS/ENOMEM: 'pause' (default: waiters
+   * keep waiting and accepting is retried, so a `for await` loop survives; one
+   * AcceptWarning per episode), 'propagate' (the waiting accept() rejects) or 'shed'.
+   */
   acceptErrors?: AcceptErrorPolicy;
-  /** The back-off of the 'pause' policy, in ms (default 100). */
+  /** The back-off after such an error, in ms (default 100): no accept4 before it has passed, whatever the policy. */
   acceptPauseMs?: number;
   /**
    * Accepted sockets stay writable after the peer's FIN (half-close), as a
@@ -223,7 +227,7 @@ const DATAGRAM_KEYS = SOCKET_KEYS;
 export function planServer(options: unknown, family: Family): ServerPlan {
   const opts = asRecord(options, STREAM_KEYS);
   const backlog = opts.backlog === undefined ? DEFAULT_BACKLOG : validateBacklog(opts.backlog, 'options.backlog');
-  const acceptErrors = opts.acceptErrors ?? 'propagate';
+  const acceptErrors = opts.acceptErrors ?? 'pause';
   if (acceptErrors !== 'propagate' && acceptErrors !== 'pause' && acceptErrors !== 'shed') {
     throw argumentError(
       'type',

@@ -2,7 +2,7 @@
 // that imports nothing of the library, so options/ never points upwards.
 import type tls from 'node:tls';
 
-/** What accept does on EMFILE/ENFILE/ENOBUFS/ENOMEM (see stream/acceptor.ts). */
+/** What accept does on EMFILE/ENFILE/ENOBUFS/ENOMEM (see stream/acceptor.ts); openServer's default is 'pause'. */
 export type AcceptErrorPolicy = 'propagate' | 'pause' | 'shed';
 
 export interface TlsOptions {

@@ -143,7 +143,13 @@ async function recvDatagram(
       ...(stream.blocking ? {} : { timeout: 0 }),
     });
     if (address)
-      address.value = got.from === null ? '' : got.from.family === 'unix' ? got.from.path : formatHostPort(got.from.address, got.from.port);
+      // PHP prints a link-local sender without its scope (the core's `from` carries it: fe80::1%eth0).
+      address.value =
+        got.from === null
+          ? ''
+          : got.from.family === 'unix'
+            ? got.from.path
+            : formatHostPort(got.from.address.split('%')[0]!, got.from.port);
     return got.data;
   } catch (error) {
     recordSocketError(error);

@@ -3,8 +3,8 @@
 // queue is empty, the listener is watched for readability; the watch is
 // dropped lazily (at the first wake-up that finds nobody waiting), so a busy
 // server does not pay two epoll_ctl calls per idle moment.
-import { native, type NativeHandle } from '../binding/native.js';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { C, native, type NativeHandle } from '../binding/native.js';
 import { socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { Watch } from '../io/watch.js';
@@ -12,11 +12,13 @@ import { Watch } from '../io/watch.js';
 /**
  * What to do when accept() fails for want of resources (EMFILE, ENFILE,
  * ENOBUFS, ENOMEM): the connection stays queued and the listener readable.
- * - propagate: the waiting accept() rejects with the real errno; the server stays usable.
- * - pause: stop accepting for `pauseMs`, then retry (nginx, asyncio); waiters keep waiting.
+ * - pause (openServer's default): stop accepting for `pauseMs`, then retry (nginx, asyncio);
+ *   waiters keep waiting, so a `for await` loop survives; one warning per episode.
+ * - propagate (the PHP facade's: PHP's accept fails): the head waiter rejects with the real errno.
  * - shed: libuv's reserve-fd trick: free a spare fd, accept the connection and close it at
  *   once, so clients see a reset instead of hanging in the queue; waiters keep waiting.
- * Never a busy loop: each retry is after a pause or a new readiness.
+ * Whatever the policy, no accept4 follows a resource error before `pauseMs` has passed
+ * (unless a connection was just shed): never a busy loop, also not a caller's retry loop.
  */
 export type { AcceptErrorPolicy };
 
@@ -25,7 +27,7 @@ export interface AcceptCounters {
   accepted: number;
   /** accept4() failures by code (EMFILE, ENFILE, EINVAL…). */
   errors: Record<string, number>;
-  /** Times the 'pause' policy paused accepting. */
+  /** Back-offs after a resource error (any policy). */
   pauses: number;
   /** Connections accepted and closed by the 'shed' policy. */
   shed: number;
@@ -43,6 +45,15 @@ interface Waiter {
 /** Most fds taken from the kernel in one native call (the rest stay queued). */
 export const MAX_BATCH = 64;
 
+/**
+ * The spare fd of 'shed': a socket handle rather than a bare fd, so that its
+ * finalizer closes it when a forgotten server is collected (and a worker's
+ * exit closes it with the rest).
+ */
+function reserveSocket(): NativeHandle {
+  return native.socket(C.AF_UNIX, C.SOCK_DGRAM, 0);
+}
+
 export class Acceptor {
   readonly #handle: NativeHandle;
   readonly #where: () => Where;
@@ -52,10 +63,14 @@ export class Acceptor {
   #waiters: Waiter[] = [];
   readonly #watch: Watch;
   #closed = false;
-  #pausedUntil: NodeJS.Timeout | undefined;
-  #reserveFd = -1;
+  #suspended = false;
+  #backOff: NodeJS.Timeout | undefined;
+  #reserve: NativeHandle | undefined;
+  /** A resource error was warned about and no accept has succeeded since. */
+  #episode = false;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
     if (this.#waiters.length === 0) return this.#watch.stop();
+    // libuv stopped the poll: the head waiter learns why; the others restart it (#drain).
     if (error !== null) this.#waiters.shift()!.reject(error);
     this.#drain(hangup);
   };
@@ -66,7 +81,7 @@ export class Acceptor {
     this.#policy = policy;
     this.#pauseMs = pauseMs;
     this.#watch = new Watch(handle, where, this.#onReady);
-    if (policy === 'shed') this.#reserveFd = openSync('/dev/null', 'r');
+    if (policy === 'shed') this.#reserve = reserveSocket(); // EMFILE here fails the open
   }
 
   /**
@@ -104,12 +119,23 @@ export class Acceptor {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch.stop();
-    clearTimeout(this.#pausedUntil);
-    if (this.#reserveFd >= 0) closeSync(this.#reserveFd);
-    this.#reserveFd = -1;
+    clearTimeout(this.#backOff);
+    if (this.#reserve !== undefined) native.close(this.#reserve);
+    this.#reserve = undefined;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve(null);
+  }
+
+  /** Stops watching and accepting (waiters keep waiting) until resume(): the fd is being handed to someone else. */
+  suspend(): void {
+    this.#suspended = true;
+    this.#watch.stop();
+  }
+
+  resume(): void {
+    this.#suspended = false;
+    if (this.#waiters.length > 0) this.#drain();
   }
 
   #wanted(): number {
@@ -129,29 +155,31 @@ export class Acceptor {
    * of a level-triggered spin.
    */
   #drain(hangup = false): void {
-    if (this.#pausedUntil !== undefined) return;
+    if (this.#backOff !== undefined || this.#suspended) return;
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
         fds = native.acceptBatch(this.#handle, this.#wanted());
-      } catch (error) {
-        const code = (error as { code?: string }).code ?? 'UNKNOWN';
+      } catch (caught) {
+        const error = withAddress(caught, this.#where()) as SocketError;
+        const code = error.code ?? 'UNKNOWN';
         this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1;
-        if (RESOURCE_ERRORS.has(code) && this.#policy === 'pause') return this.#pause();
-        if (RESOURCE_ERRORS.has(code) && this.#policy === 'shed') {
-          if (this.#shedOne()) continue;
-          break; // nothing queued: wait for readiness
+        if (!RESOURCE_ERRORS.has(code)) {
+          // EINVAL when not listening…: the head waiter gets the real errno; the
+          // others wait for the next readiness, so nothing spins while nobody asks.
+          this.#waiters.shift()!.reject(error);
+          break;
         }
-        // propagate (and any other error: EINVAL when not listening…): the
-        // head waiter gets the real errno; the others wait for the next
-        // readiness, so nothing spins while nobody is asking.
-        this.#waiters.shift()!.reject(withAddress(error, this.#where()));
-        break;
+        if (this.#policy === 'propagate') this.#waiters.shift()!.reject(error);
+        else this.#warnOnce(error);
+        if (this.#policy === 'shed' && this.#shedOne()) continue;
+        return this.#pause(); // also when shedding was impossible (no reserve, nothing queued)
       }
       if (fds.length === 0) {
         if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
       }
+      this.#episode = false;
       this.counters.accepted += fds.length;
       for (let i = 0; i < fds.length;) {
         const waiter = this.#waiters.shift()!;
@@ -160,26 +188,46 @@ export class Acceptor {
       }
     }
     if (this.#closed) return;
-    if (this.#waiters.length > 0) this.#watch.start();
-    else this.#watch.idle();
+    if (this.#waiters.length === 0) return this.#watch.idle();
+    try {
+      this.#watch.start();
+    } catch (error) {
+      // No poll (the fd is gone, or someone else's watcher has it): nobody would wake them.
+      this.#failAll(error as SocketError);
+    }
   }
 
-  /** 'pause': stop watching; retry after the back-off. */
+  /** Back-off after a resource error: no watch and no accept4 for pauseMs, then retry. */
   #pause(): void {
     this.counters.pauses++;
     this.#watch.stop();
-    this.#pausedUntil = setTimeout(() => {
-      this.#pausedUntil = undefined;
+    this.#backOff = setTimeout(() => {
+      this.#backOff = undefined;
       this.#drain();
     }, this.#pauseMs);
-    this.#pausedUntil.unref(); // the server's keep-alive decides about the process
+    this.#backOff.unref(); // the server's keep-alive decides about the process
+  }
+
+  /** 'pause' and 'shed' keep waiters waiting: say so once per episode (until an accept succeeds). */
+  #warnOnce(error: SocketError): void {
+    if (this.#episode) return;
+    this.#episode = true;
+    const doing = this.#policy === 'shed' ? 'shedding queued connections while it can' : `retrying every ${this.#pauseMs} ms`;
+    process.emitWarning(`${error.message}; ${doing} (acceptErrors: '${this.#policy}'); stats().errors counts each failure`, {
+      type: 'AcceptWarning',
+      code: error.code,
+    });
   }
 
   /** 'shed': free the reserve fd, accept one connection and close it. True if one was shed. */
   #shedOne(): boolean {
-    if (this.#reserveFd < 0) return false;
-    closeSync(this.#reserveFd);
-    this.#reserveFd = -1;
+    try {
+      this.#reserve ??= reserveSocket(); // lost earlier (another thread took the slot): try again
+    } catch {
+      return false;
+    }
+    native.close(this.#reserve);
+    this.#reserve = undefined;
     let shed = false;
     try {
       for (const fd of native.acceptBatch(this.#handle, 1)) {
@@ -191,9 +239,9 @@ export class Acceptor {
       // still out of resources: nothing to shed this time
     }
     try {
-      this.#reserveFd = openSync('/dev/null', 'r');
+      this.#reserve = reserveSocket();
     } catch {
-      // the freed slot was taken meanwhile; shedding stops until close()
+      // the freed slot was taken meanwhile: the next attempt, after a back-off, tries again
     }
     return shed;
   }

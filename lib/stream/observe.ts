@@ -29,20 +29,34 @@ export async function* sampleOverflows(
   options: { interval?: number; signal?: AbortSignal },
 ): AsyncGenerator<OverflowSample, void, undefined> {
   const interval = options.interval ?? 100;
-  let last = listenCounters();
-  while (!server.closed && !options.signal?.aborted) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, interval);
-      options.signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-    if (server.closed || options.signal?.aborted) return;
-    const now = listenCounters();
-    const queue = server.queue();
-    const listenOverflows = now && last ? now.listenOverflows - last.listenOverflows : 0;
-    const listenDrops = now && last ? now.listenDrops - last.listenDrops : 0;
-    last = now;
-    if (listenOverflows > 0 || (queue.limit >= 0 && queue.length > queue.limit && queue.length > 0)) {
-      yield { at: Date.now(), queue, listenOverflows, listenDrops };
+  const { signal } = options;
+  // One abort listener for the whole generator (not one per tick): it ends the current wait.
+  let timer: NodeJS.Timeout | undefined;
+  let wake = (): void => {};
+  const onAbort = (): void => {
+    clearTimeout(timer);
+    wake();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let last = listenCounters();
+    while (!server.closed && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, interval);
+      });
+      if (server.closed || signal?.aborted) return;
+      const now = listenCounters();
+      const queue = server.queue();
+      const listenOverflows = now && last ? now.listenOverflows - last.listenOverflows : 0;
+      const listenDrops = now && last ? now.listenDrops - last.listenDrops : 0;
+      last = now;
+      if (listenOverflows > 0 || (queue.limit >= 0 && queue.length > queue.limit && queue.length > 0)) {
+        yield { at: Date.now(), queue, listenOverflows, listenDrops };
+      }
     }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
 }

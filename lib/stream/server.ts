@@ -1,7 +1,6 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
-import { closeSync } from 'node:fs';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
 import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
 import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
@@ -14,6 +13,7 @@ import { deadlineOf } from '../io/deadline.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
+import { checkTarget, listenOnFd } from './hand-off.js';
 import { isUnixEndpoint } from '../net/address.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
@@ -156,30 +156,34 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   /**
    * Hands the listening socket to a net.Server (so to http.createServer(),
    * express, fastify): libuv accepts on it from now on, with our backlog and
-   * options (node:net would call listen(fd, 511) on an adopted fd; we pass
-   * ours). Our watch stops first and the fd's ownership moves to the
-   * net.Server; this StreamServer is closed. A unix socket file we created is
-   * removed when the net.Server closes. Resolves once it listens.
+   * options (node:net would call listen(fd, 511) on an adopted fd, 0 included;
+   * we pass ours and set it again). Nothing is given up before the target is
+   * known to be a net.Server that does not listen yet; until it listens, the
+   * fd stays ours, so a failure leaves this server open and usable. Then this
+   * StreamServer is closed, and a unix socket file we created is removed when
+   * the net.Server closes. Resolves once it listens.
    */
   async handOff<T extends net.Server>(target: T): Promise<T> {
     if (this.#closed) throw closedError('accept4', this.where);
+    checkTarget(target);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
-    this.#closed = true;
-    this.#acceptor.close();
-    const fd = native.release(this.handle);
+    this.listen(backlog); // as node:net will next: a failure fails here, on our fd
+    this.#acceptor.suspend(); // libuv refuses an fd it already watches
+    try {
+      // In the 'listening' tick: releasing closes our poll, which drops the fd from
+      // epoll; node:net's own watcher is registered only at libuv's next poll.
+      await listenOnFd(target, this.fd, backlog, () => {
+        native.listen(this.handle, backlog); // node:net passed `backlog || 511`
+        this.#closed = true;
+        this.#acceptor.close();
+        native.release(this.handle);
+      });
+    } catch (error) {
+      this.#acceptor.resume();
+      throw error;
+    }
     const file = this.#file;
     if (file) target.once('close', () => removeBoundFile(file));
-    await new Promise<void>((resolve, reject) => {
-      target.once('error', (error) => {
-        closeSync(fd); // Node did not take it
-        reject(error);
-      });
-      // For { fd }, node:net takes the backlog only as the second argument.
-      target.listen({ fd }, backlog, () => {
-        target.removeAllListeners('error');
-        resolve();
-      });
-    });
     return target;
   }
 
