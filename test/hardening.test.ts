@@ -77,13 +77,9 @@ describe('EMFILE flood under a for await server', () => {
     expect(r.exit).toEqual({ code: 0, signal: null });
   }
 
-  it(
-    'default policy (pause): the loop survives, serves 50 fresh clients, no busy loop',
-    async () => {
-      expectRecovered(await flood('default'));
-    },
-    40_000,
-  );
+  it('default policy (pause): the loop survives, serves 50 fresh clients, no busy loop', async () => {
+    expectRecovered(await flood('default'));
+  }, 40_000);
 
   it("acceptErrors 'pause': serves 50 fresh clients afterwards, no busy loop", async () => {
     expectRecovered(await flood('pause'));
