@@ -4,6 +4,7 @@
       "target_name": "stream_socket_server",
       "sources": [
         "native/addon.cc",
+        "native/adopt.cc",
         "native/dgram.cc",
         "native/errno.cc",
         "native/handle.cc",

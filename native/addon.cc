@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "adopt.h"
 #include "dgram.h"
 #include "errno.h"
 #include "handle.h"

@@ -8,7 +8,6 @@
 #include <linux/filter.h>
 #endif
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -62,71 +61,6 @@ Napi::Value SocketName(const Napi::CallbackInfo& info, NameCall call, const char
 int TargetFd(const Napi::CallbackInfo& info, size_t index) {
   SocketHandle* h = SocketHandle::From(info, index, true, Need::kAny);
   return h == nullptr ? -1 : h->fd();
-}
-
-namespace {
-
-// The fd in info[0] if it is an open socket (EBADF, ENOTSOCK otherwise).
-bool ReadSocketFd(const Napi::CallbackInfo& info, const char* syscall, int* out) {
-  int32_t fd = -1;
-  if (!ReadInt32(info, 0, "fd", 0, INT_MAX, &fd)) return false;
-  struct stat st;
-  int err = ::fstat(fd, &st) == -1 ? errno : (S_ISSOCK(st.st_mode) ? 0 : ENOTSOCK);
-  if (err != 0) {
-    ThrowErrno(info.Env(), err, syscall);
-    return false;
-  }
-  *out = fd;
-  return true;
-}
-
-}  // namespace
-
-bool WatchedByLoop(Napi::Env env, int fd) {
-#ifndef _WIN32
-  // libuv keeps its I/O watchers in an array indexed by fd (uv_loop_t's
-  // private fields, the same in every libuv Node 20+ ships).
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return true;
-  return fd >= 0 && static_cast<unsigned>(fd) < loop->nwatchers && loop->watchers[fd] != nullptr;
-#else
-  return false;
-#endif
-}
-
-// fd -> an owning handle, for an fd that is ours to own: a socket (checked),
-// not already a live handle's, and not one the event loop watches (closing
-// an fd libuv polls would abort the process at its next epoll_ctl). Made
-// non-blocking and close-on-exec, like every socket we open.
-Napi::Value Adopt(const Napi::CallbackInfo& info) {
-  int fd = -1;
-  if (!ReadSocketFd(info, "adopt", &fd)) return Napi::Value();
-  if (SocketHandle::IsOwnedByUs(Data(info), fd) || WatchedByLoop(info.Env(), fd)) return ThrowErrno(info.Env(), EBUSY, "adopt");
-  int flags = fcntl(fd, F_GETFL);
-  if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-    return ThrowErrno(info.Env(), errno, "fcntl");
-  }
-  return SocketHandle::Wrap(info.Env(), Data(info), fd, true);
-}
-
-// fd -> a borrowed handle for the fd-level calls on a socket Node owns (an
-// accepted net.Socket's): it never closes, watches or binds the fd, and
-// sends and receives never block even if the fd does.
-Napi::Value Borrow(const Napi::CallbackInfo& info) {
-  int fd = -1;
-  if (!ReadSocketFd(info, "borrow", &fd)) return Napi::Value();
-  return SocketHandle::Wrap(info.Env(), Data(info), fd, false);
-}
-
-// (h, path Buffer): remove that socket file when h closes its fd, if still ours.
-Napi::Value UnlinkOnClose(const Napi::CallbackInfo& info) {
-  SocketHandle* h = SocketHandle::From(info, 0);
-  Bytes path;
-  if (h == nullptr || !ReadBytes(info, 1, "path", &path)) return Napi::Value();
-  std::string text(reinterpret_cast<const char*>(path.data), path.length);
-  if (text.empty() || text.find('\0') != std::string::npos) return ThrowErrno(info.Env(), EINVAL, "lstat");
-  if (!h->UnlinkOnClose(text)) return ThrowErrno(info.Env(), errno, "lstat");
-  return info.Env().Undefined();
 }
 
 Napi::Value Socket(const Napi::CallbackInfo& info) {

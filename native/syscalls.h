@@ -2,7 +2,7 @@
 // name becomes error.syscall). Failures throw the errno error shape.
 // `h` is a SocketHandle we own; where marked `h|b`, a borrowed handle also
 // works (borrow(): a socket Node owns). No entry takes a plain fd number
-// except adopt() and borrow(), which check it.
+// except adopt() and borrow() (adopt.cc), which check it.
 #pragma once
 #include <napi.h>
 
@@ -11,9 +11,6 @@ namespace sss {
 // The fd of the handle (owned or borrowed) in info[index]. Throws
 // (TypeError/EBADF) and returns -1 otherwise.
 int TargetFd(const Napi::CallbackInfo& info, size_t index);
-
-// Does the event loop of `env` watch `fd` (libuv has an I/O watcher on it)?
-bool WatchedByLoop(Napi::Env env, int fd);
 
 Napi::Value Socket(const Napi::CallbackInfo& info);              // (family, type, protocol) -> handle
 Napi::Value Setsockopt(const Napi::CallbackInfo& info);          // (h|b, level, name, int)
@@ -32,8 +29,5 @@ Napi::Value Getaddrinfo(const Napi::CallbackInfo& info);         // (host, famil
 Napi::Value Close(const Napi::CallbackInfo& info);               // (h), idempotent
 Napi::Value Release(const Napi::CallbackInfo& info);             // (h) -> fd, ownership moves out
 Napi::Value Fd(const Napi::CallbackInfo& info);                  // (h|b) -> fd or -1
-Napi::Value Adopt(const Napi::CallbackInfo& info);               // (fd) -> owning handle
-Napi::Value Borrow(const Napi::CallbackInfo& info);              // (fd) -> borrowed handle
-Napi::Value UnlinkOnClose(const Napi::CallbackInfo& info);       // (h, path)
 
 }  // namespace sss
