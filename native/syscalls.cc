@@ -9,7 +9,6 @@
 #endif
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include <cerrno>
 #include <climits>
