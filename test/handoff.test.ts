@@ -108,6 +108,7 @@ describe('hand-off', () => {
     const server = track(openServer('tcp://127.0.0.1:0'));
     const fd = server.fd;
     const error = await server.handOff(busy).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
     expect(error).toMatchObject({
       code: 'ERR_SERVER_ALREADY_LISTEN',
       message: expect.stringMatching(/already listening on 127\.0\.0\.1:\d+/),

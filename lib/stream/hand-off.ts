@@ -15,11 +15,12 @@ export function checkTarget(target: unknown): asserts target is net.Server {
   if (target.listening) throw alreadyListening(target);
 }
 
-function alreadyListening(target: net.Server): Error {
+/** A target that listens already is a wrong argument: a TypeError with node:net's code for it. */
+function alreadyListening(target: net.Server): TypeError {
   const address = target.address();
   const where = address === null ? '' : ` on ${typeof address === 'string' ? address : formatHostPort(address.address, address.port)}`;
-  const error = new Error(`handOff(): the target net.Server is already listening${where}; this server stays open and keeps its socket`);
-  return Object.assign(error, { code: 'ERR_SERVER_ALREADY_LISTEN' });
+  const message = `handOff(): the target net.Server is already listening${where}; this server stays open and keeps its socket`;
+  return argumentError('type', 'ERR_SERVER_ALREADY_LISTEN', message);
 }
 
 /**
