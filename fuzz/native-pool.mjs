@@ -131,12 +131,12 @@ export class Pool {
   }
 
   /** What a call returned that we now own: handles from socket(), adopt() and borrow(), fds from release() and acceptBatch(). */
-  adopt(fn, result) {
+  adopt(fn, result, args = []) {
     if ((fn === 'socket' || fn === 'adopt' || fn === 'borrow') && result !== null && typeof result === 'object') {
       this.made.push(new WeakRef(result));
       this.slots.set('new', result);
-      // An adopted fd belongs to its handle now.
-      if (fn === 'adopt' && this.lastClosed !== undefined) this.own.delete(this.lastClosed);
+      // An adopted fd belongs to its handle now: the first argument's (lastClosed is the last fd built, maybe another argument's).
+      if (fn === 'adopt') this.own.delete(args[0]);
     } else if (fn === 'release' && Number.isInteger(result) && result >= 0) {
       this.own.add(result);
     } else if (fn === 'acceptBatch' && Array.isArray(result)) {

@@ -95,7 +95,7 @@ function perform(call) {
   const t0 = performance.now();
   try {
     const result = addon[call.fn](...args);
-    pool.adopt(call.fn, result);
+    pool.adopt(call.fn, result, args);
     if (opt.verbose) writeSync(2, `   -> ${typeof result === 'object' ? JSON.stringify(result)?.slice(0, 120) : String(result)}\n`);
   } catch (error) {
     const why = verdict(error, { SocketError, legacy });
