@@ -34,14 +34,17 @@ function streamClient(rng, world, target) {
   world.clients.add(socket);
   // resetAndDestroy() (an RST) exists for TCP only: node:net throws on a unix socket.
   const then = rng.pick(['write', 'write-end', 'end', 'destroy', target.path ? 'destroy' : 'reset', 'silent']);
+  const data = then === 'write' || then === 'write-end' ? payload(rng) : null; // drawn now: the draws do not depend on timing
   socket.once('connect', () => {
-    if (then === 'write' || then === 'write-end') socket.write(payload(rng));
+    if (data) socket.write(data);
     if (then === 'write-end' || then === 'end') socket.end();
     if (then === 'destroy') socket.destroy();
     if (then === 'reset') socket.resetAndDestroy();
   });
   return `${then} client -> ${target.path ?? target.port}`;
 }
+
+let clientContext = null;
 
 function tlsClient(rng, world, target) {
   const how = rng.pick(['handshake', 'handshake', 'garbage', 'silent', 'close']);
@@ -55,15 +58,18 @@ function tlsClient(rng, world, target) {
     });
     return `tls ${how} client -> ${target.path ?? target.port}`;
   }
+  clientContext ??= tls.createSecureContext();
   const socket = tls.connect({
     ...(target.path ? { path: target.path } : { host: target.host, port: target.port }),
+    secureContext: clientContext, // the clients' side is not under test: one context for all
     rejectUnauthorized: false,
     servername: 'localhost',
     ALPNProtocols: rng.chance(0.3) ? ['h2'] : undefined,
   });
   socket.on('error', () => {});
   socket.on('data', () => {});
-  socket.once('secureConnect', () => (rng.chance(0.5) ? socket.end('hello') : socket.write('x')));
+  const end = rng.chance(0.5);
+  socket.once('secureConnect', () => (end ? socket.end('hello') : socket.write('x')));
   world.clients.add(socket);
   return `tls client -> ${target.path ?? target.port}`;
 }

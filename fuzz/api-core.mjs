@@ -4,6 +4,7 @@
 // api-tls-dgram.mjs).
 import http from 'node:http';
 import net from 'node:net';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { clientAt } from './api-clients.mjs';
 import { tlsOp, dgramOp } from './api-tls-dgram.mjs';
@@ -23,7 +24,11 @@ export function openCore(rng, world, lib) {
   const core = kind === 'tls' ? server.tcp : server;
   const address = core.address;
   if (address.family === 'unix' && !address.path.startsWith('@') && address.path !== '') {
-    world.coreFiles.add(resolve(world.dir, address.path));
+    // This very file (a relative path is relative to the cwd): a PHP server may make another at the same path later.
+    const file = resolve(address.path);
+    try {
+      world.coreFiles.add(`${file}\0${statSync(file).ino}`);
+    } catch {}
     world.lastPath = address.path;
   } else if (address.port) world.lastPort = address.port;
   if (kind === 'tls' && rng.chance(0.9)) server.on('tlsClientError', () => {});
@@ -106,12 +111,13 @@ function streamOp(rng, world, entry, lib) {
     }
     case 'overflows': {
       const interval = rng.pick([1, 10, 50, 0, -1, 'x']);
-      const signal = AbortSignal.timeout(rng.pick([20, 200]));
+      const ms = rng.pick([5, 20, 20, 200]);
+      const signal = AbortSignal.timeout(ms);
       world.note(`${entry.kind}.overflows({ interval: ${show(interval)} }).next()`);
       return world.track(
         'overflows.next',
         invoke(world, 'overflows', () => s.overflows({ interval, signal }).next()),
-        200,
+        ms,
         [(e) => e === signal.reason],
       );
     }
@@ -159,7 +165,7 @@ function streamOp(rng, world, entry, lib) {
       const handed = world.track(
         `${entry.kind}.handOff(${which})`,
         invoke(world, `handOff(${which})`, () => s.handOff(target)),
-        2000,
+        100, // node:net's 'listening' tick
       );
       // The target is the caller's server: its own 'error' listener must still be there afterwards.
       return handed.then((value) => {
@@ -178,6 +184,12 @@ function streamOp(rng, world, entry, lib) {
   }
 }
 
+/**
+ * startTls() rejects with node:tls's own error for a TLS failure (docs/api.md): OpenSSL's (its
+ * `library` and `reason`, code ERR_SSL_*) or node:tls's (ERR_TLS_*).
+ */
+const tlsFailure = (e) => e instanceof Error && (typeof e.library === 'string' || /^ERR_(SSL|TLS)_/.test(String(e.code)));
+
 /** Something done to an accepted connection: write, end, destroy, or STARTTLS on it. */
 function connOp(rng, world, lib) {
   const conns = [...world.conns];
@@ -191,6 +203,7 @@ function connOp(rng, world, lib) {
       'startTls',
       invoke(world, 'startTls', () => lib.startTls(conn, options)),
       (options.handshakeTimeout > 0 ? options.handshakeTimeout : 10_000) + 1000,
+      [tlsFailure],
     );
   }
   return world.call(`conn.${what}`, () => (what === 'read' ? conn.resume() : what === 'write' ? conn.write('data\n') : conn[what]()));

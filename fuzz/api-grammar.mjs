@@ -21,14 +21,17 @@ const BAD_PORTS = ['65536', '99999', '-1', '', 'abc', '080', ' 0', '0x10', '1e3'
 
 /** A unix path: mostly fresh files in `dir`; also relative, abstract, too long, empty, NUL, a directory, a plain file. */
 function unixPath(rng, world) {
+  // Abstract names carry the process and the sequence (many run side by side); relative paths land in the
+  // sequence's own directory (the worker's cwd is their parent).
+  const abstract = `@sss-fuzz-${process.pid}-${world.tag}-`;
   return rng.weighted([
     [8, `${world.dir}/u${world.serial++}.sock`],
-    [2, `@sss-fuzz-${process.pid}-${world.serial++}`],
-    [1, `rel${world.serial++}.sock`],
+    [2, `${abstract}${world.serial++}`],
+    [1, `${world.tag}/rel${world.serial++}.sock`],
     [1, `${world.dir}/${'p'.repeat(107 - world.dir.length - 1)}`],
     [1, `${world.dir}/${'p'.repeat(120)}`],
-    [1, `@${'a'.repeat(107)}`],
-    [1, `@${'a'.repeat(108)}`],
+    [1, abstract.padEnd(108, 'a')],
+    [1, abstract.padEnd(109, 'a')],
     [1, ''],
     [1, `${world.dir}/nul\0byte`],
     [1, world.dir],
@@ -154,7 +157,7 @@ export function tlsOptions(rng, world) {
     [1, { cert: 'not a pem', key: 'nor this' }],
     [1, { cert, key, passphrase: 'wrong' }],
   ]);
-  if (rng.chance(0.5)) options.handshakeTimeout = rng.pick([1, 50, 500, 10_000, 0, -1, NaN, '5']);
+  if (rng.chance(0.5)) options.handshakeTimeout = rng.pick([1, 20, 50, 500, 10_000, 0, -1, NaN, '5']);
   if (rng.chance(0.2)) options.maxPendingHandshakes = rng.pick([1, 2, 64, 0, 100_000]);
   if (rng.chance(0.2)) options.clientCertificates = rng.pick(['none', 'optional', 'required', 'bogus']);
   if (rng.chance(0.2)) options.alpnProtocols = rng.pick([['h2', 'http/1.1'], 'h2', [''], []]);
@@ -185,10 +188,20 @@ export function phpContext(rng, world) {
   return rng.chance(0.05) ? rng.pick([{ socket: 'x' }, { ssl: 5 }, { other: {} }]) : { socket, ssl };
 }
 
+/** Binary data as its type and size (JSON.stringify would call a 70,000-byte Buffer's toJSON: 70,000 numbers). */
+function compact(value, depth) {
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `<${value.constructor.name} ${value.byteLength}>`;
+  if (depth === 0 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => compact(v, depth - 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compact(v, depth - 1)]));
+}
+
 /** A short, printable rendering of option values for the log (PEM text elided). */
 export function show(value) {
   try {
-    return JSON.stringify(value, (_k, v) => {
+    return JSON.stringify(compact(value, 4), (_k, v) => {
       if (typeof v === 'string') return v.startsWith('-----BEGIN') ? '<pem>' : v.length > 60 ? `${v.slice(0, 20)}...(${v.length})` : v;
       if (typeof v === 'bigint') return `${v}n`;
       if (typeof v === 'function' || typeof v === 'symbol') return `<${typeof v}>`;

@@ -38,7 +38,9 @@ export function closePhp(entry, php) {
 
 /** PHP's timeout in seconds, and the bound in ms within which the accept must answer (null: until fclose). */
 function acceptTimeout(rng) {
-  const timeout = rng.pick([0, 0.02, 0.1, 0.3, 0.3, -1, null, undefined, NaN, 'abc', 1e10, '0.1']);
+  const timeout = rng.chance(0.7)
+    ? rng.pick([0, 0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.1, 0.3, '0.01'])
+    : rng.pick([-1, null, undefined, NaN, 'abc', 1e10]);
   const seconds = typeof timeout === 'string' ? Number(timeout) : timeout;
   const bound = typeof seconds === 'number' && seconds >= 0 && seconds <= 10 ? seconds * 1000 : null;
   return { timeout, bound };
@@ -69,7 +71,10 @@ export function phpOp(rng, world, entry, php, lib) {
     case 'client':
       return world.note(clientAt(rng, world, entry, lib.openServer) ?? 'no address for a client');
     case 'accept': {
-      const { timeout, bound } = acceptTimeout(rng);
+      const { timeout, bound: ms } = acceptTimeout(rng);
+      // ssl:// and tls*://: the handshake after the accept is bounded by the stream's read timeout (60 s by
+      // default, none when 0), not by the accept's: left to fclose().
+      const bound = entry.server.cryptoMethod === null || entry.server.cryptoMethod === undefined ? ms : null;
       const peer = rng.chance(0.5) ? php.ref('') : rng.pick([undefined, null, 'not a ref']);
       world.note(`stream_socket_accept(server, ${show(timeout)}, ${show(peer)})`);
       return world.track(

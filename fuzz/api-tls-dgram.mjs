@@ -83,14 +83,16 @@ export function dgramOp(rng, world, entry, lib) {
         null,
       );
     }
-    case 'waitReadable':
-      world.note('dgram.waitReadable()');
+    case 'waitReadable': {
+      const ms = rng.pick([1, 20, 20, 100]);
+      world.note(`dgram.waitReadable(${ms} ms)`);
       return world.track(
         'dgram.waitReadable',
-        invoke(world, 'waitReadable', () => s.waitReadable(AbortSignal.timeout(100))),
-        100,
+        invoke(world, 'waitReadable', () => s.waitReadable(AbortSignal.timeout(ms))),
+        ms,
         [(e) => e?.name === 'TimeoutError'],
       );
+    }
     case 'inspect':
       world.note('dgram.stats/name/address');
       return world.call('dgram.inspect', () => [s.stats(), s.name, s.address, s.port, s.fd]);

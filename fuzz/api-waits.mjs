@@ -20,19 +20,27 @@ export function invoke(world, where, fn) {
   }
 }
 
+/**
+ * A wait in ms: mostly 0-20 (a sequence lasts about as long as its longest
+ * wait, and many run side by side), now and then 50-300.
+ */
+export function shortMs(rng) {
+  return rng.chance(0.9) ? rng.pick([0, 0, 1, 2, 5, 10, 20]) : rng.pick([50, 100, 300]);
+}
+
 /** Wait options (timeout, signal, …) and the bound within which the wait must settle (null: until close). */
 export function waitOptions(rng) {
   const options = {};
   const allowed = [];
   let bound = null;
   if (rng.chance(0.6)) {
-    options.timeout = rng.pick([0, 1, 20, 100, 300, 300, -1, NaN, 2 ** 31, '50', 1.5]);
+    options.timeout = rng.chance(0.1) ? rng.pick([-1, NaN, 2 ** 31, '50', 1.5]) : shortMs(rng);
     if (Number.isInteger(options.timeout) && options.timeout >= 0 && options.timeout < 2 ** 31) bound = options.timeout;
   }
   if (rng.chance(0.3)) {
     const controller = new AbortController();
     const reason = rng.chance(0.7) ? new Sentinel('aborted by the fuzzer') : undefined;
-    const delay = rng.pick(['now', 0, 10, 100]);
+    const delay = rng.chance(0.25) ? 'now' : shortMs(rng);
     if (delay === 'now') controller.abort(reason);
     else setTimeout(() => controller.abort(reason), delay).unref();
     options.signal = controller.signal;

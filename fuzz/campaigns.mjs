@@ -92,18 +92,105 @@ export async function nativeCampaign({ seed, deadline, paths, callsPerChild, dir
   return { calls, children, findings, slowest };
 }
 
-export async function apiCampaign({ seed, deadline, paths, sequencesPerChild, dir, onChild }) {
+/**
+ * Which sequence a crash or hang of a worker comes from: the last operation's
+ * sequence alone in a fresh process; else the sequences that were in flight,
+ * half of them at a time (bisecting), down to one alone if it does it alone.
+ * Within a minute, and before the deadline.
+ */
+async function apiAlone({ bad, sequence, childSeed, inflight, paths, dir, name, deadline }) {
+  const until = Math.min(Date.now() + 60_000, deadline);
+  // Each run within the run's time (as the workers are): at most 20 s, and not past the deadline.
+  const limitMs = () => Math.max(3000, Math.min(20_000, deadline + 2000 - Date.now()));
+  const common = ['--dist', paths.dist, '--php', paths.php];
+  const nodeFlags = ['--expose-gc', '--no-warnings'];
+  let runs = 0;
+  const does = async (ks) => {
+    runs++;
+    const args =
+      ks.length === 1
+        ? ['--sequence', `${childSeed}/${ks[0]}`]
+        : ['--seed', childSeed, '--indexes', ks.join(','), '--concurrency', String(ks.length)];
+    const run = await runWorker({ script: API, args: [...args, ...common], nodeFlags, dir, name: `${name}-again`, limitMs: limitMs() });
+    return outcomeFinding(run)?.kind === bad.kind;
+  };
+  const replay = (ks) => `npm run fuzz -- --replay api:${childSeed}/${ks.join(',')}`;
+  const last = sequence.split('/')[1];
+  if (last !== undefined && (await does([last]))) return { alone: bad.kind, replay: replay([last]) };
+  let group = inflight.filter((k) => k !== last);
+  if (group.length === 0 || Date.now() > until) return { alone: 'no' };
+  if (!(await does(inflight))) return { alone: `no, nor with the ${inflight.length} sequences in flight` };
+  group = inflight;
+  while (group.length > 1 && Date.now() < until) {
+    const half = group.slice(0, group.length >> 1);
+    const rest = group.slice(half.length);
+    if (await does(half)) group = half;
+    else if (Date.now() < until && (await does(rest))) group = rest;
+    else break; // only together
+  }
+  const how = group.length === 1 ? bad.kind : `no; these ${group.length} together: ${bad.kind}`;
+  return { alone: `${how} (${runs} runs)`, ...(group.length === 1 && { seed: `${childSeed}/${group[0]}` }), replay: replay(group) };
+}
+
+export async function apiCampaign({ seed, deadline, paths, sequencesPerChild, concurrency, maxSequences = Infinity, dir, onChild }) {
   const findings = new Findings();
   let sequences = 0;
   let operations = 0;
   let children = 0;
-  for (let k = 0; Date.now() < deadline - 3000; k++) {
+  const tries = [];
+  const ends = [];
+  // What a child's progress said last ('P' lines), until its result counts instead.
+  const partial = new Map();
+  const counted = () => {
+    let [s, o] = [sequences, operations];
+    for (const p of partial.values()) [s, o] = [s + p.sequences, o + p.operations];
+    return { sequences: s, operations: o };
+  };
+
+  function ended(k, childSeed, run) {
+    partial.delete(k);
+    children++;
+    const totals = run.result ?? run.partial;
+    if (totals) {
+      sequences += totals.sequences;
+      operations += totals.operations;
+    }
+    if (run.result) findings.merge(run.result.findings);
+    findings.merge(run.early);
+    const bad = outcomeFinding(run);
+    if (bad) {
+      // Progress keys are "<sequence seed>#<operation>", with the sequences in flight: the last operation's
+      // sequence, or another in flight, may do it alone; or only some of them together.
+      const sequence = String(bad.step?.index ?? '').split('#')[0];
+      const inflight = /^[\d,]+$/.test(bad.step?.call ?? '') ? bad.step.call.split(',') : [];
+      const example = {
+        seed: sequence || childSeed,
+        text: `${bad.step?.text ?? '(no operation recorded)'}${inflight.length > 1 ? `; in flight: ${inflight.join(',')}` : ''}`,
+        // Without an operation (no exit, say): the worker's whole run.
+        replay: `npm run fuzz -- --replay api:${sequence || `${childSeed}/0..${Math.max(0, (run.result ?? run.partial)?.sequences - 1 || 0)}`}`,
+      };
+      if (bad.kind === 'no-exit') example.text += `; ${whyDied(run.stderr)}`;
+      if ((bad.kind === 'crash' || bad.kind === 'hang') && tries.length < 3 && Date.now() < deadline - 3000) {
+        // Tried in the background: the campaign goes on meanwhile (the tries mostly wait, too).
+        tries.push(
+          apiAlone({ bad, sequence, childSeed, inflight, paths, dir, name: `api-${k}`, deadline }).then((more) =>
+            findings.add(bad.kind, 'api sequence', bad.why, { ...example, ...more }),
+          ),
+        );
+      } else findings.add(bad.kind, 'api sequence', bad.why, example);
+    }
+    onChild?.({ campaign: 'api', ...counted(), children, findings: findings.size });
+  }
+
+  for (let k = 0; Date.now() < deadline - 3000 && counted().sequences < maxSequences; k++) {
     const childSeed = `${seed}:${k}`;
     const args = [
       '--seed',
       childSeed,
       '--sequences',
-      String(sequencesPerChild),
+      String(Math.min(sequencesPerChild, maxSequences - counted().sequences)),
+      '--concurrency',
+      String(concurrency),
       '--dist',
       paths.dist,
       '--php',
@@ -111,35 +198,26 @@ export async function apiCampaign({ seed, deadline, paths, sequencesPerChild, di
       '--stop-at',
       String(deadline - 2500),
     ];
-    const run = await runWorker({
+    // The next child starts once this one is done (its result printed): one that does not exit
+    // (a finding) is watched to its end meanwhile.
+    let done;
+    const finished = new Promise((resolve) => (done = resolve));
+    const run = runWorker({
       script: API,
       args,
       nodeFlags: ['--expose-gc', '--no-warnings'],
       dir,
       name: `api-${k}`,
       limitMs: budgetMs(deadline),
-    });
-    children++;
-    if (run.result) {
-      sequences += run.result.sequences;
-      operations += run.result.operations;
-      findings.merge(run.result.findings);
-    } else if (run.partial) {
-      sequences += run.partial.sequences;
-      operations += run.partial.operations;
-    }
-    findings.merge(run.early);
-    const bad = outcomeFinding(run);
-    if (bad) {
-      // Progress keys are "<sequence seed>#<operation>": the sequence replays alone.
-      const sequence = String(bad.step?.index ?? '').split('#')[0];
-      findings.add(bad.kind, 'api sequence', bad.why, {
-        seed: sequence || childSeed,
-        text: bad.step?.text ?? '(no operation recorded)',
-        replay: sequence ? `npm run fuzz -- --replay api:${sequence}` : `(child ${childSeed})`,
-      });
-    }
-    onChild?.({ campaign: 'api', sequences, operations, children, findings: findings.size });
+      onDone: (result) => {
+        if (result) partial.set(k, result);
+        done();
+      },
+    }).then((result) => ended(k, childSeed, result));
+    ends.push(run);
+    await Promise.race([run, finished]);
   }
+  await Promise.all(ends);
+  await Promise.all(tries);
   return { sequences, operations, children, findings };
 }

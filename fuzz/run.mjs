@@ -8,8 +8,12 @@
 //   npm run fuzz -- --root /work/old-2e87004       another checkout (its build/Release addon and dist/)
 //   npm run fuzz -- --addon X.node --dist Y/dist/lib/index.js [--php Y/dist/lib/php/index.js]
 //   npm run fuzz -- --only native|api
+//   npm run fuzz -- --only api --sequences 100000 --seconds 3600   stop at 100,000 API sequences
+//   npm run fuzz -- --concurrency 8                API sequences side by side in a worker (default 48)
 //   npm run fuzz -- --replay native:1:4:312        child seed 1:4 up to call 312, each call printed
 //   npm run fuzz -- --replay api:1:0/17            one API sequence, each operation printed
+//   npm run fuzz -- --replay api:1:0/3,17,20       these sequences of worker 1:0, side by side
+//   npm run fuzz -- --replay api:1:0/0..999        worker 1:0's whole run (as many side by side as --concurrency)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +34,9 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     replay: { type: 'string' },
     'calls-per-child': { type: 'string', default: '20000' },
-    'sequences-per-child': { type: 'string', default: '60' },
+    'sequences-per-child': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '48' },
+    sequences: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -40,6 +46,17 @@ const paths = {
   dist: resolve(opt.dist ?? join(root, 'dist/lib/index.js')),
 };
 paths.php = resolve(opt.php ?? join(paths.dist, '..', 'php', 'index.js'));
+
+/**
+ * api:<child seed>/<k> replays one sequence alone; api:<child seed>/<k>,<k>,... those of a worker side by
+ * side; api:<child seed>/<from>..<to> a worker's run (--concurrency as it ran).
+ */
+function apiReplay(what) {
+  const [seed, ks] = what.split('/');
+  const range = /^(\d+)\.\.(\d+)$/.exec(ks);
+  if (range) return ['--seed', seed, '--indexes', `${range[1]}..${range[2]}`, '--concurrency', opt.concurrency];
+  return ks.includes(',') ? ['--seed', seed, '--indexes', ks, '--concurrency', '64'] : ['--sequence', what];
+}
 
 if (opt.replay) {
   // native:<child seed>:<index> (the child seed has a colon itself) or api:<sequence seed>.
@@ -56,7 +73,7 @@ if (opt.replay) {
           String(Number(rest.at(-1)) + 1),
           '--verbose',
         ]
-      : ['--expose-gc', '--no-warnings', here('./api-worker.mjs'), '--sequence', rest.join(':'), '--verbose', '--php', paths.php];
+      : ['--expose-gc', '--no-warnings', here('./api-worker.mjs'), ...apiReplay(rest.join(':')), '--verbose', '--php', paths.php];
   args.push(...(campaign === 'native' ? ['--addon', paths.addon] : []), '--dist', paths.dist);
   console.log(`replaying: node ${args.join(' ')}`);
   const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
@@ -78,7 +95,9 @@ function onChild(s) {
   lastStatus = Date.now();
   const t = (Date.now() - started) / 1000;
   const n = status.native ? `native ${status.native.calls} calls (${Math.round(status.native.calls / t)}/s)` : '';
-  const a = status.api ? `api ${status.api.sequences} sequences, ${status.api.operations} ops` : '';
+  const a = status.api
+    ? `api ${status.api.sequences} sequences (${(status.api.sequences / t).toFixed(1)}/s), ${status.api.operations} ops`
+    : '';
   console.log(
     `  ${t.toFixed(0)} s: ${[n, a].filter(Boolean).join('; ')}; findings so far ${(status.native?.findings ?? 0) + (status.api?.findings ?? 0)}`,
   );
@@ -90,7 +109,16 @@ const [native, api] = await Promise.all([
     : nativeCampaign({ seed: opt.seed, deadline, paths, callsPerChild: Number(opt['calls-per-child']), dir, onChild }),
   opt.only === 'native'
     ? null
-    : apiCampaign({ seed: opt.seed, deadline, paths, sequencesPerChild: Number(opt['sequences-per-child']), dir, onChild }),
+    : apiCampaign({
+        seed: opt.seed,
+        deadline,
+        paths,
+        sequencesPerChild: Number(opt['sequences-per-child']),
+        concurrency: Number(opt.concurrency),
+        maxSequences: opt.sequences ? Number(opt.sequences) : Infinity,
+        dir,
+        onChild,
+      }),
 ]);
 rmSync(dir, { recursive: true, force: true });
 const took = (Date.now() - started) / 1000;
@@ -123,6 +151,7 @@ for (const f of all) {
       `      seed ${e.seed}${e.index !== undefined ? `, call #${e.index}` : ''}${e.alone ? `; alone in a fresh process: ${e.alone}` : ''}`,
     );
     if (e.replay) console.log(`      replay: ${e.replay}${where}`);
+    if (e.together) console.log(`      with the sequences that ran beside it: ${e.together}${where}`);
     if (e.call && e.alone && e.alone !== 'no (needs the calls before it)') {
       console.log(`      one call: node fuzz/native-worker.mjs --addon ${paths.addon} --dist ${paths.dist} --call '${e.call}'`);
     }

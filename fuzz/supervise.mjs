@@ -19,6 +19,7 @@ export function lastStep(file) {
   if (line === '') return null;
   const [index, call, text] = line.split('\t');
   if (index === 'done' || index === 'close') return { phase: index };
+  if (index.startsWith('close~')) return { phase: 'close', key: index }; // a heartbeat while closing up
   return { index, call, text };
 }
 
@@ -32,6 +33,7 @@ export function runWorker({
   closeMs = 10_000,
   exitMs = 5000,
   limitMs = 120_000,
+  onDone,
 }) {
   const progress = join(dir, `${name}.progress`);
   const outFile = join(dir, `${name}.out`);
@@ -51,13 +53,18 @@ export function runWorker({
     const started = Date.now();
     const watch = setInterval(() => {
       const step = lastStep(progress);
-      const key = step ? (step.phase ?? step.index) : null;
+      const key = step ? (step.key ?? step.phase ?? step.index) : null;
       if (key !== seen) {
         seen = key;
         since = Date.now();
         return;
       }
       const still = Date.now() - since;
+      if (step?.phase === 'done' && onDone) {
+        // Its result is printed: the caller may go on while this one exits (or is found not to).
+        onDone(resultOf(readFileSync(outFile, 'utf8')));
+        onDone = null;
+      }
       if (step?.phase === 'done' && still > exitMs) {
         lingered = { afterMs: still };
         child.kill('SIGKILL');
@@ -79,17 +86,25 @@ export function runWorker({
       const stderr = readFileSync(errFile, 'utf8');
       const step = lastStep(progress);
       for (const file of [progress, outFile, errFile]) rmSync(file, { force: true });
-      let result = null;
+      const result = resultOf(stdout);
       const lines = stdout.trim().split('\n');
-      try {
-        result = JSON.parse(lines.at(-1) ?? '');
-      } catch {}
       // Findings the worker streamed before it died ("F\t{...}" lines); its summary has them all if it got that far.
       const early = result ? [] : lines.filter((l) => l.startsWith('F\t')).map((l) => JSON.parse(l.slice(2)));
       const counts = lines.filter((l) => l.startsWith('P\t')).map((l) => JSON.parse(l.slice(2)));
+      // A temporary directory the worker announced ("R\t<path>"): gone with it, however it ended.
+      for (const l of lines) if (l.startsWith('R\t') && l.includes('sss-')) rmSync(l.slice(2), { recursive: true, force: true });
       resolve({ code, signal, hung, lingered, budget, step, stderr, result, early, partial: counts.at(-1) ?? null });
     });
   });
+}
+
+/** The worker's result: the last line of its stdout, JSON (null if it did not get that far). */
+function resultOf(stdout) {
+  try {
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+  } catch {
+    return null;
+  }
 }
 
 /** The lines of stderr that say why a process died (FATAL ERROR, assertion, first stack lines). */
