@@ -218,4 +218,22 @@ describe('accept error policies at EMFILE (in a child with a low fd limit)', () 
     expect(r.after).toBe('accepted');
     expect(r.recovered).toBe(true);
   });
+
+  it('close() or a second handOff() while one is pending, or a target closed before it listens: settled, no abort, no fd left', async () => {
+    const { code, signal, stdout, stderr } = await runFixture('handoff-races.mjs', [], [], 20_000);
+    expect(signal).toBeNull(); // close() during a hand-off used to abort in libuv (uv__server_io)
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      closeDuring: 'target',
+      closeDuringServed: 200,
+      closedAfter: true,
+      second: 'SocketError EALREADY',
+      first: 'target',
+      secondServed: 200,
+      targetClosed: 'SocketError ECANCELED',
+      targetClosedServer: true,
+      leaked: 0,
+    });
+  });
 });

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { openServer, selfSignedCertificate, startTls, type TlsOptions } from '../lib/index.js';
+import { openServer, selfSignedCertificate, SocketError, startTls, type TlsOptions } from '../lib/index.js';
 import { checkSocketLeaks } from './helpers/leaks.js';
 import { waitFor } from './helpers/peers.js';
 
@@ -88,6 +88,18 @@ describe('TLS options are checked at open', () => {
       client.destroy();
     }
     expect(Date.now() - started).toBeLessThan(20_000); // far from the 30 s deadline
+  });
+
+  it("a peer that resets mid-handshake: startTls() rejects with a SocketError ECONNRESET, not node:net's plain Error", async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const hello = await clientHello();
+    const client = track(await rawClient(server.port, hello.subarray(0, hello.length - 10)));
+    const plain = track(await server.accept({ timeout: 5000 }));
+    const upgrading = startTls(plain, { cert, key, handshakeTimeout: 30_000 });
+    setTimeout(() => client.resetAndDestroy(), 50);
+    const error = await upgrading.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SocketError);
+    expect(error).toMatchObject({ code: 'ECONNRESET' });
   });
 
   it('options.tls itself must be an object; startTls() rejects the same options', async () => {

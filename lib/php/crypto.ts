@@ -170,7 +170,7 @@ export function phpHandshake(
   const onFailure = (error: OpenSslError) => {
     if (NOT_TLS.has(error.code ?? '') && !raw.destroyed) raw.resetAndDestroy();
   };
-  return handshake(secure, { timeoutMs, client: setup.client, onFailure }).then(
+  return handshake(secure, { timeoutMs, client: setup.client, onFailure, raw }).then(
     () => {
       const verified = verifyRefusal(secure, setup);
       if (verified === null) onVerified?.(secure);

@@ -23,6 +23,13 @@ function alreadyListening(target: net.Server): TypeError {
   return argumentError('type', 'ERR_SERVER_ALREADY_LISTEN', message);
 }
 
+/** The target closed before it listened: node:net's handle took the fd with it. */
+export class TargetClosed extends Error {
+  constructor() {
+    super('handOff(): the target net.Server was closed before it listened; the socket went with it');
+  }
+}
+
 /**
  * target.listen({ fd }, backlog). `adopt` runs in the 'listening' tick,
  * before libuv polls again; a failure (an 'error' event, or a throw) rejects
@@ -30,9 +37,11 @@ function alreadyListening(target: net.Server): TypeError {
  */
 export function listenOnFd(target: net.Server, fd: number, backlog: number, adopt: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    const onClose = (): void => settle(new TargetClosed());
     const settle = (error: unknown): void => {
       target.off('error', settle);
       target.off('listening', onListening);
+      target.off('close', onClose);
       if (error === undefined) resolve();
       else reject((error as { code?: unknown }).code === 'ERR_SERVER_ALREADY_LISTEN' ? alreadyListening(target) : error);
     };
@@ -46,6 +55,7 @@ export function listenOnFd(target: net.Server, fd: number, backlog: number, adop
     };
     target.on('error', settle);
     target.on('listening', onListening);
+    target.on('close', onClose);
     try {
       // For { fd }, node:net takes the backlog only as the second argument.
       target.listen({ fd }, backlog);

@@ -2,51 +2,25 @@
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type net from 'node:net';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
-import { Acceptor, MAX_BATCH, type AcceptCounters, type AcceptErrorPolicy } from './acceptor.js';
+import { Acceptor, MAX_BATCH, type AcceptErrorPolicy } from './acceptor.js';
+import type { AcceptOptions, ServerStats } from './server-types.js';
 import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
 
 export type { AcceptQueue, OverflowSample };
 import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, closedError, unavailableError } from '../binding/errors.js';
+import { argumentError, closedError, socketErrorOf, unavailableError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
-import { checkTarget, listenOnFd } from './hand-off.js';
+import { checkTarget, listenOnFd, TargetClosed } from './hand-off.js';
 import { isUnixEndpoint } from '../net/address.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
 export type { AddressInfo, UnixAddressInfo } from '../net/address.js';
 
-export interface AcceptOptions {
-  /** Abort the wait; the promise rejects with signal.reason. */
-  signal?: AbortSignal;
-  /** Milliseconds to wait; then the promise rejects with an ETIMEDOUT SocketError. */
-  timeout?: number;
-  /** accept() only: start the socket paused (node:net's pauseOnConnect): nothing is read from the kernel until `read()` or `resume()`. */
-  paused?: boolean;
-  /** accept() only: overrides the server's `allowHalfOpen` for this connection. */
-  allowHalfOpen?: boolean;
-}
-
-export interface ServerStats extends AcceptCounters {
-  /** The backlog asked for, the limit the kernel applied, and who clamped it. */
-  backlog: {
-    requested: number | undefined;
-    applied: number | undefined;
-    somaxconn: number | undefined;
-    clampedBy: 'net.core.somaxconn' | null;
-  };
-  /** The accept queue now (TCP). */
-  queue: AcceptQueue | undefined;
-  /**
-   * TcpExt ListenOverflows / ListenDrops since this server opened. They count
-   * every listener of the network namespace: set them beside your client's own
-   * retransmit/timeout counts, not in their place.
-   */
-  system: ListenCounters | undefined;
-}
+export type { AcceptOptions, ServerStats } from './server-types.js';
 
 interface Bound {
   local?: NativeEndpoint;
@@ -63,6 +37,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   readonly #file: BoundFile | undefined;
   #backlog: number | undefined;
   #closed = false;
+  #handingOff = false;
   #refed = true;
   readonly #allowHalfOpen: boolean;
 
@@ -165,10 +140,12 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    */
   async handOff<T extends net.Server>(target: T): Promise<T> {
     if (this.#closed) throw closedError('accept4', this.where);
+    if (this.#handingOff) throw socketErrorOf('EALREADY', 'handOff', 'a hand-off of this server is already in progress', this.where);
     checkTarget(target);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.listen(backlog); // as node:net will next: a failure fails here, on our fd
     this.#acceptor.suspend(); // libuv refuses an fd it already watches
+    this.#handingOff = true;
     try {
       // In the 'listening' tick: releasing closes our poll, which drops the fd from
       // epoll; node:net's own watcher is registered only at libuv's next poll.
@@ -179,8 +156,19 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
         native.release(this.handle);
       });
     } catch (error) {
-      this.#acceptor.resume();
+      if (error instanceof TargetClosed) {
+        // node:net had opened the fd and closed it with its handle: the number is no longer ours to close.
+        this.#closed = true;
+        this.#acceptor.close();
+        native.release(this.handle);
+        throw socketErrorOf('ECANCELED', 'handOff', error.message, this.where);
+      }
+      if (this.#closed)
+        native.close(this.handle); // close() came while we waited: now it can
+      else this.#acceptor.resume();
       throw error;
+    } finally {
+      this.#handingOff = false;
     }
     const file = this.#file;
     if (file) target.once('close', () => removeBoundFile(file));
@@ -271,6 +259,9 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
+    // During a hand-off node:net holds the fd too: closing it under libuv would abort the
+    // process. handOff() closes it (or gives it away) once node:net's listen() settled.
+    if (this.#handingOff) return;
     native.close(this.handle); // and removes the unix socket file we created (native/handle.cc)
   }
 

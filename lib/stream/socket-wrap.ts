@@ -75,6 +75,7 @@ function openSocket(fd: number, kind: SocketKind, options: WrapOptions): net.Soc
   const handle = new wrap.Wrap(wrap.SOCKET);
   const err = handle.open(fd);
   if (err !== 0) {
+    (handle as unknown as { close(): void }).close(); // a wrap that opened nothing still is a libuv handle
     // libuv's negative errno; the fd is still ours to close (below).
     throw Object.assign(new Error(`open: libuv error ${err}`), { errno: -err, syscall: kind === 'tcp' ? 'uv_tcp_open' : 'uv_pipe_open' });
   }

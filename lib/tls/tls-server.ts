@@ -272,13 +272,9 @@ export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.T
     rejectUnauthorized: certs === 'required',
     ALPNProtocols: options.alpnProtocols,
   });
-  // node:tls does not always notice the plain socket being destroyed under it.
-  const onGone = () => secure.destroy();
-  socket.once('close', onGone);
-  return handshake(secure, { timeoutMs: limits.handshakeTimeout }).then(
-    () => (socket.off('close', onGone), secure),
+  return handshake(secure, { timeoutMs: limits.handshakeTimeout, raw: socket }).then(
+    () => secure,
     (error: unknown) => {
-      socket.off('close', onGone);
       secure.destroy();
       throw error;
     },
