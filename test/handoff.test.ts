@@ -233,6 +233,8 @@ describe('accept error policies at EMFILE (in a child with a low fd limit)', () 
       secondServed: 200,
       targetClosed: 'SocketError ECANCELED',
       targetClosedServer: true,
+      closedJustBefore: 'target',
+      closedJustBeforeServed: 200,
       leaked: 0,
     });
   });

@@ -37,7 +37,11 @@ export class TargetClosed extends Error {
  */
 export function listenOnFd(target: net.Server, fd: number, backlog: number, adopt: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onClose = (): void => settle(new TargetClosed());
+    // node:net sets `listening` as soon as listen() opened the fd: a 'close' that finds it
+    // still set is one from before (a target closed just before the hand-off), not ours.
+    const onClose = (): void => {
+      if (!target.listening) settle(new TargetClosed());
+    };
     const settle = (error: unknown): void => {
       target.off('error', settle);
       target.off('listening', onListening);

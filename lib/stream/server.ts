@@ -161,6 +161,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
         this.#closed = true;
         this.#acceptor.close();
         native.release(this.handle);
+        if (this.#file) removeBoundFile(this.#file);
         throw socketErrorOf('ECANCELED', 'handOff', error.message, this.where);
       }
       if (this.#closed)
