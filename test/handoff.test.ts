@@ -209,7 +209,10 @@ describe('accept error policies at EMFILE (in a child with a low fd limit)', () 
     expect(r.recovered).toBe(true);
   });
 
-  it('shed whose reserve fd cannot be reopened backs off instead of spinning, and recovers', async () => {
+  // The fixture pins the fd limit to the reserve's own number; on a loaded machine one of Node's
+  // threads can still free and take a slot at the wrong moment (1 run in 3 with six files side by
+  // side), and the scenario does not happen at all: try it again rather than report the setup.
+  it('shed whose reserve fd cannot be reopened backs off instead of spinning, and recovers', { retry: 2 }, async () => {
     const r = await policy('shed-no-reserve');
     expect(r.during.errors.EMFILE, JSON.stringify(r)).toBeGreaterThanOrEqual(1);
     expect(r.cpu, JSON.stringify(r)).toBeLessThan(IDLE_CPU);
