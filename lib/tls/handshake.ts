@@ -27,6 +27,18 @@ export class HandshakeClosed extends SocketError {
   }
 }
 
+/** A handshake closed to make room for a new connection at maxPendingHandshakes: a SocketError ECONNABORTED. */
+export class HandshakeEvicted extends SocketError {
+  constructor(max: number) {
+    super({
+      errno: constants.errno.ECONNABORTED,
+      code: 'ECONNABORTED',
+      syscall: 'handshake',
+      reason: `evicted: ${max} were in flight (maxPendingHandshakes), and a new connection needed room`,
+    });
+  }
+}
+
 /** A system error of the socket under the handshake (node's `read ECONNRESET`: negative errno) as a SocketError. */
 function asSocketError(error: Error): Error {
   const { errno, code, syscall } = error as Error & { errno?: unknown; code?: unknown; syscall?: unknown };

@@ -8,14 +8,13 @@
 // the accept loop runs only while someone waits, and a connection finished
 // for nobody is closed after handshakeTimeout (ready.ts).
 import { EventEmitter } from 'node:events';
-import { constants } from 'node:os';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { closedError, SocketError } from '../binding/errors.js';
+import { closedError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
-import { handshake, HandshakeClosed, HandshakeTimeout } from './handshake.js';
+import { handshake, HandshakeClosed, HandshakeEvicted, HandshakeTimeout } from './handshake.js';
 import { PendingHandshakes } from './pending.js';
 import { ReadyQueue } from './ready.js';
 import { secureContextOf } from './context.js';
@@ -39,18 +38,6 @@ export interface TlsStats {
   pending: number;
   /** Finished connections waiting for an accept() now. */
   ready: number;
-}
-
-/** A handshake closed to make room for a new connection at maxPendingHandshakes: a SocketError ECONNABORTED. */
-export class HandshakeEvicted extends SocketError {
-  constructor(max: number) {
-    super({
-      errno: constants.errno.ECONNABORTED,
-      code: 'ECONNABORTED',
-      syscall: 'handshake',
-      reason: `evicted: ${max} were in flight (maxPendingHandshakes), and a new connection needed room`,
-    });
-  }
 }
 
 /**
