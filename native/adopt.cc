@@ -5,7 +5,6 @@
 #include "adopt.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <uv.h>
 
 #include <cerrno>
@@ -28,8 +27,9 @@ AddonData* Data(const Napi::CallbackInfo& info) {
 bool ReadSocketFd(const Napi::CallbackInfo& info, const char* syscall, int* out) {
   int32_t fd = -1;
   if (!ReadInt32(info, 0, "fd", 0, INT_MAX, &fd)) return false;
-  struct stat st;
-  int err = ::fstat(fd, &st) == -1 ? errno : (S_ISSOCK(st.st_mode) ? 0 : ENOTSOCK);
+  FileId file;
+  int err = FileIdOfFd(fd, &file);
+  if (err == 0 && !file.socket) err = ENOTSOCK;
   if (err != 0) {
     ThrowErrno(info.Env(), err, syscall);
     return false;

@@ -1,9 +1,9 @@
 #include "handle.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errno.h"
+#include "file_id.h"
 
 namespace sss {
 
@@ -19,13 +19,13 @@ struct UvBox {
     uv_poll_t poll;
     uv_async_t async;
   };
-  std::shared_ptr<Registry> registry;
+  RegistryRef registry;
   SocketHandle* owner = nullptr;  // cleared before uv_close
 };
 
 void OnUvClosed(uv_handle_t* handle) {
   auto* box = static_cast<UvBox*>(handle->data);
-  std::shared_ptr<Registry> registry = std::move(box->registry);
+  RegistryRef registry = box->registry;  // outlives the box
   delete box;
   if (--registry->closing == 0 && registry->cleanup != nullptr) {
     napi_remove_async_cleanup_hook(registry->cleanup);
@@ -34,7 +34,7 @@ void OnUvClosed(uv_handle_t* handle) {
 }
 
 template <typename T>
-T* NewUvHandle(const std::shared_ptr<Registry>& registry, SocketHandle* owner) {
+T* NewUvHandle(const RegistryRef& registry, SocketHandle* owner) {
   auto* box = new UvBox();
   box->registry = registry;
   box->owner = owner;
@@ -184,19 +184,22 @@ int SocketHandle::Release() {
 }
 
 bool SocketHandle::UnlinkOnClose(const std::string& path) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) == -1) return false;
+  FileId file;
+  int err = FileIdOfPath(path.c_str(), &file);
+  if (err != 0) {
+    errno = err;
+    return false;
+  }
   unlink_path_ = path;
-  unlink_dev_ = st.st_dev;
-  unlink_ino_ = st.st_ino;
+  unlink_file_ = file;
   return true;
 }
 
 void SocketHandle::UnlinkFile() {
   if (unlink_path_.empty()) return;
-  struct stat st;
+  FileId now;
   // Only our own file: another process may have bound a new one there since.
-  if (::lstat(unlink_path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == unlink_dev_ && st.st_ino == unlink_ino_) {
+  if (FileIdOfPath(unlink_path_.c_str(), &now) == 0 && now.socket && now.dev == unlink_file_.dev && now.ino == unlink_file_.ino) {
     ::unlink(unlink_path_.c_str());
   }
   unlink_path_.clear();

@@ -6,26 +6,55 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "file_id.h"
+
 #include <memory>
 #include <string>
+#include <utility>
 #include <unordered_set>
 
 namespace sss {
 
 class SocketHandle;
 
-// Per-environment bookkeeping, shared (by shared_ptr) with every handle and
-// every libuv handle still closing, so that teardown order does not matter.
+// Per-environment bookkeeping, shared with every handle and every libuv
+// handle still closing, so that teardown order does not matter.
 struct Registry {
   std::unordered_set<SocketHandle*> live;
   int closing = 0;                                   // uv_close() calls whose callback has not run yet
   napi_async_cleanup_hook_handle cleanup = nullptr;  // set while the env tears down
+  int owners = 0;                                    // RegistryRefs pointing here
+};
+
+// A counted reference to a Registry. Not std::shared_ptr: every owner lives
+// on the environment's one thread, and shared_ptr built with glibc >= 2.32
+// needs __libc_single_threaded, which the older systems we support lack.
+class RegistryRef {
+ public:
+  RegistryRef() = default;
+  static RegistryRef Make() { return RegistryRef(new Registry()); }
+  RegistryRef(const RegistryRef& other) : RegistryRef(other.registry_) {}
+  RegistryRef& operator=(RegistryRef other) {
+    std::swap(registry_, other.registry_);
+    return *this;
+  }
+  ~RegistryRef() {
+    if (registry_ != nullptr && --registry_->owners == 0) delete registry_;
+  }
+  Registry* operator->() const { return registry_; }
+  explicit operator bool() const { return registry_ != nullptr; }
+
+ private:
+  explicit RegistryRef(Registry* registry) : registry_(registry) {
+    if (registry_ != nullptr) registry_->owners++;
+  }
+  Registry* registry_ = nullptr;
 };
 
 struct AddonData {
   Napi::FunctionReference handle_constructor;
   Napi::FunctionReference error_constructor;  // setErrorConstructor(): SocketError
-  std::shared_ptr<Registry> registry = std::make_shared<Registry>();
+  RegistryRef registry = RegistryRef::Make();
 };
 
 // What a call needs of the handle it is given. Most calls act on sockets we
@@ -89,8 +118,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   int fd_ = -1;
   bool owned_ = true;
   std::string unlink_path_;
-  dev_t unlink_dev_ = 0;
-  ino_t unlink_ino_ = 0;
+  FileId unlink_file_;
   std::unique_ptr<uint8_t[]> scratch_;
   size_t scratch_size_ = 0;
   uv_loop_t* loop_ = nullptr;
@@ -102,7 +130,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // Callbacks run in this async context, so async_hooks and
   // AsyncLocalStorage see a real resource, not the empty context.
   napi_async_context async_context_ = nullptr;
-  std::shared_ptr<Registry> registry_;
+  RegistryRef registry_;
 };
 
 // Registers the async cleanup hook that closes every live handle when the

@@ -1,7 +1,6 @@
 #include "unix_diag.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cerrno>
@@ -118,11 +117,12 @@ Napi::Value UnixQueue(const Napi::CallbackInfo& info) {
   SocketHandle* h = SocketHandle::From(info, 0);
   if (h == nullptr) return Napi::Value();
 #ifdef __linux__
-  struct stat st;
-  if (::fstat(h->fd(), &st) == -1) return ThrowErrno(env, errno, "fstat");
+  FileId file;
+  int stat_err = FileIdOfFd(h->fd(), &file);
+  if (stat_err != 0) return ThrowErrno(env, stat_err, "fstat");
   unix_diag_req request{};
   request.udiag_states = ~0U;
-  request.udiag_ino = static_cast<uint32_t>(st.st_ino);
+  request.udiag_ino = static_cast<uint32_t>(file.ino);
   request.udiag_show = UDIAG_SHOW_RQLEN;
   const void* found = nullptr;
   unix_diag_rqlen rq{};

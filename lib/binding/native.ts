@@ -1,11 +1,8 @@
 // Loads the addon once and declares its typed surface. The addon mirrors
 // POSIX calls one to one; every policy lives in the TypeScript around it.
 // At load it is handed SocketError, the class every failing call throws.
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SocketError } from './errors.js';
+import { loadAddon } from './load.js';
 
 /** Opaque owner of one socket fd (a type-tagged native object). */
 export interface NativeHandle {
@@ -107,50 +104,10 @@ export interface Addon {
   };
 }
 
-const ADDON_FILE = 'stream_socket_server.node';
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('stream-socket-server: cannot find its package.json');
-    dir = parent;
-  }
-  return dir;
-}
-
-function candidates(root: string): string[] {
-  // node-gyp's build/, then cmake-js's build-cmake/ (npm run build:cmake).
-  const found = [
-    join(root, 'build', 'Release', ADDON_FILE),
-    join(root, 'build', 'Debug', ADDON_FILE),
-    join(root, 'build-cmake', 'Release', ADDON_FILE),
-    join(root, 'build-cmake', ADDON_FILE),
-  ];
-  // node-gyp-build's layout, without the dependency.
-  const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  if (existsSync(prebuilds)) {
-    for (const file of readdirSync(prebuilds)) {
-      if (file.endsWith('.node')) found.push(join(prebuilds, file));
-    }
-  }
-  return found;
-}
-
 function load(): Addon {
-  const root = packageRoot();
-  const tried = candidates(root);
-  const require = createRequire(import.meta.url);
-  for (const file of tried) {
-    if (!existsSync(file)) continue;
-    const addon = require(file) as Addon;
-    addon.setErrorConstructor(SocketError);
-    return addon;
-  }
-  throw new Error(
-    `stream-socket-server: native addon not found. Looked in:\n  ${tried.join('\n  ')}\n` +
-      `Build it with \`npm run build:native\` (node-gyp) in ${root}.`,
-  );
+  const addon = loadAddon() as Addon;
+  addon.setErrorConstructor(SocketError);
+  return addon;
 }
 
 export const native: Addon = load();

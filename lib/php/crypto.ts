@@ -3,7 +3,7 @@
 // read timeout (default_socket_timeout or stream_set_timeout), as in PHP.
 import { createHash, type X509Certificate } from 'node:crypto';
 import type net from 'node:net';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import { errnoText } from '../socket/syscalls.js';
 import { phpWarning } from './diagnostics.js';
 import { peerNameMismatch } from './host-names.js';

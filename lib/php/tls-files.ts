@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import type { StreamContext } from './context.js';
 import { dhAllowed, readDhParameters } from './dh-params.js';
 import type { PendingWarning } from './diagnostics.js';

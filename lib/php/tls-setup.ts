@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { constants as cryptoConstants } from 'node:crypto';
 import { join } from 'node:path';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import type { Transport } from '../net/url.js';
 import { SESSION_ID_CONTEXT } from '../tls/tls-server.js';
 import { pinnedVersion, TLS_VERSIONS } from '../tls/versions.js';

@@ -2,7 +2,7 @@
 // a server stream or an accepted connection, with PHP's results.
 import { isIP } from 'node:net';
 import type net from 'node:net';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
 import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type Endpoint } from '../socket/syscalls.js';
 import { STREAM_OOB, STREAM_PEEK } from './constants.js';

@@ -1,7 +1,7 @@
 // Giving a listening fd to a net.Server (StreamServer#handOff): the checks made
 // before anything is given up, and node:net's listen({ fd }) as a promise that
 // adds and removes only its own listeners on the target.
-import net from 'node:net';
+import * as net from 'node:net';
 import { argumentError } from '../binding/errors.js';
 import { formatHostPort } from '../net/address.js';
 

@@ -5,7 +5,7 @@
 // Node exposes its TCP wrap (process.binding('tcp_wrap'), in every Node from
 // 20 to 26), we open the fd on one directly, exactly as node:net's own
 // server does, and fall back to the public { fd } path otherwise.
-import net from 'node:net';
+import * as net from 'node:net';
 import { closeSync } from 'node:fs';
 
 interface StreamWrap {

@@ -1,6 +1,6 @@
 // The secure contexts of a TLS server, built once at open from checked
 // options: the default one and one per SNI name, all with a session id context.
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import type { TlsOptions } from '../options/types.js';
 import { validateTlsOptions, type TlsLimits } from './tls-options.js';
 

@@ -9,7 +9,7 @@
 // for nobody is closed after handshakeTimeout (ready.ts).
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import { closedError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';

@@ -9,18 +9,15 @@
 // some tests drive (test/listen.test.ts: connect_burst). make rebuilds only
 // what changed, so this costs nothing once they are built.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { buildTs } from '../../packaging/build-ts.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export default function buildDist(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+  const built = buildTs();
   if (built.status !== 0) {
-    throw new Error(
-      `tsc -p tsconfig.json failed (exit ${built.status ?? built.signal}); dist/ would be stale:\n${built.stdout}${built.stderr}`,
-    );
+    throw new Error(`tsc -p tsconfig.json failed (exit ${built.status}); dist/ would be stale:\n${built.output}`);
   }
   const tools = spawnSync('make', ['-s', '-C', 'bench'], { cwd: ROOT, encoding: 'utf8' });
   if (tools.status !== 0) {
