@@ -6,12 +6,12 @@
 #include <sys/types.h>
 #include <uv.h>
 
-#include "file_id.h"
-
 #include <memory>
 #include <string>
-#include <utility>
 #include <unordered_set>
+#include <utility>
+
+#include "file_id.h"
 
 namespace sss {
 

@@ -10,6 +10,8 @@
 
 #if defined(__GLIBCXX__) && defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11
 namespace std {
-[[noreturn]] void __throw_bad_array_new_length() { std::abort(); }
+[[noreturn]] void __throw_bad_array_new_length() {
+  std::abort();
+}
 }  // namespace std
 #endif
