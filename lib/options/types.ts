@@ -1,6 +1,6 @@
 // Option types shared by the layers above (servers, TLS, the opener): a leaf
 // that imports nothing of the library, so options/ never points upwards.
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 
 /** What accept does on EMFILE/ENFILE/ENOBUFS/ENOMEM (see stream/acceptor.ts); openServer's default is 'pause'. */
 export type AcceptErrorPolicy = 'propagate' | 'pause' | 'shed';

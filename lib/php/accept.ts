@@ -1,8 +1,8 @@
 // stream_socket_accept(): the next connection of a server stream, as PHP 8.2
 // hands it out (plain, or TLS with the handshake done), or false after PHP's
 // warnings.
-import type net from 'node:net';
-import type tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
 import { SocketError } from '../index.js';
 import { constants as C, receiveOnce, socketName } from '../socket/syscalls.js';

@@ -2,8 +2,8 @@
 // fclose() ends it. PHP's socket stream keeps its fd from accept to fclose:
 // the peer's FIN ends only the reading side, errors are warnings, and
 // fclose() hands every byte already written to the kernel before close().
-import type net from 'node:net';
-import type tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { connectionState, markClosed, registerConnection, type ConnectionState } from './stream-state.js';
 
 type Described = Omit<ConnectionState, 'raw' | 'crypto' | 'error'>;

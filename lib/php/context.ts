@@ -1,5 +1,5 @@
 // Stream contexts: PHP's option bags, two levels deep (wrapper -> option).
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { connectionState, isClosed } from './stream-state.js';
 import { StreamContext, type ContextOptions } from './stream-context.js';
 

@@ -2,7 +2,7 @@
 // a handshake never blocks the event loop, and its deadline is the stream's
 // read timeout (default_socket_timeout or stream_set_timeout), as in PHP.
 import { createHash, type X509Certificate } from 'node:crypto';
-import type net from 'node:net';
+import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { errnoText } from '../socket/syscalls.js';
 import { phpWarning } from './diagnostics.js';

@@ -2,8 +2,8 @@
 // on ssl:// and tls*:// servers. Both resolve when the handshake is over;
 // neither blocks the event loop while it runs.
 import type { X509Certificate } from 'node:crypto';
-import type net from 'node:net';
-import type tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { peerCertificate, phpHandshake } from './crypto.js';
 import { emitPending, phpWarning } from './diagnostics.js';
 import { PhpServerStream } from './server.js';

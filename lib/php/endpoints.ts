@@ -1,5 +1,5 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { isUnixEndpoint, nameOf } from '../net/address.js';
 import { socketFd, type Endpoint, type SocketRef } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';

@@ -2,8 +2,8 @@
 // stream_socket_accept() hands out: the context it inherited from its
 // server, its read timeout, and the TLS layer once crypto is on; and, for
 // every stream, whether fclose() has made it an invalid resource.
-import type net from 'node:net';
-import type tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import type { Transport } from '../net/url.js';
 import type { StreamContext } from './stream-context.js';
 import { ini_get } from './diagnostics.js';

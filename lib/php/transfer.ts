@@ -1,7 +1,7 @@
 // stream_socket_sendto() and stream_socket_recvfrom(): bytes in and out of
 // a server stream or an accepted connection, with PHP's results.
 import { isIP } from 'node:net';
-import type net from 'node:net';
+import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
 import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type Endpoint } from '../socket/syscalls.js';

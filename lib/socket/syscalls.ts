@@ -5,7 +5,7 @@
 // to be a socket, never closed, never blocked on). Every failure is the
 // addon's SocketError as thrown (the resolver's names the host; the others
 // name no address); a net.Socket Node has closed is EBADF.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { socketErrorOf } from '../binding/errors.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
 import { BoundSocket, handleOf } from './bound-socket.js';

@@ -1,6 +1,6 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
 import { Acceptor, MAX_BATCH, type AcceptErrorPolicy } from './acceptor.js';
 import type { AcceptOptions, ServerStats } from './server-types.js';

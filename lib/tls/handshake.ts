@@ -2,9 +2,9 @@
 // complete, fail, or run out of time. TlsServer, startTls() and the PHP
 // facade all stand on it; what a failure means (a counter, a rejection,
 // PHP's warning) is theirs to decide.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { constants } from 'node:os';
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { SocketError } from '../binding/errors.js';
 import { errnoText } from '../socket/syscalls.js';
 

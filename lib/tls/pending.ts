@@ -4,7 +4,7 @@
 // the oldest handshake whose client has not yet sent a whole ClientHello
 // (silent, slowloris, truncated: an honest client sends it at once); only if
 // every client has, the oldest of all.
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 
 /** The server has read and processed a whole ClientHello: then it knows the signature algorithms both sides share. */
 const sentHello = (secure: tls.TLSSocket): boolean => (secure.getSharedSigalgs()?.length ?? 0) > 0;

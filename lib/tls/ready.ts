@@ -3,7 +3,7 @@
 // client never holds up the next), and what comes out of them must not sit
 // in the heap for nobody: each has `ttlMs` to be taken, then is closed and
 // counted as unclaimed.
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 
 export class ReadyQueue {
   readonly #ttlMs: number;

@@ -8,7 +8,7 @@
 // the accept loop runs only while someone waits, and a connection finished
 // for nobody is closed after handshakeTimeout (ready.ts).
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
+import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { closedError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';

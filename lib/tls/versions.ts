@@ -1,6 +1,6 @@
 // The one table of TLS versions: the tlsv1.x:// transport that pins each
 // (as PHP's does) and PHP's STREAM_CRYPTO_METHOD_TLSv1_x_SERVER bit for it.
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { Transport } from '../net/url.js';
 
 export interface TlsVersion {
