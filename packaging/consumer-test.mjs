@@ -162,8 +162,17 @@ function fallback(tarball, env) {
   const broken = unloadablePrebuild(tarball, work);
   const without = install(join(work, 'app-no-compiler'), env, broken);
   const said = /node-gyp|gyp ERR|not found|python|make/i.test(without.output);
-  const last = without.output.trim().split('\n').filter((l) => /ERR|error/.test(l)).slice(0, 3).join(' | ');
-  report(without.status !== 0 && said, 'unloadable prebuild, no compiler: npm install fails and says why', `exit ${without.status}: ${last}`);
+  const last = without.output
+    .trim()
+    .split('\n')
+    .filter((l) => /ERR|error/.test(l))
+    .slice(0, 3)
+    .join(' | ');
+  report(
+    without.status !== 0 && said,
+    'unloadable prebuild, no compiler: npm install fails and says why',
+    `exit ${without.status}: ${last}`,
+  );
   // Now the machine's PATH and npm configuration (its compiler, make, python, Node headers).
   const full = { ...process.env, PATH: `${join(work, 'bin')}:${process.env.PATH}` };
   for (const key of Object.keys(full)) if (key.startsWith('npm_')) delete full[key];
@@ -182,7 +191,11 @@ function fallback(tarball, env) {
   rmSync(join(app, 'node_modules', 'stream-socket-server', 'build'), { recursive: true });
   const result = run(join(nodeDir, 'node'), ['cjs.cjs'], { cwd: app, env: full });
   const explained = /does not load here .*GLIBC_2\.99.*glibc >= 2\.28.*--build-from-source/s.test(result.stderr);
-  report(result.status !== 0 && explained, 'unloadable prebuild at run time: an Error that says why and what to do', result.stderr.split('\n')[0]);
+  report(
+    result.status !== 0 && explained,
+    'unloadable prebuild at run time: an Error that says why and what to do',
+    result.stderr.split('\n')[0],
+  );
 }
 
 try {

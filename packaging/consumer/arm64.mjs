@@ -23,7 +23,8 @@ const queued = server.queue();
 result.queueBefore = queued;
 if (typeof queued.length !== 'number' || typeof queued.limit !== 'number') throw new Error(`queue() ${JSON.stringify(queued)}`);
 // On real arm64 hardware the kernel's numbers; under qemu-user both read 0.
-if (queued.limit !== 0 && (queued.length !== 3 || queued.limit !== 16)) throw new Error(`queue() ${JSON.stringify(queued)}, expected 3 of 16`);
+if (queued.limit !== 0 && (queued.length !== 3 || queued.limit !== 16))
+  throw new Error(`queue() ${JSON.stringify(queued)}, expected 3 of 16`);
 result.queueNote = queued.limit === 0 ? 'TCP_INFO reads zeros under qemu-user' : 'kernel numbers';
 let accepted = 0;
 for await (const conn of server) {
@@ -31,10 +32,15 @@ for await (const conn of server) {
   if (accepted === 3) break;
 }
 const replies = await Promise.all(
-  clients.map((c) => new Promise((resolve) => {
-    let text = '';
-    c.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve(text));
-  })),
+  clients.map(
+    (c) =>
+      new Promise((resolve) => {
+        let text = '';
+        c.setEncoding('utf8')
+          .on('data', (d) => (text += d))
+          .on('end', () => resolve(text));
+      }),
+  ),
 );
 result.replies = replies.sort();
 if (replies.join() !== 'hello 1,hello 2,hello 3') throw new Error(`replies ${replies}`);
