@@ -66,8 +66,7 @@ function run(command, args, options) {
 
 /** The scripts of packaging/consumer/ in a new app folder; each must print its JSON line. */
 function useIt(app, env, label) {
-  cpSync(join(HERE, 'consumer', 'esm.mjs'), join(app, 'esm.mjs'));
-  cpSync(join(HERE, 'consumer', 'cjs.cjs'), join(app, 'cjs.cjs'));
+  for (const file of ['esm.mjs', 'cjs.cjs', 'serve-once.cjs']) cpSync(join(HERE, 'consumer', file), join(app, file));
   for (const script of ['esm.mjs', 'cjs.cjs']) {
     const result = run(join(nodeDir, 'node'), [script], { cwd: app, env });
     const line = result.stdout.trim().split('\n').pop() ?? '';
