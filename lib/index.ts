@@ -1,4 +1,7 @@
 // Public surface of stream-socket-server.
+// The types speak Buffer and net.Socket: without @types/node a TypeScript user
+// gets one error that names it, not one per use.
+/// <reference types="node" preserve="true" />
 export { openServer } from './open/open.js';
 export { StreamServer } from './stream/server.js';
 export type { AcceptOptions, AcceptQueue, AddressInfo, UnixAddressInfo, ServerStats, OverflowSample } from './stream/server.js';

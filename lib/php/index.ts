@@ -1,4 +1,7 @@
 // The PHP facade: PHP's names, argument order and results.
+// The types speak Buffer and net.Socket: without @types/node a TypeScript user
+// gets one error that names it, not one per use.
+/// <reference types="node" preserve="true" />
 export * from './constants.js';
 export { stream_socket_server, PhpServerStream, ref, PHP_DEFAULT_BACKLOG, type Ref } from './server.js';
 export { stream_socket_accept } from './accept.js';
