@@ -42,6 +42,13 @@ function toolless() {
   writeFileSync(join(bin, 'npm'), `#!/bin/sh\nexec "${node}" "${npmCli}" "$@"\n`, { mode: 0o755 });
   symlinkSync('/bin/sh', join(bin, 'sh')); // npm runs install scripts with sh from PATH
   const env = { PATH: bin, HOME: join(work, 'home'), TMPDIR: tmpdir(), LANG: 'C.UTF-8' };
+  // How this machine reaches the registry (proxy, CA) stays: the global npmrc
+  // of the machine's npm (a Node from elsewhere would look in its own prefix)
+  // and the proxy and CA variables. Its nodedir is overridden below.
+  env.npm_config_globalconfig = run('npm', ['config', 'get', 'globalconfig']).stdout.trim();
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(https?_proxy|no_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/i.test(name)) env[name] = value;
+  }
   // The machine's npm cache (only to save downloads), but no headers: an empty nodedir.
   env.npm_config_cache = join(process.env.HOME ?? '/root', '.npm');
   env.npm_config_nodedir = join(work, 'no-node-headers');
