@@ -68,7 +68,12 @@ export async function fread(stream: PhpStream, length: number): Promise<Buffer |
   if (stream instanceof PhpServerStream) return readServerStream(stream, length);
   const got = await collect(stream, (collected) => (collected.length > 0 ? Math.min(length, collected.length) : null));
   if (got !== null) return got;
-  return connectionState(stream)?.timedOut ? false : Buffer.alloc(0);
+  const state = connectionState(stream);
+  if (state?.error && !state.errorRead) {
+    state.errorRead = true; // a reset: PHP's recv() fails once (false, silently), then reads EOF
+    return false;
+  }
+  return state?.timedOut ? false : Buffer.alloc(0);
 }
 
 /** fread() on a server stream: one datagram of a udp/udg server; false on a listener (recv fails ENOTCONN, silently). */
