@@ -1,6 +1,7 @@
 // stream_socket_accept(): the next connection of a server stream, as PHP 8.2
 // hands it out (plain, or TLS with the handshake done), or false after PHP's
 // warnings.
+import { requireStreamType } from './stream-args.js';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
@@ -42,6 +43,7 @@ export async function stream_socket_accept(
   timeout?: number | null,
   peerName?: Ref<string | false> | null,
 ): Promise<net.Socket | false> {
+  requireStreamType('stream_socket_accept', stream, 'socket');
   requireOpen('stream_socket_accept', stream);
   if (!(stream instanceof PhpServerStream)) throw new TypeError('stream_socket_accept(): Argument #1 ($socket) must be a server stream');
   checkPeerName(peerName);

@@ -1,6 +1,7 @@
 // stream_socket_enable_crypto() and the TLS step of stream_socket_accept()
 // on ssl:// and tls*:// servers. Both resolve when the handshake is over;
 // neither blocks the event loop while it runs.
+import { requireStreamType } from './stream-args.js';
 import type { X509Certificate } from 'node:crypto';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
@@ -84,6 +85,7 @@ export async function stream_socket_enable_crypto(
   cryptoMethod?: number | null,
   _sessionStream?: unknown,
 ): Promise<boolean | 0> {
+  requireStreamType('stream_socket_enable_crypto', stream, 'stream');
   requireOpen('stream_socket_enable_crypto', stream);
   if (typeof enable !== 'boolean') throw new TypeError('stream_socket_enable_crypto(): Argument #2 ($enable) must be of type bool');
   if (cryptoMethod !== undefined && cryptoMethod !== null && !Number.isInteger(cryptoMethod)) {

@@ -9,8 +9,8 @@ import { phpWarning } from './diagnostics.js';
 import { targetOf, type PhpStream } from './endpoints.js';
 import { drained, kernelReadable, take, whenReadable } from './read-side.js';
 import { PhpServerStream } from './server.js';
-import { activeSocket, connectionState, timeoutMs, type ConnectionState } from './stream-state.js';
-import { requireStream } from './stream-args.js';
+import { activeSocket, connectionState, requireOpen, timeoutMs } from './stream-state.js';
+import { requireStream, requireStreamType } from './stream-args.js';
 import { recvDatagram } from './transfer.js';
 import { ValueError } from './values.js';
 
@@ -24,60 +24,97 @@ const CHUNK = 8192;
 type Enough = (collected: Buffer, ended: boolean) => number | null;
 
 /**
- * Collects a connection's bytes until `enough` says how many make the
- * answer, and puts the rest back. Null: nothing at all to return (EOF, or a
- * timeout, or a non-blocking stream with nothing there).
+ * What PHP's stream layer holds in its own read buffer, counted at the head
+ * of Node's: a socket read (recv) brings in up to 8 KiB of what has arrived,
+ * and PHP serves from those bytes before it reads the socket again. Kept per
+ * stream (for sockets the facade did not hand out, here).
  */
-async function collect(stream: net.Socket, enough: Enough, limit = Infinity): Promise<Buffer | null> {
+const foreign = new WeakMap<net.Socket, { buffered: number; position: number; timedOut: boolean }>();
+function accountOf(stream: net.Socket): { buffered: number; position: number; timedOut: boolean } {
   const state = connectionState(stream);
+  if (state) return state;
+  let account = foreign.get(stream);
+  if (!account) foreign.set(stream, (account = { buffered: 0, position: 0, timedOut: false }));
+  return account;
+}
+
+/**
+ * Reads as PHP's stream layer does: from PHP's buffer first, then socket
+ * reads (waiting for data on a blocking stream, up to its read timeout)
+ * until `enough` says how many bytes make the answer, or `reads` socket reads
+ * were made (fread: one), or the stream ends. Unused bytes go back, still
+ * PHP's. Null: nothing at all to return.
+ */
+async function collect(stream: net.Socket, enough: Enough, limit = Infinity, reads = Infinity): Promise<Buffer | null> {
+  const state = connectionState(stream);
+  const account = accountOf(stream);
   const socket = activeSocket(stream);
   const blocking = state?.blocking ?? true;
   const ms = blocking ? timeoutMs(state?.readTimeout ?? null) : 0;
   const started = Date.now();
-  if (state) state.timedOut = false;
+  account.timedOut = false;
   let collected: Buffer = Buffer.alloc(0);
+  let socketReads = 0;
+  const finish = (count: number | null) => settle(account, socket, collected, count ?? collected.length);
   for (;;) {
-    // Only as much as the answer can use: the rest stays in Node's buffer, untouched.
-    if (socket.readableLength > 0 && collected.length < limit) {
-      const more = take(socket, limit - collected.length);
+    const buffered = Math.min(account.buffered, socket.readableLength, limit - collected.length);
+    if (buffered > 0) {
+      const more = take(socket, buffered);
       collected = collected.length === 0 ? more : Buffer.concat([collected, more]);
     }
-    const ended = drained(socket);
-    const count = enough(collected, ended);
-    if (count !== null || ended) return settle(state, socket, collected, count ?? collected.length);
+    account.buffered = Math.min(account.buffered, socket.readableLength);
+    const count = enough(collected, false);
+    if (count !== null || collected.length >= limit || socketReads >= reads) return finish(count);
+    // One socket read: up to 8 KiB of what has arrived, at once; else wait for it.
+    if (socket.readableLength > account.buffered) {
+      account.buffered += Math.min(CHUNK, socket.readableLength - account.buffered);
+      socketReads++;
+      continue;
+    }
+    if (drained(socket)) return finish(enough(collected, true));
     if (!blocking) {
       socket.read(0); // start reading, so a later call finds what arrives
-      return settle(state, socket, collected, enough(collected, true) ?? collected.length);
+      return finish(enough(collected, true));
     }
     const left = ms === undefined ? undefined : Math.max(0, ms - (Date.now() - started));
     const wake = await whenReadable(socket, left).catch(() => 'eof' as const);
     if (wake === 'timeout') {
-      if (state) state.timedOut = true;
-      return settle(state, socket, collected, enough(collected, true) ?? collected.length);
+      account.timedOut = true;
+      return finish(enough(collected, true));
     }
   }
 }
 
-function settle(state: ConnectionState | null, socket: net.Socket, collected: Buffer, count: number): Buffer | null {
-  if (count < collected.length) socket.unshift(collected.subarray(count));
+function settle(account: { buffered: number; position: number }, socket: net.Socket, collected: Buffer, count: number): Buffer | null {
+  if (count < collected.length) {
+    socket.unshift(collected.subarray(count));
+    account.buffered += collected.length - count; // still in PHP's buffer
+  }
   if (count === 0) return null;
-  if (state) state.position += count;
+  account.position += count;
   return collected.subarray(0, count);
 }
 
 /** PHP's fread(): one read's worth (up to `length` bytes); '' at EOF or when a non-blocking stream has nothing; false on a timeout or a listener. */
 export async function fread(stream: PhpStream, length: number): Promise<Buffer | false> {
-  requireStream('fread', stream);
+  requireStreamType('fread', stream);
   if (!(length > 0)) throw new ValueError('fread(): Argument #2 ($length) must be greater than 0');
+  requireOpen('fread', stream);
   if (stream instanceof PhpServerStream) return readServerStream(stream, length);
-  const got = await collect(stream, (collected) => (collected.length > 0 ? collected.length : null), length);
+  // What PHP's buffer holds, then one socket read if that was not enough (PHP waits for it).
+  const got = await collect(
+    stream,
+    (collected, ended) => (collected.length >= length || (ended && collected.length > 0) ? collected.length : null),
+    length,
+    1,
+  );
   if (got !== null) return got;
   const state = connectionState(stream);
   if (state?.error && !state.errorRead) {
     state.errorRead = true; // a reset: PHP's recv() fails once (false, silently), then reads EOF
     return false;
   }
-  return state?.timedOut ? false : Buffer.alloc(0);
+  return accountOf(stream).timedOut ? false : Buffer.alloc(0);
 }
 
 /** fread() on a server stream: one datagram of a udp/udg server; false on a listener (recv fails ENOTCONN, silently). */
@@ -88,8 +125,9 @@ async function readServerStream(stream: PhpServerStream, length: number): Promis
 
 /** PHP's fgets(): up to and including "\n", at most `length - 1` bytes; false at EOF with nothing read. */
 export async function fgets(stream: PhpStream, length: number | null = null): Promise<Buffer | false> {
-  requireStream('fgets', stream);
+  requireStreamType('fgets', stream);
   if (length !== null && !(length > 0)) throw new ValueError('fgets(): Argument #2 ($length) must be greater than 0');
+  requireOpen('fgets', stream);
   if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer ? lineOfDatagram(stream, length) : false;
   const max = length === null ? Infinity : length - 1;
   if (max === 0) return false;
@@ -123,8 +161,9 @@ export async function fgetc(stream: PhpStream): Promise<Buffer | false> {
  * `length` bytes (0: PHP's 8192) or EOF; false at EOF with nothing read.
  */
 export async function stream_get_line(stream: PhpStream, length: number, ending = ''): Promise<Buffer | false> {
-  requireStream('stream_get_line', stream);
+  requireStreamType('stream_get_line', stream);
   if (!(length >= 0)) throw new ValueError('stream_get_line(): Argument #2 ($length) must be greater than or equal to 0');
+  requireOpen('stream_get_line', stream);
   if (stream instanceof PhpServerStream) return false;
   const max = length === 0 ? CHUNK : length;
   const delimiter = Buffer.from(ending);
@@ -150,12 +189,13 @@ export async function stream_get_line(stream: PhpStream, length: number, ending 
  * and false, unless it lies ahead of what was read (then PHP skips forward).
  */
 export async function stream_get_contents(stream: PhpStream, length: number | null = null, offset = -1): Promise<Buffer | false> {
-  requireStream('stream_get_contents', stream);
+  requireStreamType('stream_get_contents', stream);
   if (length !== null && length < -1) {
     throw new ValueError('stream_get_contents(): Argument #2 ($length) must be greater than or equal to -1');
   }
+  requireOpen('stream_get_contents', stream);
   if (stream instanceof PhpServerStream) return Buffer.alloc(0);
-  const position = connectionState(stream)?.position ?? 0;
+  const position = accountOf(stream).position;
   if (offset >= 0 && offset < position) {
     phpWarning('stream_get_contents', 'Stream does not support seeking');
     phpWarning('stream_get_contents', `Failed to seek to position ${offset} in the stream`);

@@ -31,6 +31,8 @@ export interface ConnectionState {
   timedOut: boolean;
   /** Bytes the PHP functions have read so far: ftell(), which stream_get_contents()'s offset is measured from. */
   position: number;
+  /** Bytes at the head of Node's read buffer that PHP would hold in its own (stream-read.ts). */
+  buffered: number;
 }
 
 const states = new WeakMap<net.Socket, ConnectionState>();

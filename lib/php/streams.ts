@@ -1,6 +1,7 @@
 // The rest of PHP's stream_socket_* family, on server streams and on the
 // net.Sockets that stream_socket_accept() hands out: names, shutdown,
 // metadata, timeouts, and fclose().
+import { requireStreamType } from './stream-args.js';
 import { shutdownSocket, socketName } from '../socket/syscalls.js';
 import { TRANSPORTS } from '../net/url.js';
 import { closeConnection } from './connection.js';
@@ -18,6 +19,7 @@ export function stream_get_transports(): string[] {
 }
 
 export function stream_socket_get_name(stream: PhpStream, remote: boolean): string | false {
+  requireStreamType('stream_socket_get_name', stream, 'socket');
   requireOpen('stream_socket_get_name', stream);
   const fd = targetOf(stream);
   if (fd === null) return false;
@@ -29,6 +31,7 @@ export function stream_socket_get_name(stream: PhpStream, remote: boolean): stri
 }
 
 export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean {
+  requireStreamType('stream_socket_shutdown', stream, 'stream');
   requireOpen('stream_socket_shutdown', stream);
   if (mode !== 0 && mode !== 1 && mode !== 2) {
     throw new ValueError(
@@ -48,6 +51,7 @@ export function stream_socket_shutdown(stream: PhpStream, mode: number): boolean
 
 /** PHP's stream_get_meta_data() for a socket stream, with the `crypto` block once TLS is on (until fclose(), as in PHP). */
 export function stream_get_meta_data(stream: PhpStream): Record<string, unknown> {
+  requireStreamType('stream_get_meta_data', stream, 'stream');
   requireOpen('stream_get_meta_data', stream);
   if (stream instanceof PhpServerStream) {
     return {
@@ -80,6 +84,7 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
  * STARTTLS handshake.
  */
 export function stream_set_timeout(stream: PhpStream, seconds: number, microseconds = 0): boolean {
+  requireStreamType('stream_set_timeout', stream, 'stream');
   requireOpen('stream_set_timeout', stream);
   if (!Number.isInteger(seconds) || !Number.isInteger(microseconds))
     throw new TypeError('stream_set_timeout(): Arguments #2 and #3 must be of type int');
@@ -94,6 +99,7 @@ export function stream_set_timeout(stream: PhpStream, seconds: number, microseco
 }
 
 export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean {
+  requireStreamType('stream_set_blocking', stream, 'stream');
   requireOpen('stream_set_blocking', stream);
   // A server stream's flag makes datagram reads return at once (PHP's accept
   // ignores it); a connection's makes fread() & co. and fwrite() take what
@@ -112,6 +118,7 @@ export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean
  * ends and closes once what was written reached the kernel (connection.ts).
  */
 export function fclose(stream: PhpStream): boolean {
+  requireStreamType('fclose', stream, 'stream');
   requireOpen('fclose', stream);
   if (stream instanceof PhpServerStream) {
     markClosed(stream);

@@ -1,5 +1,6 @@
 // stream_socket_sendto() and stream_socket_recvfrom(): bytes in and out of
 // a server stream or an accepted connection, with PHP's results.
+import { requireStreamType } from './stream-args.js';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
@@ -40,6 +41,7 @@ function sysFailure(fn: string, error: unknown): -1 {
  * (with PHP's warning). Datagram targets arrive with the datagram issue.
  */
 export function stream_socket_sendto(stream: PhpStream, data: string | ArrayBufferView, flags = 0, address = ''): number | false {
+  requireStreamType('stream_socket_sendto', stream, 'socket');
   requireOpen('stream_socket_sendto', stream);
   const bytes = bytesOf(data);
   const fd = targetOf(stream);
@@ -103,6 +105,7 @@ export async function stream_socket_recvfrom(
   flags = 0,
   address?: Ref<string | null> | null,
 ): Promise<Buffer | false> {
+  requireStreamType('stream_socket_recvfrom', stream, 'socket');
   if (!(length > 0)) throw new ValueError('stream_socket_recvfrom(): Argument #2 ($length) must be greater than 0');
   requireOpen('stream_socket_recvfrom', stream);
   if (address) address.value = null;
