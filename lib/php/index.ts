@@ -27,4 +27,7 @@ export {
   type ContextOptions,
 } from './context.js';
 export { stream_socket_enable_crypto } from './enable-crypto.js';
+export { fread, fgets, fgetc, feof, stream_get_line, stream_get_contents } from './stream-read.js';
+export { fwrite, fputs, fflush, stream_set_read_buffer, stream_set_write_buffer, umask } from './stream-write.js';
+export { stream_select, type StreamArray } from './select.js';
 export { lastSocketError, ini_get, ini_set } from './diagnostics.js';

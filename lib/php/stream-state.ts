@@ -23,6 +23,12 @@ export interface ConnectionState {
   crypto: Record<string, string | number> | null;
   /** The last error Node reported on the socket (EPIPE, ECONNRESET…): PHP would have warned, not crashed. */
   error: NodeJS.ErrnoException | null;
+  /** stream_set_blocking(): reads and writes wait (true) or take what is there now. */
+  blocking: boolean;
+  /** stream_get_meta_data()['timed_out']: the last read ran out of its read timeout. */
+  timedOut: boolean;
+  /** Bytes the PHP functions have read so far: ftell(), which stream_get_contents()'s offset is measured from. */
+  position: number;
 }
 
 const states = new WeakMap<net.Socket, ConnectionState>();

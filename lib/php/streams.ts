@@ -62,8 +62,8 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
   }
   const state = connectionState(stream);
   const meta: Record<string, unknown> = {
-    timed_out: false,
-    blocked: true,
+    timed_out: state?.timedOut ?? false,
+    blocked: state?.blocking ?? true,
     eof: activeSocket(stream).readableEnded,
     stream_type: streamType(state?.transport ?? 'tcp'),
     mode: 'r+',
@@ -95,9 +95,14 @@ export function stream_set_timeout(stream: PhpStream, seconds: number, microseco
 
 export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean {
   requireOpen('stream_set_blocking', stream);
-  // Accept and recvfrom are asynchronous here either way; PHP's accept
-  // ignores the flag too. Kept so that ported code runs unchanged.
+  // A server stream's flag makes datagram reads return at once (PHP's accept
+  // ignores it); a connection's makes fread() & co. and fwrite() take what
+  // is there now instead of waiting.
   if (stream instanceof PhpServerStream) stream.blocking = enable;
+  else {
+    const state = connectionState(stream);
+    if (state !== null) state.blocking = enable;
+  }
   return true;
 }
 

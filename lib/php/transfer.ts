@@ -1,7 +1,6 @@
 // stream_socket_sendto() and stream_socket_recvfrom(): bytes in and out of
 // a server stream or an accepted connection, with PHP's results.
 import { isIP } from 'node:net';
-import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { DatagramServer } from '../dgram/datagram.js';
 import { constants as C, errnoText, receiveOnce, resolveHost, sendOnce, type Endpoint } from '../socket/syscalls.js';
@@ -12,6 +11,7 @@ import { formatHostPort } from '../net/address.js';
 import { PhpServerStream, type Ref } from './server.js';
 import { activeSocket, connectionState, requireOpen } from './stream-state.js';
 import { splitPhpHostPort } from './address.js';
+import { readSome } from './read-side.js';
 import { phpType, ValueError } from './values.js';
 
 /** PHP's string argument as bytes: any ArrayBufferView is taken as its bytes; anything else is PHP's TypeError. */
@@ -129,7 +129,7 @@ export async function stream_socket_recvfrom(
 }
 
 /** One datagram, up to `length` bytes (the rest is lost, as in PHP); waits unless the stream is non-blocking. */
-async function recvDatagram(
+export async function recvDatagram(
   stream: PhpServerStream,
   server: DatagramServer,
   length: number,
@@ -155,35 +155,4 @@ async function recvDatagram(
     recordSocketError(error);
     return false;
   }
-}
-
-/** One "recv": up to `length` bytes of what Node has buffered, waiting for some. */
-function readSome(socket: net.Socket, length: number, peek: boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const attempt = (): boolean => {
-      if (socket.readableLength > 0) {
-        const chunk = socket.read(Math.min(length, socket.readableLength)) as Buffer;
-        if (peek) socket.unshift(chunk);
-        resolve(chunk);
-        return true;
-      }
-      if (socket.readableEnded || socket.destroyed) {
-        resolve(Buffer.alloc(0));
-        return true;
-      }
-      return false;
-    };
-    if (attempt()) return;
-    const retry = (): void => {
-      if (attempt()) cleanup();
-    };
-    const fail = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = (): void => {
-      socket.off('readable', retry).off('end', retry).off('close', retry).off('error', fail);
-    };
-    socket.on('readable', retry).on('end', retry).on('close', retry).on('error', fail);
-  });
 }

@@ -61,6 +61,8 @@ export class Acceptor {
   readonly #pauseMs: number;
   readonly counters: AcceptCounters = { accepted: 0, errors: {}, pauses: 0, shed: 0 };
   #waiters: Waiter[] = [];
+  /** ready() callers: woken by the next readiness, nothing taken. */
+  #peekers = new Set<(queued: boolean) => void>();
   readonly #watch: Watch;
   #closed = false;
   #suspended = false;
@@ -69,6 +71,9 @@ export class Acceptor {
   /** A resource error was warned about and no accept has succeeded since. */
   #episode = false;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
+    // A poll error also answers "something is there": the accept that follows reports it.
+    for (const wake of this.#peekers) wake(true);
+    this.#peekers.clear();
     if (this.#waiters.length === 0) return this.#watch.stop();
     // libuv stopped the poll: the head waiter learns why; the others restart it (#drain).
     if (error !== null) this.#waiters.shift()!.reject(error);
@@ -114,6 +119,27 @@ export class Acceptor {
     });
   }
 
+  /** Resolves true once a connection is queued (nothing is taken), false once closed. */
+  ready(signal?: AbortSignal): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    signal?.throwIfAborted();
+    return new Promise<boolean>((resolve, reject) => {
+      const wake = (queued: boolean): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(queued);
+      };
+      const onAbort = (): void => {
+        this.#peekers.delete(wake);
+        if (this.#peekers.size === 0 && this.#waiters.length === 0) this.#watch.idle();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#peekers.add(wake);
+      // Level-triggered: a connection already queued wakes it at the next poll.
+      if (!this.#suspended && this.#backOff === undefined) this.#watch.start();
+    });
+  }
+
   /** Ends every pending take() with null and stops watching. Idempotent. */
   close(): void {
     if (this.#closed) return;
@@ -125,6 +151,8 @@ export class Acceptor {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve(null);
+    for (const wake of this.#peekers) wake(false);
+    this.#peekers.clear();
   }
 
   /** Stops watching and accepting (waiters keep waiting) until resume(): the fd is being handed to someone else. */
@@ -188,7 +216,7 @@ export class Acceptor {
       }
     }
     if (this.#closed) return;
-    if (this.#waiters.length === 0) return this.#watch.idle();
+    if (this.#waiters.length === 0 && this.#peekers.size === 0) return this.#watch.idle();
     try {
       this.#watch.start();
     } catch (error) {

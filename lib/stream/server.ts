@@ -212,6 +212,14 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     return wrapAccepted(fds[0]!, this.#kind(), { paused: options.paused, allowHalfOpen: options.allowHalfOpen ?? this.#allowHalfOpen });
   }
 
+  /**
+   * Resolves true once a connection is queued, without accepting it (what
+   * poll() or PHP's stream_select() report for a listener); false once closed.
+   */
+  waitAcceptable(signal?: AbortSignal): Promise<boolean> {
+    return this.#acceptor.ready(signal);
+  }
+
   /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */
   async acceptFd(options: AcceptOptions = {}): Promise<number | null> {
     const fds = await this.#take(1, options);

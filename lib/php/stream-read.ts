@@ -1,0 +1,172 @@
+// PHP's reading functions on the facade's streams: fread(), fgets(),
+// fgetc(), stream_get_line(), stream_get_contents() and feof(). Bytes are
+// Buffers; PHP's '' is an empty Buffer. Where PHP blocks they return a
+// Promise, bounded by the stream's read timeout (stream_set_timeout(),
+// default_socket_timeout), after which meta `timed_out` is true.
+import type * as net from 'node:net';
+import { DatagramServer } from '../dgram/datagram.js';
+import { phpWarning } from './diagnostics.js';
+import { targetOf, type PhpStream } from './endpoints.js';
+import { drained, kernelReadable, take, whenReadable } from './read-side.js';
+import { PhpServerStream } from './server.js';
+import { activeSocket, connectionState, timeoutMs, type ConnectionState } from './stream-state.js';
+import { requireStream } from './stream-args.js';
+import { recvDatagram } from './transfer.js';
+import { ValueError } from './values.js';
+
+/** PHP's chunk: a read asks the socket for this much at once. */
+const CHUNK = 8192;
+
+/**
+ * How many of the collected bytes make the answer (null: not yet). `ended`:
+ * nothing more will come (EOF, timeout, or a non-blocking stream ran dry).
+ */
+type Enough = (collected: Buffer, ended: boolean) => number | null;
+
+/**
+ * Collects a connection's bytes until `enough` says how many make the
+ * answer, and puts the rest back. Null: nothing at all to return (EOF, or a
+ * timeout, or a non-blocking stream with nothing there).
+ */
+async function collect(stream: net.Socket, enough: Enough): Promise<Buffer | null> {
+  const state = connectionState(stream);
+  const socket = activeSocket(stream);
+  const blocking = state?.blocking ?? true;
+  const ms = blocking ? timeoutMs(state?.readTimeout ?? null) : 0;
+  const started = Date.now();
+  if (state) state.timedOut = false;
+  let collected = Buffer.alloc(0);
+  for (;;) {
+    if (socket.readableLength > 0) collected = Buffer.concat([collected, take(socket, Infinity)]);
+    const ended = drained(socket);
+    const count = enough(collected, ended);
+    if (count !== null || ended) return settle(state, socket, collected, count ?? collected.length);
+    if (!blocking) {
+      socket.read(0); // start reading, so a later call finds what arrives
+      return settle(state, socket, collected, enough(collected, true) ?? collected.length);
+    }
+    const left = ms === undefined ? undefined : Math.max(0, ms - (Date.now() - started));
+    const wake = await whenReadable(socket, left).catch(() => 'eof' as const);
+    if (wake === 'timeout') {
+      if (state) state.timedOut = true;
+      return settle(state, socket, collected, enough(collected, true) ?? collected.length);
+    }
+  }
+}
+
+function settle(state: ConnectionState | null, socket: net.Socket, collected: Buffer, count: number): Buffer | null {
+  if (count < collected.length) socket.unshift(collected.subarray(count));
+  if (count === 0) return null;
+  if (state) state.position += count;
+  return collected.subarray(0, count);
+}
+
+/** PHP's fread(): one read's worth (up to `length` bytes); '' at EOF or when a non-blocking stream has nothing; false on a timeout or a listener. */
+export async function fread(stream: PhpStream, length: number): Promise<Buffer | false> {
+  requireStream('fread', stream);
+  if (!(length > 0)) throw new ValueError('fread(): Argument #2 ($length) must be greater than 0');
+  if (stream instanceof PhpServerStream) return readServerStream(stream, length);
+  const got = await collect(stream, (collected) => (collected.length > 0 ? Math.min(length, collected.length) : null));
+  if (got !== null) return got;
+  return connectionState(stream)?.timedOut ? false : Buffer.alloc(0);
+}
+
+/** fread() on a server stream: one datagram of a udp/udg server; false on a listener (recv fails ENOTCONN, silently). */
+async function readServerStream(stream: PhpServerStream, length: number): Promise<Buffer | false> {
+  if (!(stream.server instanceof DatagramServer)) return false;
+  return recvDatagram(stream, stream.server, length, 0);
+}
+
+/** PHP's fgets(): up to and including "\n", at most `length - 1` bytes; false at EOF with nothing read. */
+export async function fgets(stream: PhpStream, length: number | null = null): Promise<Buffer | false> {
+  requireStream('fgets', stream);
+  if (length !== null && !(length > 0)) throw new ValueError('fgets(): Argument #2 ($length) must be greater than 0');
+  if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer ? lineOfDatagram(stream, length) : false;
+  const max = length === null ? Infinity : length - 1;
+  if (max === 0) return false;
+  const got = await collect(stream, (collected, ended) => {
+    const newline = collected.subarray(0, Math.min(collected.length, max)).indexOf(0x0a);
+    if (newline >= 0) return newline + 1;
+    if (collected.length >= max) return max;
+    return ended && collected.length > 0 ? collected.length : null;
+  });
+  return got ?? false;
+}
+
+async function lineOfDatagram(stream: PhpServerStream, length: number | null): Promise<Buffer | false> {
+  const got = await recvDatagram(stream, stream.server as DatagramServer, length === null ? CHUNK : Math.max(1, length - 1), 0);
+  return got === false || got.length === 0 ? false : got;
+}
+
+/** PHP's fgetc(): one byte, false at EOF. */
+export async function fgetc(stream: PhpStream): Promise<Buffer | false> {
+  requireStream('fgetc', stream);
+  if (stream instanceof PhpServerStream) return false;
+  return (await collect(stream, (collected) => (collected.length > 0 ? 1 : null))) ?? false;
+}
+
+/**
+ * PHP's stream_get_line(): up to `ending` (consumed, not returned) or
+ * `length` bytes (0: PHP's 8192) or EOF; false at EOF with nothing read.
+ */
+export async function stream_get_line(stream: PhpStream, length: number, ending = ''): Promise<Buffer | false> {
+  requireStream('stream_get_line', stream);
+  if (!(length >= 0)) throw new ValueError('stream_get_line(): Argument #2 ($length) must be greater than or equal to 0');
+  if (stream instanceof PhpServerStream) return false;
+  const max = length === 0 ? CHUNK : length;
+  const delimiter = Buffer.from(ending);
+  let skip = 0;
+  const got = await collect(stream, (collected, ended) => {
+    if (delimiter.length > 0) {
+      const at = collected.subarray(0, max + delimiter.length).indexOf(delimiter);
+      if (at >= 0 && at <= max) {
+        skip = delimiter.length;
+        return at + delimiter.length;
+      }
+    }
+    if (collected.length >= max) return max;
+    return ended && collected.length > 0 ? collected.length : null;
+  });
+  if (got === null) return false;
+  return got.subarray(0, got.length - skip);
+}
+
+/**
+ * PHP's stream_get_contents(): what is left until EOF (or `length` bytes).
+ * A socket cannot seek: an `offset` other than -1 gets PHP's two warnings
+ * and false, unless it lies ahead of what was read (then PHP skips forward).
+ */
+export async function stream_get_contents(stream: PhpStream, length: number | null = null, offset = -1): Promise<Buffer | false> {
+  requireStream('stream_get_contents', stream);
+  if (length !== null && length < -1) {
+    throw new ValueError('stream_get_contents(): Argument #2 ($length) must be greater than or equal to -1');
+  }
+  if (stream instanceof PhpServerStream) return Buffer.alloc(0);
+  const position = connectionState(stream)?.position ?? 0;
+  if (offset >= 0 && offset < position) {
+    phpWarning('stream_get_contents', 'Stream does not support seeking');
+    phpWarning('stream_get_contents', `Failed to seek to position ${offset} in the stream`);
+    return false;
+  }
+  // Forward: PHP reads and drops the bytes in between.
+  if (offset > position)
+    await collect(stream, (collected, ended) =>
+      collected.length >= offset - position ? offset - position : ended ? collected.length : null,
+    );
+  const max = length === null || length === -1 ? Infinity : length;
+  if (max === 0) return Buffer.alloc(0);
+  const got = await collect(stream, (collected, ended) => (collected.length >= max ? max : ended ? collected.length : null));
+  return got ?? Buffer.alloc(0);
+}
+
+/** PHP's feof(): true once the peer has ended and everything it sent has been read. */
+export function feof(stream: PhpStream): boolean {
+  requireStream('feof', stream);
+  if (stream instanceof PhpServerStream) return false;
+  const socket = activeSocket(stream);
+  if (socket.readableLength > 0) return false;
+  if (drained(socket)) return true;
+  if (socket !== stream) return false; // TLS: only a read can tell a close_notify from data
+  const fd = targetOf(stream);
+  return fd === null ? true : kernelReadable(fd) === 'eof';
+}
