@@ -1,9 +1,12 @@
 // PHP's functions and operators that the ported manual programs use besides
 // the stream functions (which come from the facade, 'stream-socket-server/php'):
 // date(), microtime(), usleep(), md5(), var_dump(), var_export(),
-// array_search(), die(), and PHP's string concatenation on bytes. Just what
+// array_search(), die(), PHP's string concatenation on bytes, and a tcp://
+// stream_socket_client() for the note's client. Just what
 // examples/php-*.ts need, written for them; not part of the package.
 import { createHash } from 'node:crypto';
+import * as net from 'node:net';
+import { constants as osConstants } from 'node:os';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -110,4 +113,39 @@ export function array_search<T>(needle: T, haystack: Record<number, T> | T[], _s
 export function die(message: string): never {
   process.stdout.write(message);
   process.exit(0);
+}
+
+/**
+ * stream_socket_client() for tcp:// addresses, enough for the manual's
+ * clients: the facade is PHP's server side and has no client function. The
+ * connection is a net.Socket, which the facade's stream functions (fwrite,
+ * fgets, feof, fclose …) take as they take an accepted one. errno/errstr as
+ * PHP sets them after a failed connect (`Connection refused`, 111).
+ */
+export async function stream_socket_client(
+  address: string,
+  errno: { value: number },
+  errstr: { value: string },
+  timeout: number,
+): Promise<net.Socket | false> {
+  const url = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(address);
+  if (url === null) throw new RangeError(`stream_socket_client(): only tcp://host:port is ported, not ${address}`);
+  const socket = net.connect({ host: url[1]!.replace(/^\[|\]$/g, ''), port: Number(url[2]) });
+  socket.setTimeout(timeout * 1000);
+  return new Promise((resolve) => {
+    const failed = (error: NodeJS.ErrnoException | null): void => {
+      socket.destroy();
+      const code = error?.code ?? 'ETIMEDOUT';
+      errno.value = (osConstants.errno as Record<string, number>)[code] ?? 0;
+      errstr.value =
+        code === 'ECONNREFUSED' ? 'Connection refused' : code === 'ETIMEDOUT' ? 'Connection timed out' : (error?.message ?? code);
+      process.emitWarning(`stream_socket_client(): Unable to connect to ${address} (${errstr.value})`, 'PHPWarning');
+      resolve(false);
+    };
+    socket.once('error', failed).once('timeout', () => failed(null));
+    socket.once('connect', () => {
+      socket.off('error', failed).setTimeout(0);
+      resolve(socket);
+    });
+  });
 }

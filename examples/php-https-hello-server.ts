@@ -116,7 +116,7 @@ const server = stream_socket_server(
 echo('listening on ', stream_socket_get_name(server, false), '\n');
 
 for (;;) {
-  let buffer = Buffer.alloc(0);
+  let buffer: Buffer = Buffer.alloc(0);
   echo('waiting...');
   const client = await stream_socket_accept(server);
   echo('accepted ', stream_socket_get_name(client as PhpStream, true), '\n'); // false: PHP's TypeError there too

@@ -69,7 +69,13 @@ const context = stream_context_create({
 });
 const errno = ref(0);
 const errstr = ref('');
-const server = stream_socket_server(process.argv[2] ?? 'tcp://0.0.0.0:8025', errno, errstr, STREAM_SERVER_BIND | STREAM_SERVER_LISTEN, context);
+const server = stream_socket_server(
+  process.argv[2] ?? 'tcp://0.0.0.0:8025',
+  errno,
+  errstr,
+  STREAM_SERVER_BIND | STREAM_SERVER_LISTEN,
+  context,
+);
 if (!server) {
   die(`${errstr.value} (${errno.value})\n`);
 }
