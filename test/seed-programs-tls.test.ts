@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../lib/index.js';
 import { hasCommand, ROOT, run } from './helpers/peers.js';
-import { mask, serve, warnings, withBoth, type Side } from './helpers/programs.js';
+import { mask, serve, until, warnings, withBoth, type Side } from './helpers/programs.js';
 import { phpAvailable } from './php/harness.js';
 
 const hasPhp = phpAvailable();
@@ -76,6 +76,51 @@ describe.runIf(hasPhp)("the note's Hello World! HTTPS server (self-signed certif
     // microtime(true) as PHP prints a float: 14 significant digits.
     for (const r of runs) expect(r.php).toMatch(/Hello World! \d{10}(\.\d{1,4})?\n/);
     expect(fromPhp.server).toMatch(/^listening on 127\.0\.0\.1:\d+\n(waiting\.\.\.accepted 127\.0\.0\.1:\d+\n)+waiting\.\.\.$/);
+  });
+
+  it('a client that does not speak TLS ends the script: the accept fails, stream_socket_get_name(false) is a TypeError', async () => {
+    const runs = await withBoth(start, async (p, q) =>
+      Promise.all(
+        [p, q].map(async (s) => {
+          const curl = hasCurl ? await run('curl', ['-sS', `http://${s.address}/`]) : null;
+          if (!hasCurl)
+            await run('php', [
+              '-r',
+              '$c = stream_socket_client($argv[1]); fwrite($c, "GET / HTTP/1.0\\r\\n\\r\\n"); fread($c, 10);',
+              '--',
+              `tcp://${s.address}`,
+            ]);
+          // PHP ends here; a script that serves on says "error." (the wait is for one of the two events).
+          const outcome = await Promise.race([
+            s.exited.then(({ code }) => `exit ${code}`),
+            until(() => s.stdout().includes('error.')).then(() => 'served on'),
+          ]);
+          return {
+            curl: curl && `${curl.code} ${curl.stderr}`,
+            outcome,
+            stdout: s.stdout(),
+            stderr: s.stderr(),
+            warnings: warnings(s.stderr()),
+          };
+        }),
+      ),
+    );
+    const [fromPhp, fromPort] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(fromPhp.warnings).toEqual([
+      'stream_socket_accept(): SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A00009C:SSL routines::http request',
+      'stream_socket_accept(): Failed to enable crypto',
+      'stream_socket_accept(): Accept failed: Success',
+    ]);
+    expect(fromPort.warnings).toEqual(fromPhp.warnings);
+    expect(fromPort.curl).toBe(fromPhp.curl); // 56 curl: (56) Recv failure: Connection reset by peer
+    const typeError = 'TypeError: stream_socket_get_name(): Argument #1 ($socket) must be of type resource, bool given';
+    expect(fromPhp.stderr).toContain(`Uncaught ${typeError}`);
+    expect(fromPhp.outcome).toBe('exit 255');
+    expect(mask(fromPhp.stdout)).toBe('listening on 127.0.0.1:<port>\nwaiting...');
+    // The facade's stream_socket_get_name(false, true) returns false (PHP: the TypeError), so the port prints
+    // "accepted \nerror.\n" and serves on. Fails until the facade checks its argument as fread() does.
+    expect({ outcome: fromPort.outcome, stdout: mask(fromPort.stdout) }).toEqual({ outcome: 'exit 1', stdout: mask(fromPhp.stdout) });
+    expect(fromPort.stderr).toContain(typeError);
   });
 
   it('writes ./server.pem: the certificate, then the key encrypted with the passphrase', async () => {

@@ -114,3 +114,8 @@ export function varDumpLengthsHold(text: string): boolean {
   }
   return true;
 }
+
+/** Resolves once `probe` holds (checked every 10 ms); the test's timeout bounds a wait that never ends. */
+export async function until(probe: () => boolean): Promise<void> {
+  while (!probe()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
