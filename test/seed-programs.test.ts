@@ -2,6 +2,7 @@
 // with PHP 8.2 and as its port with node, driven by the same PHP client: the
 // client must read the same thing from both (times and ports masked).
 // TLS programs: test/seed-programs-tls.test.ts.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,6 +192,28 @@ describe.runIf(hasPhp)('the note on 8 KiB buffers and a slow reader', () => {
       // One fread() of 1 KiB each time (PHP takes 8 KiB from the kernel and hands them out 1 KiB at a time), then feof().
       expect(Number(/read 1048576 bytes in (\d+) reads/.exec(r.server)?.[1])).toBeGreaterThanOrEqual(1024);
     }
+  });
+
+  it("fread() with fewer bytes buffered than asked reads the socket once more, as PHP's does", async () => {
+    // 1500 bytes, then the FIN 300 ms later. PHP: fread(1024) gets 1024 of its 8 KiB chunk; the next fread(1024)
+    // takes the 476 left and, wanting more, waits on the socket until the FIN: 2 reads, feof() true.
+    const late =
+      '$c = stream_socket_client($argv[1], $e, $s, 5); fwrite($c, str_repeat("z", 1500)); usleep(300000); stream_socket_shutdown($c, STREAM_SHUT_WR); echo stream_get_contents($c);';
+    const runs = await withBoth(start, async (p, q) =>
+      Promise.all(
+        [p, q].map(async (s) => {
+          const client = await phpCode(late, [`tcp://${s.address}`]);
+          await s.exited;
+          return { client: client.stdout, server: s.stdout() };
+        }),
+      ),
+    );
+    const [fromPhp, fromPort] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(fromPhp.client).toBe(`1500 bytes, md5 ${createHash('md5').update('z'.repeat(1500)).digest('hex')}\n`);
+    expect(fromPort.client).toBe(fromPhp.client);
+    expect(mask(fromPhp.server)).toBe('listening on 127.0.0.1:<port>\nread 1500 bytes in 2 reads\n');
+    // The facade's fread() returns the 476 bytes at once, and a third fread() gets "" at the FIN.
+    expect(mask(fromPort.server)).toBe(mask(fromPhp.server));
   });
 
   it('a non-blocking writer that ignores what fwrite() returns loses the rest on its own side, never in the reader', async () => {
