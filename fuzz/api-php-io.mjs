@@ -27,6 +27,15 @@ function pickStream(rng, world, entry) {
   return conns.length > 0 && roll > 4 ? ['conn', rng.pick(conns)] : ['server', entry.server];
 }
 
+/**
+ * A call whose result is data, not something to close: the world adopts a
+ * resolved number as a raw fd (acceptFds), and fwrite()'s 3 bytes written is
+ * not fd 3. The rejection is still checked.
+ */
+function dataOf(promise) {
+  return promise.then(() => undefined);
+}
+
 /** One stream I/O call; reads and selects are tracked promises (a blocking read may wait until fclose()). */
 export function phpIoOp(rng, world, entry, php) {
   const op = rng.pick([
@@ -47,45 +56,22 @@ export function phpIoOp(rng, world, entry, php) {
   const [which, stream] = pickStream(rng, world, entry);
   const length = rng.pick(LENGTHS);
   world.note(`${op}(${which}, ${show(length)})`);
+  const run = (fn, bound = null) => world.track(where, dataOf(invoke(world, where, fn)), bound);
   switch (op) {
     case 'fread':
-      return world.track(
-        where,
-        invoke(world, where, () => php.fread(stream, length)),
-        null,
-      );
+      return run(() => php.fread(stream, length));
     case 'fgets':
-      return world.track(
-        where,
-        invoke(world, where, () => php.fgets(stream, length ?? null)),
-        null,
-      );
+      return run(() => php.fgets(stream, length ?? null));
     case 'fgetc':
-      return world.track(
-        where,
-        invoke(world, where, () => php.fgetc(stream)),
-        null,
-      );
+      return run(() => php.fgetc(stream));
     case 'stream_get_line':
-      return world.track(
-        where,
-        invoke(world, where, () => php.stream_get_line(stream, length, rng.pick(['', '\n', '\r\n', 'zz']))),
-        null,
-      );
+      return run(() => php.stream_get_line(stream, length, rng.pick(['', '\n', '\r\n', 'zz'])));
     case 'stream_get_contents':
-      return world.track(
-        where,
-        invoke(world, where, () => php.stream_get_contents(stream, rng.pick([null, -1, 0, 5, -2]), rng.pick([-1, 0, 3]))),
-        null,
-      );
+      return run(() => php.stream_get_contents(stream, rng.pick([null, -1, 0, 5, -2]), rng.pick([-1, 0, 3])));
     case 'fwrite':
     case 'fputs': {
       const data = rng.pick(DATA);
-      return world.track(
-        where,
-        invoke(world, where, () => php[op](stream, data, rng.pick([null, null, 0, 2, -1]))),
-        null,
-      );
+      return run(() => php[op](stream, data, rng.pick([null, null, 0, 2, -1])));
     }
     case 'feof':
       return world.call(where, () => php.feof(stream));
@@ -104,11 +90,7 @@ export function phpIoOp(rng, world, entry, php) {
       world.note(`stream_select(${show(seconds)}, ${show(micro)})`);
       // seconds null waits until something is ready: left to fclose() of the streams.
       const bound = typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 + 500 : null;
-      return world.track(
-        where,
-        invoke(world, where, () => php.stream_select(read, write, except, seconds, micro)),
-        bound,
-      );
+      return run(() => php.stream_select(read, write, except, seconds, micro), bound);
     }
   }
 }
