@@ -1,5 +1,7 @@
 // The PHP manual's stream_socket_server() Example 1, ported line for line
 // through the PHP facade: the same calls, the same order, the same output.
+// examples/php/time-server.php is the PHP original; test/seed-programs.test.ts
+// runs both and compares what PHP's client reads.
 //
 //   <?php
 //   $socket = stream_socket_server("tcp://0.0.0.0:8000", $errno, $errstr);
@@ -14,13 +16,8 @@
 //   }
 //
 //   node dist/examples/php-time-server.js [tcp://127.0.0.1:8000]
-import { fclose, ref, stream_socket_accept, stream_socket_get_name, stream_socket_server } from '../lib/php/index.js';
-
-/** PHP's date('n/j/Y g:i a'). */
-function date(now = new Date()): string {
-  const h = now.getHours() % 12 || 12;
-  return `${now.getMonth() + 1}/${now.getDate()}/${now.getFullYear()} ${h}:${String(now.getMinutes()).padStart(2, '0')} ${now.getHours() < 12 ? 'am' : 'pm'}`;
-}
+import { fclose, fwrite, ref, stream_socket_accept, stream_socket_get_name, stream_socket_server } from '../lib/php/index.js';
+import { date } from './php-builtins.js';
 
 const errno = ref(0);
 const errstr = ref('');
@@ -30,11 +27,11 @@ if (!socket) {
   process.exitCode = 1;
 } else {
   console.log(`listening on ${stream_socket_get_name(socket, false)}`);
-  process.once('SIGTERM', () => fclose(socket));
   let conn;
-  // A negative timeout waits forever, as a PHP daemon would set it.
-  while ((conn = await stream_socket_accept(socket, -1))) {
-    conn.end(`The local time is ${date()}\n`); // fwrite + fclose
+  // As in PHP: the accept waits default_socket_timeout (60 s), then the loop ends with PHP's warning.
+  while ((conn = await stream_socket_accept(socket))) {
+    await fwrite(conn, 'The local time is ' + date('n/j/Y g:i a') + '\n');
+    fclose(conn);
   }
   fclose(socket);
 }
