@@ -117,8 +117,7 @@ describe.runIf(hasPhp)("the note's Hello World! HTTPS server (self-signed certif
     expect(fromPhp.stderr).toContain(`Uncaught ${typeError}`);
     expect(fromPhp.outcome).toBe('exit 255');
     expect(mask(fromPhp.stdout)).toBe('listening on 127.0.0.1:<port>\nwaiting...');
-    // The facade's stream_socket_get_name(false, true) returns false (PHP: the TypeError), so the port prints
-    // "accepted \nerror.\n" and serves on. Fails until the facade checks its argument as fread() does.
+    // Both die of PHP's TypeError on the false the failed accept gave.
     expect({ outcome: fromPort.outcome, stdout: mask(fromPort.stdout) }).toEqual({ outcome: 'exit 1', stdout: mask(fromPhp.stdout) });
     expect(fromPort.stderr).toContain(typeError);
   });

@@ -11,7 +11,13 @@ export type PhpLevel = 'Warning' | 'Notice';
  * function's name.
  */
 export function phpWarning(fn: string | null, message: string, level: PhpLevel = 'Warning'): void {
-  process.emitWarning(fn === null ? message : `${fn}(): ${message}`, { type: `PHP${level}` });
+  const warning = new Error(fn === null ? message : `${fn}(): ${message}`);
+  warning.name = `PHP${level}`;
+  // Now, as PHP prints it: process.emitWarning() would wait for the next tick,
+  // after the caller's next statement, so a program that dies right after
+  // (PHP's TypeError on the false it got) would never show it. Node's own
+  // printer listens to 'warning' (and is absent under --no-warnings).
+  process.emit('warning', warning);
 }
 
 /** A warning decided now and emitted later, under the function that reports it. */

@@ -86,6 +86,8 @@ export function warnings(stderr: string): string[] {
       part
         .slice('PHPWarning: '.length)
         .replace(/\n\(Use `node --trace-warnings[^\n]*/, '')
+        // An uncaught exception's report (its `file:line` first) may follow the last warning.
+        .replace(/\n(?:file:\/\/)?\/\S*:\d+\n[^]*$/, '')
         .replace(/\n$/, ''),
     );
   return [...php, ...node];
