@@ -212,6 +212,9 @@ function io_op(array $step, Srv $srv, array &$conns, bool $dgram): array
  */
 function probe_io(Srv $srv, array $p): array
 {
+    if (!function_exists('pcntl_fork') || !function_exists('posix_kill')) {
+        return ['probe' => 'io', 'runner_error' => 'the io probe needs the pcntl and posix extensions'];
+    }
     $dgram = datagram_server($srv);
     $n = (int)($p['clients'] ?? 1);
     $pair = stream_socket_pair(STREAM_PF_UNIX, STREAM_SOCK_STREAM, STREAM_IPPROTO_IP);
