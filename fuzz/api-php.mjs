@@ -1,10 +1,12 @@
 // Operations of the API fuzzer on the PHP facade (stream-socket-server/php):
 // stream_socket_server() with a context, then accept, recvfrom, sendto,
-// get_name, shutdown, enable_crypto, set_timeout and fclose at random, on the
+// get_name, shutdown, enable_crypto, set_timeout, the stream I/O of
+// api-php-io.mjs and fclose at random, on the
 // server stream and on the connections it accepted. PHP's answers (false and
 // a warning) are results; a throw may only be PHP's TypeError or ValueError.
 import { clientAt } from './api-clients.mjs';
 import { invoke } from './api-waits.mjs';
+import { phpIoOp } from './api-php-io.mjs';
 import { phpContext, serverUrl, show } from './api-grammar.mjs';
 
 const FLAGS = [12, 12, 12, 4, 8, 0, 255, -1, 1.5, '12'];
@@ -65,7 +67,9 @@ export function phpOp(rng, world, entry, php, lib) {
     [1, 'meta'],
     [1, 'context'],
     [1, 'fclose'],
+    [6, 'io'],
   ]);
+  if (op === 'io') return phpIoOp(rng, world, entry, php);
   const where = `php.${op}`;
   switch (op) {
     case 'client':

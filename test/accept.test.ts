@@ -26,6 +26,24 @@ describe('accept', () => {
     expect(served).toBe(1000);
   });
 
+  it('waitAcceptable() wakes when a connection is queued and takes nothing; false once closed; an abort ends the wait', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const waiting = server.waitAcceptable();
+    const client = track(net.connect(server.port, '127.0.0.1'));
+    expect(await waiting).toBe(true);
+    await waitFor(() => server.queue().length === 1);
+    expect(await server.waitAcceptable()).toBe(true); // still queued: ready at once
+    expect(server.queue().length).toBe(1);
+    const conn = track(await server.accept());
+    expect(conn.remotePort).toBe(client.localPort);
+    const aborted = server.waitAcceptable(AbortSignal.timeout(50));
+    await expect(aborted).rejects.toThrow();
+    const closing = server.waitAcceptable();
+    server.close();
+    expect(await closing).toBe(false);
+    expect(await server.waitAcceptable()).toBe(false);
+  });
+
   it('is pull-based: unrequested connections stay in the kernel queue', async () => {
     const server = track(openServer('tcp://127.0.0.1:0'));
     const clients = await Promise.all([1, 2, 3].map(() => connectOnly(server.port).then(track)));

@@ -6,7 +6,7 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { connectionState, markClosed, registerConnection, type ConnectionState } from './stream-state.js';
 
-type Described = Omit<ConnectionState, 'raw' | 'crypto' | 'error' | 'blocking' | 'timedOut' | 'position'>;
+type Described = Omit<ConnectionState, 'raw' | 'crypto' | 'error' | 'errorRead' | 'blocking' | 'timedOut' | 'position'>;
 
 /**
  * Makes the stream resource of an accepted socket. `raw` came from the core
@@ -17,7 +17,16 @@ type Described = Omit<ConnectionState, 'raw' | 'crypto' | 'error' | 'blocking' |
 export function adoptConnection(raw: net.Socket, described: Described): net.Socket {
   // pauseOnCreate also set flowing to false, which 'data' listeners respect; null reads on demand.
   (raw as { readableFlowing: boolean | null }).readableFlowing = null;
-  const state = registerConnection(raw, { ...described, raw, crypto: null, error: null, blocking: true, timedOut: false, position: 0 });
+  const state = registerConnection(raw, {
+    ...described,
+    raw,
+    crypto: null,
+    error: null,
+    errorRead: false,
+    blocking: true,
+    timedOut: false,
+    position: 0,
+  });
   keepErrors(raw, state);
   if (described.secure !== null) secured(state, described.secure);
   return described.secure ?? raw;

@@ -62,25 +62,44 @@ function writableNow(stream: PhpStream): boolean {
 
 const now: Record<Kind, (stream: PhpStream) => boolean> = { read: readableNow, write: writableNow, except: () => false };
 
-/** Resolves when `stream` may have become ready for `kind` (the caller checks again); never for except. */
-function whenReady(stream: PhpStream, kind: Kind, signal: AbortSignal): Promise<unknown> {
-  if (kind === 'except') return new Promise(() => {});
-  if (stream instanceof PhpServerStream) {
-    const server = stream.server;
-    if (kind === 'write' || server === null) return new Promise(() => {});
-    return server instanceof DatagramServer ? server.waitReadable(signal) : (server as StreamServer).waitAcceptable(signal);
-  }
-  const socket: net.Socket = activeSocket(stream);
-  if (kind === 'read') return whenReadable(socket, undefined, signal);
-  return new Promise<void>((resolve) => {
+/** Resolves once any of the signals aborts, leaving no listener behind. */
+function anyAbort(...signals: AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
     const done = (): void => {
-      socket.off('drain', done).off('close', done);
-      signal.removeEventListener('abort', done);
+      for (const signal of signals) signal.removeEventListener('abort', done);
       resolve();
     };
-    socket.on('drain', done).on('close', done);
-    signal.addEventListener('abort', done, { once: true });
+    if (signals.some((signal) => signal.aborted)) return resolve();
+    for (const signal of signals) signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Resolves on one of a socket's events, or when `stop` aborts. */
+function onceOf(socket: net.Socket, events: string[], stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const event of events) socket.off(event, done);
+      stop.removeEventListener('abort', done);
+      resolve();
+    };
+    for (const event of events) socket.on(event, done);
+    stop.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Resolves when `stream` may have become ready for `kind` (the caller checks
+ * again), or is closed: a select never outlives the streams it watches.
+ */
+function whenReady(stream: PhpStream, kind: Kind, stop: AbortSignal): Promise<unknown> {
+  if (stream instanceof PhpServerStream) {
+    const server = stream.server;
+    if (kind !== 'read' || server === null) return anyAbort(stream.closing, stop); // never ready, until fclose()
+    return server instanceof DatagramServer ? server.waitReadable(stop) : (server as StreamServer).waitAcceptable(stop);
+  }
+  const socket: net.Socket = activeSocket(stream);
+  if (kind === 'read') return whenReadable(socket, undefined, stop);
+  return onceOf(socket, kind === 'write' ? ['drain', 'close'] : ['close'], stop);
 }
 
 /**

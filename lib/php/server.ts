@@ -69,6 +69,11 @@ export class PhpServerStream {
     });
   }
 
+  /** Aborted by fclose(). */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
   /** fclose(): the unix socket file stays, as in PHP. */
   close(): void {
     this.server?.close();

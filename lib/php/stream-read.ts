@@ -28,16 +28,20 @@ type Enough = (collected: Buffer, ended: boolean) => number | null;
  * answer, and puts the rest back. Null: nothing at all to return (EOF, or a
  * timeout, or a non-blocking stream with nothing there).
  */
-async function collect(stream: net.Socket, enough: Enough): Promise<Buffer | null> {
+async function collect(stream: net.Socket, enough: Enough, limit = Infinity): Promise<Buffer | null> {
   const state = connectionState(stream);
   const socket = activeSocket(stream);
   const blocking = state?.blocking ?? true;
   const ms = blocking ? timeoutMs(state?.readTimeout ?? null) : 0;
   const started = Date.now();
   if (state) state.timedOut = false;
-  let collected = Buffer.alloc(0);
+  let collected: Buffer = Buffer.alloc(0);
   for (;;) {
-    if (socket.readableLength > 0) collected = Buffer.concat([collected, take(socket, Infinity)]);
+    // Only as much as the answer can use: the rest stays in Node's buffer, untouched.
+    if (socket.readableLength > 0 && collected.length < limit) {
+      const more = take(socket, limit - collected.length);
+      collected = collected.length === 0 ? more : Buffer.concat([collected, more]);
+    }
     const ended = drained(socket);
     const count = enough(collected, ended);
     if (count !== null || ended) return settle(state, socket, collected, count ?? collected.length);
@@ -66,9 +70,14 @@ export async function fread(stream: PhpStream, length: number): Promise<Buffer |
   requireStream('fread', stream);
   if (!(length > 0)) throw new ValueError('fread(): Argument #2 ($length) must be greater than 0');
   if (stream instanceof PhpServerStream) return readServerStream(stream, length);
-  const got = await collect(stream, (collected) => (collected.length > 0 ? Math.min(length, collected.length) : null));
+  const got = await collect(stream, (collected) => (collected.length > 0 ? collected.length : null), length);
   if (got !== null) return got;
-  return connectionState(stream)?.timedOut ? false : Buffer.alloc(0);
+  const state = connectionState(stream);
+  if (state?.error && !state.errorRead) {
+    state.errorRead = true; // a reset: PHP's recv() fails once (false, silently), then reads EOF
+    return false;
+  }
+  return state?.timedOut ? false : Buffer.alloc(0);
 }
 
 /** fread() on a server stream: one datagram of a udp/udg server; false on a listener (recv fails ENOTCONN, silently). */
@@ -84,12 +93,16 @@ export async function fgets(stream: PhpStream, length: number | null = null): Pr
   if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer ? lineOfDatagram(stream, length) : false;
   const max = length === null ? Infinity : length - 1;
   if (max === 0) return false;
-  const got = await collect(stream, (collected, ended) => {
-    const newline = collected.subarray(0, Math.min(collected.length, max)).indexOf(0x0a);
-    if (newline >= 0) return newline + 1;
-    if (collected.length >= max) return max;
-    return ended && collected.length > 0 ? collected.length : null;
-  });
+  const got = await collect(
+    stream,
+    (collected, ended) => {
+      const newline = collected.subarray(0, Math.min(collected.length, max)).indexOf(0x0a);
+      if (newline >= 0) return newline + 1;
+      if (collected.length >= max) return max;
+      return ended && collected.length > 0 ? collected.length : null;
+    },
+    max,
+  );
   return got ?? false;
 }
 
@@ -102,7 +115,7 @@ async function lineOfDatagram(stream: PhpServerStream, length: number | null): P
 export async function fgetc(stream: PhpStream): Promise<Buffer | false> {
   requireStream('fgetc', stream);
   if (stream instanceof PhpServerStream) return false;
-  return (await collect(stream, (collected) => (collected.length > 0 ? 1 : null))) ?? false;
+  return (await collect(stream, (collected) => (collected.length > 0 ? 1 : null), 1)) ?? false;
 }
 
 /**
@@ -149,13 +162,11 @@ export async function stream_get_contents(stream: PhpStream, length: number | nu
     return false;
   }
   // Forward: PHP reads and drops the bytes in between.
-  if (offset > position)
-    await collect(stream, (collected, ended) =>
-      collected.length >= offset - position ? offset - position : ended ? collected.length : null,
-    );
+  const skip = offset - position;
+  if (skip > 0) await collect(stream, (collected, ended) => (collected.length >= skip ? skip : ended ? collected.length : null), skip);
   const max = length === null || length === -1 ? Infinity : length;
   if (max === 0) return Buffer.alloc(0);
-  const got = await collect(stream, (collected, ended) => (collected.length >= max ? max : ended ? collected.length : null));
+  const got = await collect(stream, (collected, ended) => (collected.length >= max ? max : ended ? collected.length : null), max);
   return got ?? Buffer.alloc(0);
 }
 

@@ -23,6 +23,8 @@ export interface ConnectionState {
   crypto: Record<string, string | number> | null;
   /** The last error Node reported on the socket (EPIPE, ECONNRESET…): PHP would have warned, not crashed. */
   error: NodeJS.ErrnoException | null;
+  /** A read has reported `error` (PHP's fread() answers false once, then ""). */
+  errorRead: boolean;
   /** stream_set_blocking(): reads and writes wait (true) or take what is there now. */
   blocking: boolean;
   /** stream_get_meta_data()['timed_out']: the last read ran out of its read timeout. */

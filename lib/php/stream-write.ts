@@ -51,8 +51,8 @@ async function write(fn: string, stream: PhpStream, data: unknown, length: numbe
   }
   const state = connectionState(stream);
   const socket = activeSocket(stream);
-  const lost = state?.error?.errno;
-  if (!socket.writable) return sendFailed(bytes.length, typeof lost === 'number' ? Math.abs(lost) : 32);
+  // Node closed the fd after a reset or ended our side: PHP's send() would now fail with EPIPE.
+  if (!socket.writable) return sendFailed(bytes.length, 32);
   if (state !== null && !state.blocking) {
     // Nothing of ours queued: one non-blocking send() tells what the kernel takes now.
     if (socket.writableLength > 0 || socket.writableNeedDrain) return 0;

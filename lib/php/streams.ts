@@ -67,7 +67,7 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
     eof: activeSocket(stream).readableEnded,
     stream_type: streamType(state?.transport ?? 'tcp'),
     mode: 'r+',
-    unread_bytes: 0,
+    unread_bytes: activeSocket(stream).readableLength,
     seekable: false,
   };
   if (state?.crypto) meta.crypto = { ...state.crypto };
