@@ -10,6 +10,8 @@ import { phpAvailable, removeTlsFixtures, runCase, type Case, type Observation }
 const load = (file: string) => JSON.parse(readFileSync(new URL(`./cases/${file}`, import.meta.url), 'utf8')) as Case[];
 export const shared = load('conformance.json');
 export const own = load('own.json');
+/** PHP's stream I/O functions: `io` probes (PROTOCOL.md, "I/O probes"). */
+export const io = load('io.json');
 const recorded = new Map(
   (JSON.parse(readFileSync(new URL('./cases/conformance-expected.json', import.meta.url), 'utf8')) as Observation[]).map((r) => [
     r.id as string,

@@ -4,7 +4,23 @@
 // in differential-literal-ports.test.ts.
 import { describe, expect, it } from 'vitest';
 import { DELIBERATE_DIFFERENCES } from './differences.js';
-import { differentialCases, onLiteralPort, own, shared } from './differential-suite.js';
+import { differentialCases, io, onLiteralPort, own, shared } from './differential-suite.js';
+
+const IO_FUNCTIONS = [
+  'fread',
+  'fwrite',
+  'fputs',
+  'fgets',
+  'fgetc',
+  'feof',
+  'fflush',
+  'stream_get_line',
+  'stream_get_contents',
+  'stream_set_read_buffer',
+  'stream_set_write_buffer',
+  'stream_set_blocking',
+  'stream_select',
+];
 
 describe('PHP differential suite', () => {
   it('lists its deliberate differences from PHP in one place', () => {
@@ -16,8 +32,15 @@ describe('PHP differential suite', () => {
     expect(own.length).toBeGreaterThanOrEqual(100);
   });
 
+  it('probes every stream I/O function', () => {
+    const ops = new Set(
+      io.flatMap((c) => (c.probes as Array<{ server: Array<{ op?: string }> }>).flatMap((p) => p.server.map((s) => s.op))),
+    );
+    expect(IO_FUNCTIONS.filter((fn) => !ops.has(fn))).toEqual([]);
+  });
+
   differentialCases(
-    [...shared, ...own].filter((c) => !onLiteralPort(c)),
+    [...shared, ...own, ...io].filter((c) => !onLiteralPort(c)),
     'concurrent',
   );
 });

@@ -5,6 +5,7 @@ import { closeSync, fstatSync, lstatSync, mkdirSync, chmodSync, openSync, symlin
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import * as php from 'stream-socket-server/php';
+import { ioProbe } from './io-probes.mjs';
 
 const require = createRequire(import.meta.url);
 const addon = require('../../build/Release/stream_socket_server.node');
@@ -22,7 +23,7 @@ for (const [k, v] of Object.entries(ini)) php.ini_set(k, v);
 
 const warnings = [];
 process.on('warning', (w) => {
-  if (w.name === 'PHPWarning' || w.name === 'PHPNotice') warnings.push(w.message);
+  if (w.name === 'PHPWarning' || w.name === 'PHPNotice' || w.name === 'PHPDeprecated') warnings.push(w.message);
 });
 /** Warnings are emitted on the next tick: let them arrive, then take them. */
 async function takeWarnings() {
@@ -605,6 +606,15 @@ const probes = {
     const result = php.stream_set_timeout(server, Math.trunc(p.seconds ?? 0));
     return { result, warnings: await takeWarnings() };
   },
+  // The I/O probe: io-probes.mjs.
+  io: (server, p) =>
+    ioProbe(server, p, {
+      php,
+      takeWarnings,
+      exceptionText,
+      target: clientTarget(server),
+      scheme: /^([a-z0-9.+-]+):\/\//i.exec(c.url)?.[1].toLowerCase() ?? 'tcp',
+    }),
   async close(server) {
     php.fclose(server);
     const target = unixTarget(c.url);

@@ -16,6 +16,7 @@ ini_set('display_errors', 'stderr');
 ini_set('log_errors', '0');
 
 require __DIR__ . '/common.php';
+require __DIR__ . '/io-probes.php';
 
 const CLIENT_CONNECT_TIMEOUT = 2.0;
 const IO_TIMEOUT = 2;
@@ -1180,7 +1181,7 @@ function run_probe(Srv $srv, array $p): array
 {
     $name = (string)($p['probe'] ?? '');
     $known = ['connect', 'accept', 'accept-timing', 'second-server', 'fill-backlog', 'shutdown', 'close',
-        'recvfrom', 'recvfrom-direct', 'sendto', 'tls', 'enable-crypto', 'set-timeout'];
+        'recvfrom', 'recvfrom-direct', 'sendto', 'tls', 'enable-crypto', 'set-timeout', 'io'];
     if (!in_array($name, $known, true)) {
         return ['probe' => $name, 'skipped' => true];
     }
@@ -1210,6 +1211,7 @@ function run_probe(Srv $srv, array $p): array
         case 'tls': return probe_tls($srv, $p);
         case 'enable-crypto': return probe_enable_crypto($srv, $p);
         case 'set-timeout': return probe_set_timeout($srv, $p);
+        case 'io': return probe_io($srv, $p); // io-probes.php
     }
     return ['probe' => $name, 'skipped' => true];
 }
