@@ -3,7 +3,7 @@
 // stays reachable through lastSocketError().
 import { SocketError } from '../index.js';
 
-export type PhpLevel = 'Warning' | 'Notice';
+export type PhpLevel = 'Warning' | 'Notice' | 'Deprecated';
 
 /**
  * Emits PHP's diagnostic `function(): message` as a process warning of type

@@ -29,6 +29,24 @@ export function kernelReadable(fd: SocketRef): 'data' | 'eof' | 'none' {
   }
 }
 
+/**
+ * A non-blocking recv() of what waits in the kernel, appended to Node's read
+ * buffer in stream order (Node reads the fd only once asked, so a
+ * non-blocking PHP read would otherwise miss what has arrived). Plain sockets
+ * only: a TLS socket's bytes are Node's to decrypt. True if any arrived.
+ */
+export function pullFromKernel(socket: net.Socket, fd: SocketRef | null): boolean {
+  if (fd === null || socket.readableEnded || socket.destroyed) return false;
+  try {
+    const got = receiveOnce(fd, 65536, C.MSG_DONTWAIT!);
+    if (got === null || got.data.length === 0) return false;
+    socket.push(got.data);
+    return true;
+  } catch {
+    return false; // a reset: Node's own read reports it
+  }
+}
+
 export type Wake = 'data' | 'eof' | 'timeout';
 
 /**

@@ -11,7 +11,7 @@ import { targetOf, type PhpStream } from './endpoints.js';
 import { drained, kernelReadable, whenReadable } from './read-side.js';
 import { PhpServerStream, type Ref } from './server.js';
 import { activeSocket, isClosed } from './stream-state.js';
-import { ValueError } from './values.js';
+import { intParam, ValueError } from './values.js';
 
 export type StreamArray = PhpStream[] | Record<string, PhpStream> | Map<unknown, PhpStream>;
 type Kind = 'read' | 'write' | 'except';
@@ -112,10 +112,19 @@ export async function stream_select(
   write: Ref<StreamArray | null> | null,
   except: Ref<StreamArray | null> | null,
   seconds: number | null,
-  microseconds = 0,
+  microseconds: number | null = null,
 ): Promise<number | false> {
+  seconds = intParam('stream_select', 4, 'seconds', seconds, true);
+  microseconds = intParam('stream_select', 5, 'microseconds', microseconds, true);
   if (seconds !== null && seconds < 0) throw new ValueError('stream_select(): Argument #4 ($seconds) must be greater than or equal to 0');
-  if (microseconds < 0) throw new ValueError('stream_select(): Argument #5 ($microseconds) must be greater than or equal to 0');
+  if (microseconds !== null && microseconds < 0) {
+    throw new ValueError('stream_select(): Argument #5 ($microseconds) must be greater than or equal to 0');
+  }
+  if (seconds === null && microseconds !== null) {
+    throw new ValueError('stream_select(): Argument #5 ($microseconds) must be null when argument #4 ($seconds) is null');
+  }
+  // PHP skips what is not an open stream, runs the select on the rest, and only then throws.
+  let invalid: TypeError | null = null;
   const sets: Array<[Kind, Ref<StreamArray | null>, Array<[unknown, PhpStream]>]> = [];
   for (const [kind, ref] of [
     ['read', read],
@@ -123,18 +132,21 @@ export async function stream_select(
     ['except', except],
   ] as const) {
     if (ref?.value == null) continue;
-    const entries = entriesOf(ref.value).filter(([, stream]) => isStream(stream));
-    for (const [, stream] of entries) {
-      if (isClosed(stream)) throw new TypeError('stream_select(): supplied resource is not a valid stream resource');
-    }
+    const entries = entriesOf(ref.value).filter(([, stream]) => {
+      if (!isStream(stream)) invalid ??= new TypeError('stream_select(): supplied argument is not a valid stream resource');
+      else if (isClosed(stream)) invalid ??= new TypeError('stream_select(): supplied resource is not a valid stream resource');
+      else return true;
+      return false;
+    });
     sets.push([kind, ref, entries]);
   }
   if (sets.every(([, , entries]) => entries.length === 0)) throw new ValueError('No stream arrays were passed');
 
   const readyNow = () => sets.map(([kind, , entries]) => entries.filter(([, stream]) => now[kind](stream)));
   let ready = readyNow();
-  const count = () => ready.reduce((sum, list) => sum + list.length, 0);
-  const ms = seconds === null ? undefined : seconds * 1000 + microseconds / 1000;
+  // select() counts each ready fd once per set, however many keys hold it.
+  const count = () => ready.reduce((sum, list) => sum + new Set(list.map(([, stream]) => stream)).size, 0);
+  const ms = seconds === null ? undefined : seconds * 1000 + (microseconds ?? 0) / 1000;
   if (count() === 0 && ms !== 0) {
     const stop = new AbortController();
     const waits = sets.flatMap(([kind, , entries]) => entries.map(([, stream]) => whenReady(stream, kind, stop.signal).catch(() => {})));
@@ -148,5 +160,6 @@ export async function stream_select(
     ready = readyNow();
   }
   sets.forEach(([, ref], i) => (ref.value = rebuild(ref.value!, ready[i]!)));
+  if (invalid !== null) throw invalid;
   return count();
 }

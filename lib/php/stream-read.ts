@@ -7,21 +7,22 @@ import type * as net from 'node:net';
 import { DatagramServer } from '../dgram/datagram.js';
 import { phpWarning } from './diagnostics.js';
 import { targetOf, type PhpStream } from './endpoints.js';
-import { drained, kernelReadable, take, whenReadable } from './read-side.js';
+import { drained, kernelReadable, pullFromKernel, take, whenReadable } from './read-side.js';
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, requireOpen, timeoutMs } from './stream-state.js';
 import { requireStream, requireStreamType } from './stream-args.js';
 import { recvDatagram } from './transfer.js';
-import { ValueError } from './values.js';
+import { intParam, ValueError } from './values.js';
 
 /** PHP's chunk: a read asks the socket for this much at once. */
 const CHUNK = 8192;
 
 /**
  * How many of the collected bytes make the answer (null: not yet). `ended`:
- * nothing more will come (EOF, timeout, or a non-blocking stream ran dry).
+ * nothing more will come now (EOF, timeout, or a non-blocking stream ran
+ * dry); `eof`: the peer has ended it.
  */
-type Enough = (collected: Buffer, ended: boolean) => number | null;
+type Enough = (collected: Buffer, ended: boolean, eof: boolean) => number | null;
 
 /**
  * What PHP's stream layer holds in its own read buffer, counted at the head
@@ -55,7 +56,7 @@ async function collect(stream: net.Socket, enough: Enough, limit = Infinity, rea
   account.timedOut = false;
   let collected: Buffer = Buffer.alloc(0);
   let socketReads = 0;
-  const finish = (count: number | null) => settle(account, socket, collected, count ?? collected.length);
+  const finish = (count: number | null) => settle(account, socket, collected, count ?? 0);
   for (;;) {
     const buffered = Math.min(account.buffered, socket.readableLength, limit - collected.length);
     if (buffered > 0) {
@@ -63,24 +64,26 @@ async function collect(stream: net.Socket, enough: Enough, limit = Infinity, rea
       collected = collected.length === 0 ? more : Buffer.concat([collected, more]);
     }
     account.buffered = Math.min(account.buffered, socket.readableLength);
-    const count = enough(collected, false);
-    if (count !== null || collected.length >= limit || socketReads >= reads) return finish(count);
+    const count = enough(collected, false, false);
+    if (count !== null) return finish(count);
+    if (collected.length >= limit || socketReads >= reads) return finish(collected.length);
     // One socket read: up to 8 KiB of what has arrived, at once; else wait for it.
     if (socket.readableLength > account.buffered) {
       account.buffered += Math.min(CHUNK, socket.readableLength - account.buffered);
       socketReads++;
       continue;
     }
-    if (drained(socket)) return finish(enough(collected, true));
+    if (drained(socket)) return finish(enough(collected, true, true));
     if (!blocking) {
+      if (socket === stream && pullFromKernel(socket, targetOf(stream))) continue;
       socket.read(0); // start reading, so a later call finds what arrives
-      return finish(enough(collected, true));
+      return finish(enough(collected, true, false));
     }
     const left = ms === undefined ? undefined : Math.max(0, ms - (Date.now() - started));
     const wake = await whenReadable(socket, left).catch(() => 'eof' as const);
     if (wake === 'timeout') {
       account.timedOut = true;
-      return finish(enough(collected, true));
+      return finish(enough(collected, true, false));
     }
   }
 }
@@ -98,6 +101,7 @@ function settle(account: { buffered: number; position: number }, socket: net.Soc
 /** PHP's fread(): one read's worth (up to `length` bytes); '' at EOF or when a non-blocking stream has nothing; false on a timeout or a listener. */
 export async function fread(stream: PhpStream, length: number): Promise<Buffer | false> {
   requireStreamType('fread', stream);
+  length = intParam('fread', 2, 'length', length) as number;
   if (!(length > 0)) throw new ValueError('fread(): Argument #2 ($length) must be greater than 0');
   requireOpen('fread', stream);
   if (stream instanceof PhpServerStream) return readServerStream(stream, length);
@@ -126,6 +130,7 @@ async function readServerStream(stream: PhpServerStream, length: number): Promis
 /** PHP's fgets(): up to and including "\n", at most `length - 1` bytes; false at EOF with nothing read. */
 export async function fgets(stream: PhpStream, length: number | null = null): Promise<Buffer | false> {
   requireStreamType('fgets', stream);
+  length = intParam('fgets', 2, 'length', length, true);
   if (length !== null && !(length > 0)) throw new ValueError('fgets(): Argument #2 ($length) must be greater than 0');
   requireOpen('fgets', stream);
   if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer ? lineOfDatagram(stream, length) : false;
@@ -162,13 +167,15 @@ export async function fgetc(stream: PhpStream): Promise<Buffer | false> {
  */
 export async function stream_get_line(stream: PhpStream, length: number, ending = ''): Promise<Buffer | false> {
   requireStreamType('stream_get_line', stream);
+  length = intParam('stream_get_line', 2, 'length', length) as number;
   if (!(length >= 0)) throw new ValueError('stream_get_line(): Argument #2 ($length) must be greater than or equal to 0');
   requireOpen('stream_get_line', stream);
   if (stream instanceof PhpServerStream) return false;
   const max = length === 0 ? CHUNK : length;
   const delimiter = Buffer.from(ending);
   let skip = 0;
-  const got = await collect(stream, (collected, ended) => {
+  // Short of the ending and of `length`: PHP keeps the bytes (false) unless the stream ended.
+  const got = await collect(stream, (collected, _ended, eof) => {
     if (delimiter.length > 0) {
       const at = collected.subarray(0, max + delimiter.length).indexOf(delimiter);
       if (at >= 0 && at <= max) {
@@ -177,7 +184,7 @@ export async function stream_get_line(stream: PhpStream, length: number, ending 
       }
     }
     if (collected.length >= max) return max;
-    return ended && collected.length > 0 ? collected.length : null;
+    return eof && collected.length > 0 ? collected.length : null;
   });
   if (got === null) return false;
   return got.subarray(0, got.length - skip);
@@ -190,6 +197,8 @@ export async function stream_get_line(stream: PhpStream, length: number, ending 
  */
 export async function stream_get_contents(stream: PhpStream, length: number | null = null, offset = -1): Promise<Buffer | false> {
   requireStreamType('stream_get_contents', stream);
+  length = intParam('stream_get_contents', 2, 'length', length, true);
+  offset = intParam('stream_get_contents', 3, 'offset', offset) as number;
   if (length !== null && length < -1) {
     throw new ValueError('stream_get_contents(): Argument #2 ($length) must be greater than or equal to -1');
   }

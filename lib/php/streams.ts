@@ -9,7 +9,7 @@ import { recordSocketError } from './diagnostics.js';
 import { phpName, targetOf, type PhpStream } from './endpoints.js';
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, markClosed, requireOpen, streamType } from './stream-state.js';
-import { ValueError } from './values.js';
+import { phpTruthy, ValueError } from './values.js';
 
 export { ValueError };
 export type { PhpStream };
@@ -104,10 +104,11 @@ export function stream_set_blocking(stream: PhpStream, enable: boolean): boolean
   // A server stream's flag makes datagram reads return at once (PHP's accept
   // ignores it); a connection's makes fread() & co. and fwrite() take what
   // is there now instead of waiting.
-  if (stream instanceof PhpServerStream) stream.blocking = enable;
+  const on = phpTruthy(enable);
+  if (stream instanceof PhpServerStream) stream.blocking = on;
   else {
     const state = connectionState(stream);
-    if (state !== null) state.blocking = enable;
+    if (state !== null) state.blocking = on;
   }
   return true;
 }

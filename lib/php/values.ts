@@ -1,5 +1,6 @@
 // PHP's value conversions, as the facade needs them: (int) and (string) casts, truthiness,
 // C atoi(). Each mirrors PHP 8.2 on a 64-bit build.
+import { phpWarning } from './diagnostics.js';
 
 /** The type name PHP's TypeErrors print for a value ("int", "array", a class name…). */
 export function phpType(value: unknown): string {
@@ -82,4 +83,42 @@ export function cAtoi(text: string): number {
 /** PHP's ValueError (a RangeError here, so plain JS code can catch it as one). */
 export class ValueError extends RangeError {
   override name = 'ValueError';
+}
+
+/**
+ * A PHP int parameter in coercive mode, as a function receives it: ints
+ * as they are, numeric strings read, a float with a fraction truncated with
+ * PHP's deprecation, bools as 0/1, null as 0 with PHP's deprecation (or
+ * null for a ?int); anything else is PHP's TypeError.
+ */
+export function intParam(fn: string, position: number, name: string, value: unknown, nullable = false): number | null {
+  const typeError = () =>
+    new TypeError(`${fn}(): Argument #${position} ($${name}) must be of type ${nullable ? '?int' : 'int'}, ${phpType(value)} given`);
+  if (value === null || value === undefined) {
+    if (nullable) return null;
+    phpWarning(fn, `Passing null to parameter #${position} ($${name}) of type int is deprecated`, 'Deprecated');
+    return 0;
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/.test(value))
+    n = Number(value.trim());
+  else throw typeError();
+  if (!Number.isFinite(n)) throw typeError();
+  if (!Number.isInteger(n)) {
+    phpWarning(null, `Implicit conversion from float ${n} to int loses precision`, 'Deprecated');
+    n = Math.trunc(n);
+  }
+  return n;
+}
+
+/** A PHP string parameter in coercive mode: scalars as PHP casts them, null as "" with PHP's deprecation. */
+export function stringParam(fn: string, position: number, name: string, value: unknown): string | null {
+  if (value === null || value === undefined) {
+    phpWarning(fn, `Passing null to parameter #${position} ($${name}) of type string is deprecated`, 'Deprecated');
+    return '';
+  }
+  if (typeof value === 'boolean' || typeof value === 'number') return typeof value === 'number' ? String(value) : phpString(value);
+  return null; // not a scalar: the caller decides (bytes, or PHP's TypeError)
 }
