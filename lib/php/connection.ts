@@ -6,7 +6,10 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { connectionState, markClosed, registerConnection, type ConnectionState } from './stream-state.js';
 
-type Described = Omit<ConnectionState, 'raw' | 'crypto' | 'error' | 'errorRead' | 'blocking' | 'timedOut' | 'position' | 'buffered'>;
+type Described = Omit<
+  ConnectionState,
+  'raw' | 'crypto' | 'error' | 'errorRead' | 'blocking' | 'timedOut' | 'position' | 'buffered' | 'eofSeen'
+>;
 
 /**
  * Makes the stream resource of an accepted socket. `raw` came from the core
@@ -27,6 +30,7 @@ export function adoptConnection(raw: net.Socket, described: Described): net.Sock
     timedOut: false,
     position: 0,
     buffered: 0,
+    eofSeen: false,
   });
   keepErrors(raw, state);
   if (described.secure !== null) secured(state, described.secure);

@@ -33,6 +33,10 @@ export const PHP_DEFAULT_BACKLOG = 32;
 /** What stream_socket_server() returns: PHP's server stream resource. */
 export class PhpServerStream {
   blocking = true;
+  /** What PHP's stream buffer holds of a datagram server's datagrams (datagram-read.ts). */
+  pending: Buffer = Buffer.alloc(0);
+  /** stream_get_meta_data()['timed_out'] of the last read. */
+  timedOut = false;
   /** stream_set_timeout() in seconds; null: ini default_socket_timeout. Bounds TLS handshakes in accept. */
   readTimeout: number | null = null;
   /** For ssl:// and tls*:// servers, the STREAM_CRYPTO_METHOD_* set each accepted connection negotiates. */

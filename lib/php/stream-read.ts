@@ -11,7 +11,7 @@ import { drained, kernelReadable, pullFromKernel, take, whenReadable } from './r
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, requireOpen, timeoutMs } from './stream-state.js';
 import { requireStream, requireStreamType } from './stream-args.js';
-import { recvDatagram } from './transfer.js';
+import { collectDatagrams } from './datagram-read.js';
 import { intParam, ValueError } from './values.js';
 
 /** PHP's chunk: a read asks the socket for this much at once. */
@@ -46,7 +46,7 @@ function accountOf(stream: net.Socket): { buffered: number; position: number; ti
  * were made (fread: one), or the stream ends. Unused bytes go back, still
  * PHP's. Null: nothing at all to return.
  */
-async function collect(stream: net.Socket, enough: Enough, limit = Infinity, reads = Infinity): Promise<Buffer | null> {
+async function collectConnection(stream: net.Socket, enough: Enough, limit = Infinity, reads = Infinity): Promise<Buffer | null> {
   const state = connectionState(stream);
   const account = accountOf(stream);
   const socket = activeSocket(stream);
@@ -73,7 +73,10 @@ async function collect(stream: net.Socket, enough: Enough, limit = Infinity, rea
       socketReads++;
       continue;
     }
-    if (drained(socket)) return finish(enough(collected, true, true));
+    if (drained(socket)) {
+      if (state) state.eofSeen = true;
+      return finish(enough(collected, true, true));
+    }
     if (!blocking) {
       if (socket === stream && pullFromKernel(socket, targetOf(stream))) continue;
       socket.read(0); // start reading, so a later call finds what arrives
@@ -86,6 +89,18 @@ async function collect(stream: net.Socket, enough: Enough, limit = Infinity, rea
       return finish(enough(collected, true, false));
     }
   }
+}
+
+/**
+ * The reads of every function below: a connection's, a datagram server's
+ * (datagram-read.ts), or a listener's (PHP's recv fails there: it waits for
+ * the read timeout, then nothing).
+ */
+async function collect(stream: PhpStream, enough: Enough, limit = Infinity, reads = Infinity): Promise<Buffer | null> {
+  if (!(stream instanceof PhpServerStream)) return collectConnection(stream, enough, limit, reads);
+  if (stream.server instanceof DatagramServer) return collectDatagrams(stream, stream.server, enough, limit, reads);
+  if (stream.blocking) await stream.waitUnlessClosed(timeoutMs(stream.readTimeout));
+  return null;
 }
 
 function settle(account: { buffered: number; position: number }, socket: net.Socket, collected: Buffer, count: number): Buffer | null {
@@ -104,7 +119,6 @@ export async function fread(stream: PhpStream, length: number): Promise<Buffer |
   length = intParam('fread', 2, 'length', length) as number;
   if (!(length > 0)) throw new ValueError('fread(): Argument #2 ($length) must be greater than 0');
   requireOpen('fread', stream);
-  if (stream instanceof PhpServerStream) return readServerStream(stream, length);
   // What PHP's buffer holds, then one socket read if that was not enough (PHP waits for it).
   const got = await collect(
     stream,
@@ -113,6 +127,8 @@ export async function fread(stream: PhpStream, length: number): Promise<Buffer |
     1,
   );
   if (got !== null) return got;
+  // A datagram server with nothing there (non-blocking): ""; a listener, or any read that timed out: false.
+  if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer && !stream.timedOut ? Buffer.alloc(0) : false;
   const state = connectionState(stream);
   if (state?.error && !state.errorRead) {
     state.errorRead = true; // a reset: PHP's recv() fails once (false, silently), then reads EOF
@@ -121,19 +137,12 @@ export async function fread(stream: PhpStream, length: number): Promise<Buffer |
   return accountOf(stream).timedOut ? false : Buffer.alloc(0);
 }
 
-/** fread() on a server stream: one datagram of a udp/udg server; false on a listener (recv fails ENOTCONN, silently). */
-async function readServerStream(stream: PhpServerStream, length: number): Promise<Buffer | false> {
-  if (!(stream.server instanceof DatagramServer)) return false;
-  return recvDatagram(stream, stream.server, length, 0);
-}
-
 /** PHP's fgets(): up to and including "\n", at most `length - 1` bytes; false at EOF with nothing read. */
 export async function fgets(stream: PhpStream, length: number | null = null): Promise<Buffer | false> {
   requireStreamType('fgets', stream);
   length = intParam('fgets', 2, 'length', length, true);
   if (length !== null && !(length > 0)) throw new ValueError('fgets(): Argument #2 ($length) must be greater than 0');
   requireOpen('fgets', stream);
-  if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer ? lineOfDatagram(stream, length) : false;
   const max = length === null ? Infinity : length - 1;
   if (max === 0) return false;
   const got = await collect(
@@ -149,15 +158,9 @@ export async function fgets(stream: PhpStream, length: number | null = null): Pr
   return got ?? false;
 }
 
-async function lineOfDatagram(stream: PhpServerStream, length: number | null): Promise<Buffer | false> {
-  const got = await recvDatagram(stream, stream.server as DatagramServer, length === null ? CHUNK : Math.max(1, length - 1), 0);
-  return got === false || got.length === 0 ? false : got;
-}
-
 /** PHP's fgetc(): one byte, false at EOF. */
 export async function fgetc(stream: PhpStream): Promise<Buffer | false> {
   requireStream('fgetc', stream);
-  if (stream instanceof PhpServerStream) return false;
   return (await collect(stream, (collected) => (collected.length > 0 ? 1 : null), 1)) ?? false;
 }
 
@@ -170,7 +173,6 @@ export async function stream_get_line(stream: PhpStream, length: number, ending 
   length = intParam('stream_get_line', 2, 'length', length) as number;
   if (!(length >= 0)) throw new ValueError('stream_get_line(): Argument #2 ($length) must be greater than or equal to 0');
   requireOpen('stream_get_line', stream);
-  if (stream instanceof PhpServerStream) return false;
   const max = length === 0 ? CHUNK : length;
   const delimiter = Buffer.from(ending);
   let skip = 0;
@@ -203,7 +205,9 @@ export async function stream_get_contents(stream: PhpStream, length: number | nu
     throw new ValueError('stream_get_contents(): Argument #2 ($length) must be greater than or equal to -1');
   }
   requireOpen('stream_get_contents', stream);
-  if (stream instanceof PhpServerStream) return Buffer.alloc(0);
+  if (stream instanceof PhpServerStream) {
+    return (await collect(stream, (collected, ended) => (ended ? collected.length : null))) ?? Buffer.alloc(0);
+  }
   const position = accountOf(stream).position;
   if (offset >= 0 && offset < position) {
     phpWarning('stream_get_contents', 'Stream does not support seeking');
@@ -225,8 +229,13 @@ export function feof(stream: PhpStream): boolean {
   if (stream instanceof PhpServerStream) return false;
   const socket = activeSocket(stream);
   if (socket.readableLength > 0) return false;
-  if (drained(socket)) return true;
-  if (socket !== stream) return false; // TLS: only a read can tell a close_notify from data
-  const fd = targetOf(stream);
-  return fd === null ? true : kernelReadable(fd) === 'eof';
+  let eof = drained(socket);
+  // TLS: only a read can tell a close_notify from data.
+  if (!eof && socket === stream) {
+    const fd = targetOf(stream);
+    eof = fd === null || kernelReadable(fd) === 'eof';
+  }
+  const state = connectionState(stream);
+  if (eof && state) state.eofSeen = true;
+  return eof;
 }

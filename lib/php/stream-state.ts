@@ -27,6 +27,8 @@ export interface ConnectionState {
   errorRead: boolean;
   /** stream_set_blocking(): reads and writes wait (true) or take what is there now. */
   blocking: boolean;
+  /** stream_get_meta_data()['eof']: a read or feof() has met the end of the stream. */
+  eofSeen: boolean;
   /** stream_get_meta_data()['timed_out']: the last read ran out of its read timeout. */
   timedOut: boolean;
   /** Bytes the PHP functions have read so far: ftell(), which stream_get_contents()'s offset is measured from. */

@@ -55,12 +55,12 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
   requireOpen('stream_get_meta_data', stream);
   if (stream instanceof PhpServerStream) {
     return {
-      timed_out: false,
+      timed_out: stream.timedOut,
       blocked: stream.blocking,
       eof: false,
       stream_type: streamType(stream.transport),
       mode: 'r+',
-      unread_bytes: 0,
+      unread_bytes: stream.pending.length,
       seekable: false,
     };
   }
@@ -68,7 +68,7 @@ export function stream_get_meta_data(stream: PhpStream): Record<string, unknown>
   const meta: Record<string, unknown> = {
     timed_out: state?.timedOut ?? false,
     blocked: state?.blocking ?? true,
-    eof: activeSocket(stream).readableEnded,
+    eof: state?.eofSeen ?? activeSocket(stream).readableEnded,
     stream_type: streamType(state?.transport ?? 'tcp'),
     mode: 'r+',
     unread_bytes: activeSocket(stream).readableLength,

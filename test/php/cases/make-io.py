@@ -68,7 +68,7 @@ io("fread-coalesced-writes", [W, op("fread", 100)], sends("abc", "def"))
 io("fread-waits-for-data", [M, op("fread", 100)], later({"send": "late"}))
 io("fread-length-errors", [W, op("fread", 0), op("fread", -1), op("fread", "abc"), op("fread", "3"), op("fread", 2.0)],
    sends("abcdef"))
-io("fread-float-length", [W, op("fread", 2.5), op("fread", 10)], sends("abcdef"))
+io("fread-float-length", [W, op("fread", 2.5), op("fread", 10)], sends("abcdef", then=[{"shutdown": True}]))
 io("fread-eof", [W, op("fread", 100), op("fread", 100), op("feof"), op("fread", 100), META], sends("bye", then=[SHUT]))
 io("fread-timeout", [TIMEOUT, op("fread", 10), META, op("feof"), M, {"wait": "x"}, op("fread", 10), META],
    [{"wait": "m"}, {"send": "x"}, {"signal": "x"}])
