@@ -3,7 +3,7 @@
 // one datagram (up to 8 KiB), fread(5) of a longer one leaves the rest
 // buffered for the next read, and fgets() joins datagrams until a newline.
 // The stream's read timeout bounds each wait; non-blocking, nothing waits.
-import { SocketError } from '../binding/errors.js';
+import { SocketError } from '../index.js';
 import type { DatagramServer } from '../dgram/datagram.js';
 import { recordSocketError } from './diagnostics.js';
 import type { PhpServerStream } from './server.js';
