@@ -47,6 +47,22 @@ export function pullFromKernel(socket: net.Socket, fd: SocketRef | null): boolea
   }
 }
 
+/**
+ * PHP's recv() at the end of a stream: libuv reports a peer's RST after its
+ * last data as a plain EOF (the poll saw the hangup), but the socket still
+ * holds the error, and PHP's next recv() fails with it. True if one did
+ * (the error is then consumed, as by PHP's).
+ */
+export function failsAtEnd(fd: SocketRef | null): boolean {
+  if (fd === null) return false;
+  try {
+    receiveOnce(fd, 1, C.MSG_DONTWAIT!);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export type Wake = 'data' | 'eof' | 'timeout';
 
 /**

@@ -7,7 +7,7 @@ import type * as net from 'node:net';
 import { DatagramServer } from '../dgram/datagram.js';
 import { phpWarning } from './diagnostics.js';
 import { targetOf, type PhpStream } from './endpoints.js';
-import { drained, kernelReadable, pullFromKernel, take, whenReadable } from './read-side.js';
+import { drained, failsAtEnd, kernelReadable, pullFromKernel, take, whenReadable } from './read-side.js';
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, requireOpen, timeoutMs } from './stream-state.js';
 import { requireStream, requireStreamType } from './stream-args.js';
@@ -130,9 +130,13 @@ export async function fread(stream: PhpStream, length: number): Promise<Buffer |
   // A datagram server with nothing there (non-blocking): ""; a listener, or any read that timed out: false.
   if (stream instanceof PhpServerStream) return stream.server instanceof DatagramServer && !stream.timedOut ? Buffer.alloc(0) : false;
   const state = connectionState(stream);
-  if (state?.error && !state.errorRead) {
-    state.errorRead = true; // a reset: PHP's recv() fails once (false, silently), then reads EOF
-    return false;
+  // `errored` is set with the destroy; the 'error' event (state.error) comes a tick later.
+  if (state && !state.errorRead) {
+    const reset = state.error ?? stream.errored ?? activeSocket(stream).errored;
+    if (reset || (activeSocket(stream) === stream && drained(stream) && failsAtEnd(targetOf(stream)))) {
+      state.errorRead = true; // a reset: PHP's recv() fails once (false, silently), then reads EOF
+      return false;
+    }
   }
   return accountOf(stream).timedOut ? false : Buffer.alloc(0);
 }
