@@ -9,9 +9,14 @@ import { recordSocketError } from './diagnostics.js';
 import type { PhpServerStream } from './server.js';
 import { timeoutMs } from './stream-state.js';
 
-const CHUNK = 8192;
+/** PHP's chunk: one recv() asks the socket for this much (stream-read.ts too). */
+export const CHUNK = 8192;
 
-/** As stream-read.ts's: how many collected bytes make the answer (null: not yet). */
+/**
+ * How many of the collected bytes make the answer (null: not yet). `ended`:
+ * nothing more will come now (EOF, timeout, or a non-blocking stream ran
+ * dry); `eof`: the peer has ended it. Shared with stream-read.ts.
+ */
 export type Enough = (collected: Buffer, ended: boolean, eof: boolean) => number | null;
 
 /** Reads like PHP's stream layer from `server`'s datagrams; null when nothing at all is returned. */

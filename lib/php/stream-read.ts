@@ -11,18 +11,8 @@ import { drained, failsAtEnd, kernelReadable, pullFromKernel, take, whenReadable
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, requireOpen, timeoutMs } from './stream-state.js';
 import { requireStream, requireStreamType } from './stream-args.js';
-import { collectDatagrams } from './datagram-read.js';
+import { CHUNK, collectDatagrams, type Enough } from './datagram-read.js';
 import { intParam, ValueError } from './values.js';
-
-/** PHP's chunk: a read asks the socket for this much at once. */
-const CHUNK = 8192;
-
-/**
- * How many of the collected bytes make the answer (null: not yet). `ended`:
- * nothing more will come now (EOF, timeout, or a non-blocking stream ran
- * dry); `eof`: the peer has ended it.
- */
-type Enough = (collected: Buffer, ended: boolean, eof: boolean) => number | null;
 
 /**
  * What PHP's stream layer holds in its own read buffer, counted at the head
