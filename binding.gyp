@@ -7,6 +7,7 @@
         "native/adopt.cc",
         "native/dgram.cc",
         "native/errno.cc",
+        "native/fd_passing.cc",
         "native/file_id.cc",
         "native/handle.cc",
         "native/io.cc",

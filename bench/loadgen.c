@@ -1,8 +1,10 @@
 // Load generator: opens new TCP connections as fast as it can, keeping
 // `concurrency` in flight. Each connection: connect, read until the server
-// closes, close. Prints one JSON line with counts and latency percentiles.
+// closes, close. Prints one JSON line with counts and latency percentiles;
+// failed connections are split into refused, reset and unanswered.
 //
 //   loadgen -p PORT [-a 127.0.0.1] [-c 64] [-d SECONDS] [-n MAX]
+// SIGUSR1 ends the run early (in-flight connections still finish).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +30,13 @@ typedef struct {
 
 static struct sockaddr_in target;
 static int epfd;
-static long errors_connect, errors_io;
+static long errors_connect, errors_io, refused, resets, unanswered;
+static volatile sig_atomic_t stopping;  // SIGUSR1: open no new connection, finish the ones in flight
+
+static void on_stop(int signo) {
+  (void)signo;
+  stopping = 1;
+}
 
 static int open_slot(Slot* slot) {
   for (;;) {
@@ -68,6 +76,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGUSR1, on_stop);
   target.sin_family = AF_INET;
   target.sin_port = htons((uint16_t)port);
   if (inet_pton(AF_INET, addr, &target.sin_addr) != 1) {
@@ -111,9 +120,12 @@ int main(int argc, char** argv) {
         count++;
       } else {
         errors_io++;  // reset, refused, or closed without an answer
+        if (r < 0 && errno == ECONNREFUSED) refused++;
+        else if (r < 0 && errno == ECONNRESET) resets++;
+        else unanswered++;
       }
       close(slot->fd);  // also removes it from the epoll set
-      int stop = t >= deadline || (max_conns > 0 && (long)count >= max_conns);
+      int stop = stopping || t >= deadline || (max_conns > 0 && (long)count >= max_conns);
       if (stop || open_slot(slot) != 0) in_flight--;
     }
   }
@@ -124,7 +136,7 @@ int main(int argc, char** argv) {
   uint32_t p99 = kept ? latencies_us[(size_t)((double)kept * 0.99)] : 0;
   printf(
       "{\"connections\":%zu,\"seconds\":%.3f,\"connPerSec\":%.1f,\"p50us\":%u,\"p99us\":%u,"
-      "\"connectErrors\":%ld,\"ioErrors\":%ld}\n",
-      count, elapsed, (double)count / elapsed, p50, p99, errors_connect, errors_io);
+      "\"connectErrors\":%ld,\"ioErrors\":%ld,\"refused\":%ld,\"resets\":%ld,\"unanswered\":%ld}\n",
+      count, elapsed, (double)count / elapsed, p50, p99, errors_connect, errors_io, refused, resets, unanswered);
   return 0;
 }

@@ -3,6 +3,11 @@
 // gets one error that names it, not one per use.
 /// <reference types="node" preserve="true" />
 export { openServer } from './open/open.js';
+export { systemdListeners } from './open/systemd.js';
+export type { InheritedOptions } from './open/inherit.js';
+export type { Origin } from './socket/bound-socket.js';
+export type { HandoverOptions, HandoverResult } from './lifecycle/handover-offer.js';
+export type { DrainOptions, DrainResult } from './lifecycle/drain.js';
 export { StreamServer } from './stream/server.js';
 export type { AcceptOptions, AcceptQueue, AddressInfo, UnixAddressInfo, ServerStats, OverflowSample } from './stream/server.js';
 export type { AcceptErrorPolicy, AcceptCounters } from './stream/acceptor.js';

@@ -8,6 +8,7 @@
 #include "adopt.h"
 #include "dgram.h"
 #include "errno.h"
+#include "fd_passing.h"
 #include "handle.h"
 #include "io.h"
 #include "syscalls.h"
@@ -42,6 +43,12 @@ Napi::Object Constants(Napi::Env env) {
   SSS_CONST(SO_TYPE);
   SSS_CONST(SO_ERROR);
   SSS_CONST(SO_ACCEPTCONN);
+#ifdef SO_DOMAIN
+  SSS_CONST(SO_DOMAIN);
+#endif
+#ifdef SO_PEERCRED
+  SSS_CONST(SO_PEERCRED);
+#endif
   SSS_CONST(IPV6_V6ONLY);
   SSS_CONST(TCP_NODELAY);
   SSS_CONST(SHUT_RD);
@@ -139,6 +146,9 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "recvfrom", Recvfrom);
   Export(e, exports_obj, data, "recvBatch", RecvBatch);
   Export(e, exports_obj, data, "sendto", Sendto);
+  Export(e, exports_obj, data, "sendHandles", SendHandles);
+  Export(e, exports_obj, data, "recvHandles", RecvHandles);
+  Export(e, exports_obj, data, "waitFor", WaitFor);
   Export(e, exports_obj, data, "pollStart", PollStart);
   Export(e, exports_obj, data, "pollIdle", PollIdle);
   Export(e, exports_obj, data, "pollStop", PollStop);

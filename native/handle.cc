@@ -116,8 +116,10 @@ void SocketHandle::Attach(AddonData* data, int fd, bool owned) {
 }
 
 SocketHandle* SocketHandle::From(const Napi::CallbackInfo& info, size_t index, bool require_open, Need need) {
-  Napi::Env env = info.Env();
-  Napi::Value value = info[index];
+  return FromValue(info.Env(), info[index], require_open, need);
+}
+
+SocketHandle* SocketHandle::FromValue(Napi::Env env, Napi::Value value, bool require_open, Need need) {
   bool tagged = false;
   if (value.IsObject()) napi_check_object_type_tag(env, value, &kHandleTag, &tagged);
   if (!tagged) {

@@ -71,6 +71,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // nullptr for anything else (a borrowed handle where an owned one is
   // needed: EPERM). With require_open, a closed handle is EBADF.
   static SocketHandle* From(const Napi::CallbackInfo& info, size_t index, bool require_open = true, Need need = Need::kOwned);
+  static SocketHandle* FromValue(Napi::Env env, Napi::Value value, bool require_open = true, Need need = Need::kOwned);
   // Is `fd` the fd of one of this environment's live, owning handles?
   static bool IsOwnedByUs(AddonData* data, int fd);
 

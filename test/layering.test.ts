@@ -12,6 +12,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['net'],
   ['io', 'options'],
   ['socket'],
+  ['lifecycle'],
   ['stream', 'dgram'],
   ['tls'],
   ['open'],

@@ -79,6 +79,12 @@ export interface Addon {
   borrow(fd: number): NativeHandle;
   /** Remove the unix socket file at `path` whenever `h` closes its fd (if it is still the file bound now). */
   unlinkOnClose(h: NativeHandle, path: Buffer): void;
+  /** One sendmsg(2) of `data` (not empty) with the fds of `handles` attached (SCM_RIGHTS); never blocks, never SIGPIPE. */
+  sendHandles(h: NativeHandle, data: ArrayBufferView, handles: NativeHandle[]): number;
+  /** One recvmsg(2), never blocking: null on EAGAIN; data empty at EOF; received fds come as owning handles (EMSGSIZE, all closed, if more than maxHandles). */
+  recvHandles(h: NativeHandle, maxData: number, maxHandles: number): { data: Buffer; handles: NativeHandle[] } | null;
+  /** poll(2) with a timeout (0..60000 ms), blocking the thread: true once readable (writable), or an error is pending. Synchronous openers only. */
+  waitFor(h: NativeHandle, writable: boolean, timeoutMs: number): boolean;
   /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(); hangup: POLLHUP seen. */
   pollStart(h: NativeHandle, callback: (error: SocketError | null, hangup: boolean) => void): void;
   /** Nobody waits now: the poll stays on (no epoll_ctl churn) but the callback is held weakly, so a forgotten server can be collected. pollStart() holds it again. */

@@ -41,7 +41,10 @@ export const UNIX_PATH_MAX = 107;
 
 function checkTransport(scheme: string, url: string): Transport {
   if ((TRANSPORTS as readonly string[]).includes(scheme)) return scheme as Transport;
-  throw invalid(url, `unknown transport "${scheme}" (known: ${TRANSPORTS.join(', ')}; names are case-sensitive)`);
+  throw invalid(
+    url,
+    `unknown transport "${scheme}" (known: ${[...TRANSPORTS, ...INHERITED_SCHEMES].join(', ')}; names are case-sensitive)`,
+  );
 }
 
 /** unix:///path, unix://relative/path, unix://@abstract — strict: no silent truncation. */
@@ -59,13 +62,41 @@ export function parseUnixTarget(target: string, url: string): Buffer {
   return path;
 }
 
-/** Parses a URL for the core API: tcp://host:port, host:port with no scheme, unix://path. */
-export function parseServerUrl(url: unknown): InetUrl | UnixUrl {
+/**
+ * Listeners that exist already: fd://N (inherited), systemd:// and
+ * systemd://NAME (socket activation), handover:///path (taken from a running
+ * process). Not transports: PHP never lists them.
+ */
+export const INHERITED_SCHEMES = ['fd', 'systemd', 'handover'] as const;
+
+export type InheritedUrl =
+  { transport: 'fd'; fd: number } | { transport: 'systemd'; name: string | undefined } | { transport: 'handover'; path: Buffer };
+
+function parseInherited(scheme: (typeof INHERITED_SCHEMES)[number], target: string, url: string): InheritedUrl {
+  switch (scheme) {
+    case 'fd':
+      if (!/^\d{1,10}$/.test(target) || Number(target) > 2 ** 31 - 1)
+        throw invalid(url, 'fd:// takes a file descriptor number, e.g. fd://3');
+      return { transport: 'fd', fd: Number(target) };
+    case 'systemd':
+      // systemd's FileDescriptorName=: at most 255 characters, no ':' (the separator of LISTEN_FDNAMES).
+      if (target.length > 255 || target.includes(':')) throw invalid(url, 'a systemd socket name has at most 255 characters and no ":"');
+      return { transport: 'systemd', name: target === '' ? undefined : target };
+    default:
+      return { transport: 'handover', path: parseUnixTarget(target, url) };
+  }
+}
+
+/** Parses a URL for the core API: tcp://host:port, host:port with no scheme, unix://path, fd://N, systemd://[NAME], handover:///path. */
+export function parseServerUrl(url: unknown): InetUrl | UnixUrl | InheritedUrl {
   if (typeof url !== 'string') {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `The server URL must be a string, got ${typeof url}`);
   }
   if (url.includes('\0')) throw invalid(url, 'it contains a NUL byte');
   const { scheme, target } = splitScheme(url);
+  if ((INHERITED_SCHEMES as readonly (string | null)[]).includes(scheme)) {
+    return parseInherited(scheme as (typeof INHERITED_SCHEMES)[number], target, url);
+  }
   const transport = scheme === null ? 'tcp' : checkTransport(scheme, url);
   if (transport === 'unix' || transport === 'udg') return { transport, path: parseUnixTarget(target, url) };
   return { transport, ...parseHostPort(target, url) };

@@ -5,7 +5,11 @@ import { isIP } from 'node:net';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { DatagramServer } from '../dgram/datagram.js';
 import { argumentError, socketErrorOf, SocketError, unavailableError, withAddress } from '../binding/errors.js';
-import { secureContextOf, TlsServer, type TlsOptions } from '../tls/tls-server.js';
+import type { TlsServer, TlsOptions } from '../tls/tls-server.js';
+import { openTls } from '../tls/prepare.js';
+import { adoptFd, type InheritedOptions } from './inherit.js';
+import { openSystemd } from './systemd.js';
+import { takeHandover } from './handover-take.js';
 import { describeEndpoint, isUnixEndpoint } from '../net/address.js';
 import { C, native, type NativeEndpoint, type NativeHandle, type NativeInetEndpoint } from '../binding/native.js';
 import {
@@ -20,8 +24,6 @@ import type { OptionPhase } from '../options/sockopts.js';
 import { StreamServer } from '../stream/server.js';
 import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
 import { parseServerUrl } from '../net/url.js';
-import { pinnedVersion } from '../tls/versions.js';
-import { validateTlsOptions } from '../tls/tls-options.js';
 import { resolveHost } from '../socket/syscalls.js';
 
 /** A stream server's plan: the socket's, plus listen(). `file` may be absent (the PHP facade: plain bind, never unlink). */
@@ -176,36 +178,40 @@ function firstThatBinds<T>(host: string, socktype: number, open: (endpoint: Nati
 /** SO_RXQ_OVFL: each receive then reports the socket's drop count (Linux), so loss is counted, not hidden. */
 const COUNT_DROPS: SockOptPlan = { option: 'countDrops', level: 'SOL_SOCKET', name: 'SO_RXQ_OVFL', value: 1, ignoreFailure: true };
 
+/** The URLs of listeners that exist already (open/inherit.ts). */
+type InheritedUrl = `fd://${string}` | `systemd://${string}` | `handover://${string}`;
+
 /**
  * Opens a server, synchronously: tcp:// and unix:// give a listening
- * StreamServer, udp:// and udg:// a bound DatagramServer.
+ * StreamServer, udp:// and udg:// a bound DatagramServer, ssl:// and tls:// a
+ * TlsServer. fd://N, systemd://[NAME] and handover:///path take a listener
+ * that exists already (inherited, socket-activated, or from a running process):
+ * a StreamServer or DatagramServer as the socket is, a TlsServer with options.tls.
  * Throws SocketError for system failures, TypeError/RangeError for bad arguments.
  */
+export function openServer(url: InheritedUrl, options: InheritedOptions & { tls: TlsOptions }): TlsServer;
+export function openServer(url: InheritedUrl, options?: InheritedOptions): StreamServer | DatagramServer;
 export function openServer(url: `udp://${string}` | `udg://${string}`, options?: DatagramOptions): DatagramServer;
 export function openServer(
   url: `${'ssl' | 'tls' | 'tlsv1.0' | 'tlsv1.1' | 'tlsv1.2' | 'tlsv1.3'}://${string}`,
   options: ServerOptions & { tls: TlsOptions },
 ): TlsServer;
 export function openServer(url: string, options?: ServerOptions): StreamServer;
-export function openServer(url: string, options?: ServerOptions | DatagramOptions): StreamServer | DatagramServer | TlsServer {
+export function openServer(
+  url: string,
+  options?: ServerOptions | DatagramOptions | InheritedOptions,
+): StreamServer | DatagramServer | TlsServer {
   const target = parseServerUrl(url);
-  const tlsOptions = (options as ServerOptions | undefined)?.tls;
-  const isTls = target.transport !== 'tcp' && target.transport !== 'udp' && target.transport !== 'unix' && target.transport !== 'udg';
-  if (tlsOptions !== undefined && !isTls)
+  if ((options as ServerOptions | undefined)?.tls !== undefined && ['tcp', 'unix', 'udp', 'udg'].includes(target.transport)) {
     throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.tls applies to ssl:// and tls:// servers, not ${target.transport}://`);
-  if (isTls) {
-    if (tlsOptions === undefined || typeof tlsOptions !== 'object') {
-      throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${target.transport}:// needs options.tls with at least cert and key`);
-    }
-    // The context is built (and a bad certificate reported) before any socket exists.
-    validateTlsOptions(tlsOptions); // the user's own values, before the URL pins a version over them
-    const pinned = pinnedVersion(target.transport)?.version; // tlsv1.x:// accepts exactly that version, as in PHP
-    const settings = pinned ? { ...tlsOptions, minVersion: pinned, maxVersion: pinned } : tlsOptions;
-    const built = secureContextOf(settings);
-    const { tls: _, ...tcpOptions } = options as ServerOptions;
-    return new TlsServer(openServer(`tcp://${url.slice(url.indexOf('://') + 3)}`, tcpOptions), settings, built);
   }
   switch (target.transport) {
+    case 'fd':
+      return adoptFd(target.fd, options as InheritedOptions, url);
+    case 'systemd':
+      return openSystemd(target.name, options as InheritedOptions, url);
+    case 'handover':
+      return takeHandover(target.path, options as InheritedOptions, url);
     case 'unix':
       return openStreamSocket({ family: C.AF_UNIX, path: target.path }, planServer(options, 'unix'));
     case 'udg':
@@ -217,10 +223,16 @@ export function openServer(url: string, options?: ServerOptions | DatagramOption
         return openDatagramSocket({ ...ep, port: target.port }, { ...plan, beforeBind: [...plan.beforeBind, COUNT_DROPS] });
       });
     }
-    default:
+    case 'tcp': {
       planServer(options, 6);
       return firstThatBinds(target.host, C.SOCK_STREAM, (ep) =>
         openStreamSocket({ ...ep, port: target.port }, planServer(options, ep.family === C.AF_INET6 ? 6 : 4)),
       );
+    }
+    default: {
+      // ssl://, tls://, tlsv1.x://: the context is built (and a bad certificate reported) before any socket exists.
+      const { tls, ...tcpOptions } = (options ?? {}) as ServerOptions;
+      return openTls(target.transport, tls, () => openServer(`tcp://${url.slice(url.indexOf('://') + 3)}`, tcpOptions));
+    }
   }
 }

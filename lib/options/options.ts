@@ -143,7 +143,8 @@ export function validateBacklog(backlog: unknown, what = 'backlog'): number {
   return backlog;
 }
 
-function asRecord(options: unknown, known: readonly string[]): Record<string, unknown> {
+/** `options` as a record whose keys are all `known` (TypeError otherwise); {} for undefined. */
+export function asRecord(options: unknown, known: readonly string[]): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options must be an object');
@@ -227,6 +228,16 @@ const DATAGRAM_KEYS = SOCKET_KEYS;
 export function planServer(options: unknown, family: Family): ServerPlan {
   const opts = asRecord(options, STREAM_KEYS);
   const backlog = opts.backlog === undefined ? DEFAULT_BACKLOG : validateBacklog(opts.backlog, 'options.backlog');
+  return {
+    ...planSocket(opts, family, 'tcp', true),
+    backlog,
+    listen: readBool(opts, 'listen') ?? true,
+    ...planAccepting(opts),
+  };
+}
+
+/** How accepted connections are taken and handed out: what applies to any stream listener, also one opened elsewhere. */
+export function planAccepting(opts: Record<string, unknown>): Pick<ServerPlan, 'acceptErrors' | 'acceptPauseMs' | 'allowHalfOpen'> {
   const acceptErrors = opts.acceptErrors ?? 'pause';
   if (acceptErrors !== 'propagate' && acceptErrors !== 'pause' && acceptErrors !== 'shed') {
     throw argumentError(
@@ -235,13 +246,9 @@ export function planServer(options: unknown, family: Family): ServerPlan {
       `options.acceptErrors must be 'propagate', 'pause' or 'shed', got ${JSON.stringify(acceptErrors)}`,
     );
   }
-  const acceptPauseMs = readInt(opts, 'acceptPauseMs', 1, 60_000) ?? 100;
   return {
-    ...planSocket(opts, family, 'tcp', true),
-    backlog,
-    listen: readBool(opts, 'listen') ?? true,
     acceptErrors,
-    acceptPauseMs,
+    acceptPauseMs: readInt(opts, 'acceptPauseMs', 1, 60_000) ?? 100,
     allowHalfOpen: readBool(opts, 'allowHalfOpen') ?? false,
   };
 }

@@ -59,3 +59,33 @@ export function somaxconn(): number | undefined {
     return undefined;
   }
 }
+
+/** net.ipv4.tcp_migrate_req: a closing listener's queued connections move to another of its SO_REUSEPORT group (Linux 5.14+). */
+export function migratesRequests(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** TCP sockets of this namespace listening on `port` (IPv4 and IPv6), from /proc/net/tcp{,6}; undefined where unreadable. */
+export function listenersOnPort(port: number): number | undefined {
+  let count = 0;
+  let read = false;
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    read = true;
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === '0A' && local?.endsWith(`:${hex}`)) count++; // 0A: TCP_LISTEN
+    }
+  }
+  return read ? count : undefined;
+}

@@ -1,12 +1,22 @@
 // Watching a listener's accept queue over time: samples of the queue and of
 // the namespace's ListenOverflows / ListenDrops, yielded when they matter.
-import { listenCounters } from '../socket/netstat.js';
+import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
+import type { AcceptCounters } from './acceptor.js';
+import type { AcceptQueue, ServerStats } from './server-types.js';
+import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
+import { isUnixEndpoint } from '../net/address.js';
 
-export interface AcceptQueue {
-  /** Connections completed by the kernel and waiting for accept(). */
-  length: number;
-  /** The limit the kernel applies: the backlog, clamped to net.core.somaxconn (0 when not listening). */
-  limit: number;
+export type { AcceptQueue };
+
+/** The accept queue as the kernel sees it: TCP_INFO for tcp, sock_diag netlink for unix (what ss shows). */
+export function acceptQueueOf(handle: NativeHandle, local: NativeEndpoint): AcceptQueue {
+  if (isUnixEndpoint(local)) {
+    const q = native.unixQueue(handle);
+    return q.listening ? { length: q.length, limit: q.limit } : { length: 0, limit: 0 };
+  }
+  const info = native.tcpInfo(handle);
+  if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
+  return { length: info.unacked, limit: info.sacked };
 }
 
 export interface OverflowSample {
@@ -59,4 +69,26 @@ export async function* sampleOverflows(
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A server's stats(): its counters, the backlog as asked and as applied, the queue, and the namespace's overflow counters since `opened`. */
+export function serverStats(
+  counters: AcceptCounters,
+  backlog: number | undefined,
+  queue: AcceptQueue | undefined,
+  opened: ListenCounters | undefined,
+): ServerStats {
+  const max = somaxconn();
+  const clamped = backlog !== undefined && max !== undefined && backlog > max;
+  const now = listenCounters();
+  return {
+    ...counters,
+    errors: { ...counters.errors },
+    backlog: { requested: backlog, applied: queue?.limit, somaxconn: max, clampedBy: clamped ? 'net.core.somaxconn' : null },
+    queue,
+    system:
+      now && opened
+        ? { listenOverflows: now.listenOverflows - opened.listenOverflows, listenDrops: now.listenDrops - opened.listenDrops }
+        : undefined,
+  };
 }

@@ -1,6 +1,5 @@
 // The shapes StreamServer's API takes and gives: accept options and stats.
 import type { AcceptCounters } from './acceptor.js';
-import type { AcceptQueue } from './observe.js';
 import type { ListenCounters } from '../socket/netstat.js';
 
 export interface AcceptOptions {
@@ -30,4 +29,11 @@ export interface ServerStats extends AcceptCounters {
    * retransmit/timeout counts, not in their place.
    */
   system: ListenCounters | undefined;
+}
+
+export interface AcceptQueue {
+  /** Connections completed by the kernel and waiting for accept(). */
+  length: number;
+  /** The limit the kernel applies: the backlog, clamped to net.core.somaxconn (0 when not listening). */
+  limit: number;
 }

@@ -1,17 +1,18 @@
 // StreamServer: a listening (or bound) stream socket that hands out
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type * as net from 'node:net';
-import { optionAddress, SOCKET_OPTIONS, type OptionSpec, type SocketOptionName } from '../options/sockopts.js';
 import { Acceptor, MAX_BATCH, type AcceptErrorPolicy } from './acceptor.js';
 import type { AcceptOptions, ServerStats } from './server-types.js';
-import { sampleOverflows, type AcceptQueue, type OverflowSample } from './observe.js';
+import { acceptQueueOf, sampleOverflows, serverStats, type AcceptQueue, type OverflowSample } from './observe.js';
 
 export type { AcceptQueue, OverflowSample };
-import { listenCounters, somaxconn, type ListenCounters } from '../socket/netstat.js';
+import { listenCounters, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, closedError, socketErrorOf, unavailableError } from '../binding/errors.js';
+import { argumentError, closedError, socketErrorOf } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
+import { offerHandover, type HandoverOptions, type HandoverResult, type Offerable } from '../lifecycle/handover-offer.js';
+import { drainListener, type Drainable, type DrainOptions, type DrainResult } from '../lifecycle/drain.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
 import { checkTarget, listenOnFd, TargetClosed } from './hand-off.js';
@@ -38,6 +39,8 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   #backlog: number | undefined;
   #closed = false;
   #handingOff = false;
+  /** Pending offerHandover() calls: withdrawn by close(). */
+  readonly #offers = new Set<AbortController>();
   #refed = true;
   readonly #allowHalfOpen: boolean;
 
@@ -90,42 +93,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   /** The accept queue as the kernel sees it: TCP_INFO for tcp, sock_diag netlink for unix (what ss shows). */
   queue(): AcceptQueue {
-    if (isUnixEndpoint(this.localEndpoint)) {
-      const q = this.syscall(() => native.unixQueue(this.handle));
-      return q.listening ? { length: q.length, limit: q.limit } : { length: 0, limit: 0 };
-    }
-    const info = this.syscall(() => native.tcpInfo(this.handle));
-    if (info.state !== C.TCP_STATE_LISTEN) return { length: 0, limit: 0 };
-    return { length: info.unacked, limit: info.sacked };
-  }
-
-  /** Reads an option back from the kernel (getsockopt), by its name in the options table. */
-  getOption(name: SocketOptionName): boolean | number | string {
-    const spec: OptionSpec = SOCKET_OPTIONS[name];
-    if (spec === undefined) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `unknown option ${JSON.stringify(name)}`);
-    const { level, name: constant } = optionAddress(spec, this.localEndpoint.family === C.AF_INET6);
-    const l = C[level];
-    const n = C[constant];
-    if (l === undefined || n === undefined) {
-      throw unavailableError('getsockopt', constant, this.where);
-    }
-    if (spec.kind === 'string') {
-      const bytes = this.syscall(() => native.getsockoptBuffer(this.handle, l, n, 64));
-      const nul = bytes.indexOf(0);
-      return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString();
-    }
-    const value = this.syscall(() => native.getsockopt(this.handle, l, n));
-    return spec.kind === 'bool' ? value !== 0 : value;
-  }
-
-  /** Escape hatch: setsockopt(2) with an int value, e.g. setsockopt(C.SOL_SOCKET, C.SO_PRIORITY, 6). */
-  setsockopt(level: number, name: number, value: number): void {
-    this.syscall(() => native.setsockopt(this.handle, level, name, value));
-  }
-
-  /** Escape hatch: getsockopt(2) of an int option. */
-  getsockopt(level: number, name: number): number {
-    return this.syscall(() => native.getsockopt(this.handle, level, name));
+    return this.syscall(() => acceptQueueOf(this.handle, this.localEndpoint));
   }
 
   /**
@@ -176,24 +144,56 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     return target;
   }
 
+  /**
+   * Offers this listener to a successor process, which takes it with
+   * openServer('handover:///path') (docs/operations.md). Until a trusted
+   * successor (same uid by default) says it serves the socket, this server
+   * keeps serving; then it stops pulling (iterators end) and closes its copy
+   * of the fd. The socket, its queue and its unix socket file live on in the
+   * successor: no connection is refused or reset. Resolves with the taker.
+   */
+  offerHandover(path: string, options?: HandoverOptions): Promise<HandoverResult> {
+    if (this.#closed) return Promise.reject(closedError('handover', this.where));
+    const stop = new AbortController();
+    this.#offers.add(stop);
+    return offerHandover(this.#lifecycle(), path, options, stop.signal).finally(() => this.#offers.delete(stop));
+  }
+
+  /**
+   * Stops taking new connections where the kernel allows, lets the queued
+   * ones be served, then closes (lifecycle/drain.ts): in a SO_REUSEPORT group
+   * with net.ipv4.tcp_migrate_req=1 it closes at once and the kernel moves
+   * the queue to the others. Connections already handed out are yours to finish.
+   */
+  async drain(options?: DrainOptions): Promise<DrainResult> {
+    if (this.#closed) throw closedError('drain', this.where);
+    return drainListener(this.#lifecycle(), options);
+  }
+
+  /** What lifecycle/ (handover, drain) needs of this listener. */
+  #lifecycle(): Offerable & Drainable {
+    const inGroup = () => this.#kind() === 'tcp' && C.SO_REUSEPORT !== undefined && this.getsockopt(C.SOL_SOCKET, C.SO_REUSEPORT) === 1;
+    return {
+      isClosed: () => this.#closed,
+      handle: this.handle,
+      where: () => this.where,
+      describe: () => ({ kind: 'stream', backlog: this.#backlog, file: this.#file?.path }),
+      // A successor serves the socket now: end our accepts, close our copy, keep the socket file.
+      retire: () => {
+        this.#closed = true;
+        this.#acceptor.close();
+        this.closeCopy();
+      },
+      queue: () => this.queue(),
+      accepted: () => this.#acceptor.counters.accepted,
+      reusePortGroup: () => (inGroup() ? this.port : undefined),
+      close: () => this.close(),
+    };
+  }
+
   /** Counters, the backlog as asked and as applied, the queue, and the namespace's overflow counters since open. */
   stats(): ServerStats {
-    const queue = this.#closed ? undefined : this.queue();
-    const max = somaxconn();
-    const applied = queue?.limit;
-    const clamped = this.#backlog !== undefined && max !== undefined && this.#backlog > max;
-    const now = listenCounters();
-    const base = this.#openedCounters;
-    return {
-      ...this.#acceptor.counters,
-      errors: { ...this.#acceptor.counters.errors },
-      backlog: { requested: this.#backlog, applied, somaxconn: max, clampedBy: clamped ? 'net.core.somaxconn' : null },
-      queue,
-      system:
-        now && base
-          ? { listenOverflows: now.listenOverflows - base.listenOverflows, listenDrops: now.listenDrops - base.listenDrops }
-          : undefined,
-    };
+    return serverStats(this.#acceptor.counters, this.#backlog, this.#closed ? undefined : this.queue(), this.#openedCounters);
   }
 
   /**
@@ -268,6 +268,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
+    for (const offer of this.#offers) offer.abort();
     // During a hand-off node:net holds the fd too: closing it under libuv would abort the
     // process. handOff() closes it (or gives it away) once node:net's listen() settled.
     if (this.#handingOff) return;

@@ -7,6 +7,7 @@
 // waiting in the kernel's queue behind them. And nothing is done for nobody:
 // the accept loop runs only while someone waits, and a connection finished
 // for nobody is closed after handshakeTimeout (ready.ts).
+import type { Origin } from '../socket/bound-socket.js';
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -88,6 +89,9 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   }
   get closed(): boolean {
     return this.#stream.closed;
+  }
+  get origin(): Origin | undefined {
+    return this.#stream.origin;
   }
 
   stats(): TlsStats {
