@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SERVER = fileURLToPath(new URL('./restart-servers.js', import.meta.url));
-const LOADGEN = fileURLToPath(new URL('../../bench/build/loadgen', import.meta.url));
+// Run as dist/bench/restarts.js, or imported from its source by the tests: the servers run compiled either way.
+const ROOT = new URL(import.meta.url.includes('/dist/bench/') ? '../../' : '../', import.meta.url);
+const SERVER = fileURLToPath(new URL('dist/bench/restart-servers.js', ROOT));
+const LOADGEN = fileURLToPath(new URL('bench/build/loadgen', ROOT));
 
 export interface RestartRun {
   mode: 'handover' | 'net';

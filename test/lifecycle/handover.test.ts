@@ -1,0 +1,222 @@
+// Zero-downtime handover: a running process offers its listener
+// (server.offerHandover(path)), a new one takes it (openServer('handover://…'))
+// with SCM_RIGHTS. Under continuous load from the C load generator, 20
+// replacements in a row refuse and reset nothing; node:net's close() and
+// listen() again, measured the same way, shows what that costs today.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { measureRestarts } from '../../bench/restarts.js';
+import { openServer, SocketError, type StreamServer } from '../../lib/index.js';
+import { checkSocketLeaks } from '../helpers/leaks.js';
+import { ROOT } from '../helpers/peers.js';
+
+const track = checkSocketLeaks();
+const FIXTURE = join(ROOT, 'test/fixtures/inherited.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'sss-handover-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const offerPath = () => join(dir, `offer-${n++}.sock`);
+
+/** The fixture as a successor: takes `url`, reports, serves one connection, exits. */
+function successor(url: string, options: { uid?: number; env?: Record<string, string> } = {}) {
+  const child = track(
+    spawn(process.execPath, [FIXTURE, url], {
+      cwd: ROOT,
+      uid: options.uid,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const report = new Promise<any>((resolve, reject) => {
+    child.stdout!.on('data', () => stdout.includes('\n') && resolve(JSON.parse(stdout.split('\n')[0]!)));
+    child.on('exit', () => reject(new Error(`the successor exited without a report: ${stdout}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => (clearTimeout(timer), resolve())));
+  return { report, exited, child };
+}
+
+function fetch(target: { port: number; host: string } | { path: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = track(net.connect(target));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+    socket
+      .on('data', (d) => (text += d))
+      .on('error', reject)
+      .on('close', () => resolve(text));
+  });
+}
+
+/** Serves every connection with `line` until closed. */
+function serve(server: StreamServer, line: string): Promise<number> {
+  return (async () => {
+    let count = 0;
+    for await (const conn of server) {
+      count++;
+      conn.end(line);
+    }
+    return count;
+  })();
+}
+
+describe('handover under load (bench/restarts.ts, the C load generator)', () => {
+  it('20 replacements in a row: 0 refused, 0 reset, every connection made is answered by the old or the new process', async () => {
+    const ours = await measureRestarts('handover', 20);
+    const net = await measureRestarts('net', 20);
+    console.log(JSON.stringify({ ours, net }));
+    expect(ours.served).toHaveLength(21);
+    expect({ refused: ours.refused, resets: ours.resets, unanswered: ours.unanswered, connectErrors: ours.connectErrors }).toEqual({
+      refused: 0,
+      resets: 0,
+      unanswered: 0,
+      connectErrors: 0,
+    });
+    expect(ours.served.reduce((a, b) => a + b, 0)).toBe(ours.completed);
+    expect(ours.completed).toBeGreaterThan(1000);
+    // node:net, measured the same way: what a restart costs without handover (counted, reported, not a pass mark).
+    expect(net.served.reduce((a, b) => a + b, 0)).toBe(net.completed);
+  }, 120_000);
+});
+
+describe('offerHandover / handover://', () => {
+  it('the successor serves the listener; the queue survives; the old iterator ends; the offer socket was 0600', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0', { backlog: 64 }));
+    const path = offerPath();
+    const offered = server.offerHandover(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const queued = fetch({ port: server.port, host: '127.0.0.1' }); // nobody accepts here: it waits in the kernel queue
+    const next = successor(`handover://${path}`);
+    const result = await offered;
+    expect(server.closed).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    const report = await next.report;
+    expect(result).toEqual({ pid: next.child.pid, uid: process.geteuid!(), refused: 0 });
+    expect(report.servers[0]).toMatchObject({
+      kind: 'stream',
+      listening: true,
+      backlog: 64,
+      origin: { via: 'handover', pid: process.pid },
+    });
+    expect(await queued).toBe(`hello from ${next.child.pid}\n`);
+    await next.exited;
+  });
+
+  it('a unix listener keeps its socket file through the handover, and the successor removes it when it closes', async () => {
+    const socketPath = join(dir, `served-${n++}.sock`);
+    const server = track(openServer(`unix://${socketPath}`));
+    const offered = server.offerHandover(offerPath().replace(/\.sock$/, '-u.sock'));
+    const path = offerPath();
+    server.close();
+    await expect(offered).rejects.toMatchObject({ code: 'EBADF' }); // close() withdraws the offer
+    const again = track(openServer(`unix://${socketPath}`));
+    const offer = again.offerHandover(path);
+    const next = successor(`handover://${path}`);
+    await offer;
+    expect(existsSync(socketPath)).toBe(true); // our close of the copy kept it
+    expect(await fetch({ path: socketPath })).toMatch(/^hello from/);
+    await next.exited;
+    expect(existsSync(socketPath)).toBe(false); // the successor took over the file with the socket
+  });
+
+  it('a taker that vanishes with the fd, or stays silent, changes nothing: the old process keeps serving and offers again', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const served = serve(server, 'old\n');
+    const path = offerPath();
+    const offered = server.offerHandover(path, { timeout: 300 });
+    for (const mode of ['vanish', 'silent'] as const) {
+      const fake = track(net.connect(path));
+      await new Promise((resolve) => fake.once('data', resolve)); // the offer line (its fd is dropped with it)
+      if (mode === 'vanish') fake.destroy();
+      expect(await fetch({ port: server.port, host: '127.0.0.1' })).toBe('old\n');
+      await new Promise((resolve) => (mode === 'vanish' ? setTimeout(resolve, 50) : fake.once('close', resolve)));
+      fake.destroy();
+      for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const next = successor(`handover://${path}`);
+    expect(await offered).toMatchObject({ pid: next.child.pid, refused: 2 });
+    expect(await served).toBe(2);
+    expect(await fetch({ port: server.port, host: '127.0.0.1' })).toMatch(/^hello from/);
+    await next.exited;
+  });
+
+  it('the peer is authenticated (SO_PEERCRED): a taker of another uid is refused, an offer of another uid is not taken', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const served = serve(server, 'still here\n');
+    const name = `@sss-handover-${process.pid}-${n++}`; // abstract: no file mode, only SO_PEERCRED stands in the way
+    const offered = server.offerHandover(name);
+    const stranger = successor(`handover://${name}`, { uid: 65534, env: { HANDOVER_ALLOW_UIDS: '0' } });
+    await stranger.exited;
+    expect((await stranger.report).error).toMatchObject({
+      name: 'SocketError',
+      code: 'EACCES',
+      message: expect.stringMatching(/uid 65534 may not take/),
+    });
+    expect(await fetch({ port: server.port, host: '127.0.0.1' })).toBe('still here\n');
+    // A 0600 offer file keeps other uids out before SO_PEERCRED is even asked.
+    const filed = track(openServer('tcp://127.0.0.1:0'));
+    const path = offerPath();
+    const withdraw = new AbortController();
+    const refused = filed.offerHandover(path, { signal: withdraw.signal });
+    const outsider = successor(`handover://${path}`, { uid: 65534 });
+    expect((await outsider.report).error).toMatchObject({ code: 'EACCES', syscall: 'connect' });
+    withdraw.abort();
+    await expect(refused).rejects.toMatchObject({ name: 'AbortError' });
+    expect(filed.closed).toBe(false);
+    // And the taker checks the offerer: an offer made by uid 65534 is not taken by us.
+    const theirs = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { openServer } = require(${JSON.stringify(join(ROOT, 'dist/lib/index.js'))}); const s = openServer('tcp://127.0.0.1:0'); s.offerHandover(${JSON.stringify(`${name}-theirs`)}); setTimeout(() => process.exit(0), 8000); console.log('offered');`,
+      ],
+      { uid: 65534, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    track(theirs);
+    await new Promise((resolve) => theirs.stdout!.once('data', resolve));
+    const taker = successor(`handover://${name}-theirs`);
+    expect((await taker.report).error).toMatchObject({
+      code: 'EACCES',
+      syscall: 'handover',
+      message: expect.stringMatching(/made by uid 65534/),
+    });
+    theirs.kill();
+    server.close();
+    expect(await served).toBe(1);
+    await expect(offered).rejects.toMatchObject({ code: 'EBADF' });
+  });
+
+  it('errors: no offer (ENOENT), an offer that never comes (ETIMEDOUT), garbage (EPROTO), our own offer (EDEADLK), bad arguments', async () => {
+    const none = successor(`handover://${join(dir, 'nobody.sock')}`);
+    expect((await none.report).error).toMatchObject({ name: 'SocketError', code: 'ENOENT', syscall: 'connect' });
+    for (const [reply, code] of [
+      [null, 'ETIMEDOUT'],
+      ['not json\n', 'EPROTO'],
+    ] as const) {
+      const path = offerPath();
+      const fake = track(net.createServer((c) => (reply === null ? c.on('error', () => {}) : c.end(reply))).listen(path));
+      await new Promise((resolve) => fake.once('listening', resolve));
+      const taker = successor(`handover://${path}`, { env: { HANDOVER_TIMEOUT: '300' } });
+      expect((await taker.report).error).toMatchObject({ code });
+      fake.close();
+    }
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const path = offerPath();
+    void server.offerHandover(path).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(() => openServer(`handover://${path}`)).toThrow(expect.objectContaining({ code: 'EDEADLK' }));
+    expect(() => openServer(`handover://${path}`, { handover: { timeout: 0 } })).toThrow(RangeError);
+    expect(() => openServer(`handover://${path}`, { backlog: -1 })).toThrow(RangeError);
+    expect(() => openServer('handover://')).toThrow(TypeError);
+    await expect(server.offerHandover(42 as never)).rejects.toThrow(TypeError);
+    await expect(server.offerHandover(path, { allowUids: ['root'] } as never)).rejects.toThrow(TypeError);
+    server.close();
+    await expect(server.offerHandover(path)).rejects.toBeInstanceOf(SocketError);
+  });
+});
