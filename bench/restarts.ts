@@ -2,12 +2,16 @@
 // connections continuously, and counts what clients suffer: with handover
 // (ours: the next process takes the listening socket, nothing is closed) and
 // with node:net (close(), then a new process listen()s again).
-//   node dist/bench/restarts.js [--restarts 20] [--mode handover|net|both]
+//   node dist/bench/restarts.js [--restarts 20] [--mode handover|net|both|rolling]
+// --mode rolling: examples/rolling-restart.js (SO_REUSEPORT workers rolled by
+// drain()) instead; run it in a network namespace to set tcp_migrate_req:
+//   unshare -rn sh -c 'ip link set lo up; sysctl -qw net.ipv4.tcp_migrate_req=1; node dist/bench/restarts.js --mode rolling'
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { migratesRequests } from '../lib/socket/netstat.js';
 
 // Run as dist/bench/restarts.js, or imported from its source by the tests: the servers run compiled either way.
 const ROOT = new URL(import.meta.url.includes('/dist/bench/') ? '../../' : '../', import.meta.url);
@@ -32,6 +36,8 @@ interface Proc {
   child: ChildProcess;
   /** Resolves with the first stdout line matching. */
   line(pattern: RegExp): Promise<string>;
+  /** Every stdout line so far. */
+  lines(): string[];
   exited: Promise<void>;
 }
 
@@ -54,6 +60,7 @@ function start(command: string, args: string[], deadlineMs: number): Proc {
   return {
     child,
     exited,
+    lines: () => text.split('\n'),
     line: (pattern) =>
       new Promise((resolve, reject) => {
         const found = text.split('\n').find((l) => pattern.test(l));
@@ -114,10 +121,69 @@ export async function measureRestarts(mode: 'handover' | 'net', restarts = 20, g
   };
 }
 
+export interface RollingRun {
+  workers: number;
+  rolls: number;
+  /** net.ipv4.tcp_migrate_req in the namespace it ran in. */
+  migrateReq: boolean;
+  completed: number;
+  refused: number;
+  resets: number;
+  unanswered: number;
+  connectErrors: number;
+  /** drain()'s counts, summed over the rolls. */
+  drained: { served: number; migrated: number; reset: number };
+}
+
+/**
+ * examples/rolling-restart.js under the load generator: `workers` SO_REUSEPORT
+ * workers on one port, `rolls` of them replaced one at a time by drain().
+ * Run it in a network namespace of its own to choose net.ipv4.tcp_migrate_req.
+ */
+export async function measureRolling(workers = 2, rolls = 6, everyMs = 300): Promise<RollingRun> {
+  const limit = 30_000 + rolls * 3_000;
+  const example = fileURLToPath(new URL('dist/examples/rolling-restart.js', ROOT));
+  const args = [example, '--port', '0', '--workers', String(workers), '--rolls', String(rolls), '--every', String(everyMs)];
+  const primary = start(process.execPath, args, limit);
+  const port = Number((await primary.line(/^ready /)).split(' ')[1]);
+  const load = start(LOADGEN, ['-p', String(port), '-c', '32', '-d', '600'], limit);
+  try {
+    await primary.line(/^rolled all$/);
+  } finally {
+    load.child.kill('SIGUSR1');
+  }
+  const result = JSON.parse(await load.line(/^\{/)) as Record<string, number>;
+  primary.child.kill('SIGTERM');
+  await primary.line(/^done$/);
+  await primary.exited;
+  const drained = { served: 0, migrated: 0, reset: 0 };
+  for (const line of primary.lines().filter((l) => l.startsWith('rolled ') && l.includes('{'))) {
+    const counts = JSON.parse(line.slice(line.indexOf('{'))) as typeof drained;
+    drained.served += counts.served;
+    drained.migrated += counts.migrated;
+    drained.reset += counts.reset;
+  }
+  return {
+    workers,
+    rolls,
+    migrateReq: migratesRequests(),
+    completed: result.connections!,
+    refused: result.refused!,
+    resets: result.resets!,
+    unanswered: result.unanswered!,
+    connectErrors: result.connectErrors!,
+    drained,
+  };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name: string, fallback: string) => process.argv[process.argv.indexOf(name) + 1] ?? fallback;
   const restarts = process.argv.includes('--restarts') ? Number(arg('--restarts', '20')) : 20;
   const which = process.argv.includes('--mode') ? arg('--mode', 'both') : 'both';
+  if (which === 'rolling') {
+    console.log(JSON.stringify(await measureRolling(2, process.argv.includes('--restarts') ? restarts : 6)));
+    process.exit(0);
+  }
   for (const mode of which === 'both' ? (['handover', 'net'] as const) : [which as 'handover' | 'net']) {
     const run = await measureRestarts(mode, restarts);
     const total = run.served.reduce((a, b) => a + b, 0);
