@@ -8,6 +8,8 @@
 // the accept loop runs only while someone waits, and a connection finished
 // for nobody is closed after handshakeTimeout (ready.ts).
 import type { Origin } from '../socket/bound-socket.js';
+import type { HandoverOptions, HandoverResult } from '../lifecycle/handover-offer.js';
+import type { DrainOptions, DrainResult } from '../lifecycle/drain.js';
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -15,7 +17,7 @@ import { closedError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
 import type { AcceptOptions, StreamServer } from '../stream/server.js';
 import type { TlsOptions } from '../options/types.js';
-import { handshake, HandshakeClosed, HandshakeEvicted, HandshakeTimeout } from './handshake.js';
+import { handshake, HandshakeEvicted, HandshakeTimeout } from './handshake.js';
 import { PendingHandshakes } from './pending.js';
 import { ReadyQueue } from './ready.js';
 import { secureContextOf } from './context.js';
@@ -23,6 +25,7 @@ import type { TlsLimits } from './tls-options.js';
 
 export type { TlsOptions };
 export { secureContextOf, SESSION_ID_CONTEXT } from './context.js';
+export { startTls } from './start-tls.js';
 
 export interface TlsStats {
   /** Handshakes completed. */
@@ -115,6 +118,30 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     };
   }
 
+  /**
+   * Offers the TCP listener to a successor (StreamServer.offerHandover); the
+   * successor brings its own certificate. Handshakes already begun here
+   * finish and are handed out; then the iterators end.
+   */
+  async offerHandover(path: string, options?: HandoverOptions): Promise<HandoverResult> {
+    const result = await this.#stream.offerHandover(path, options);
+    this.#endIfDone();
+    return result;
+  }
+
+  /** Drains the TCP listener (StreamServer.drain); handshakes already begun finish and are handed out. */
+  async drain(options?: DrainOptions): Promise<DrainResult> {
+    const result = await this.#stream.drain(options);
+    this.#endIfDone();
+    return result;
+  }
+
+  /** The listener has gone (handover, drain) and no handshake is left: waiters get null. */
+  #endIfDone(): void {
+    if (!this.#stream.closed || this.#pending.size > 0) return;
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
+  }
+
   /** Closes the listener and every handshake still in flight. Idempotent. */
   close(): void {
     this.#stream.close();
@@ -137,7 +164,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     deadline.signal?.throwIfAborted();
     const ready = this.#ready.shift();
     if (ready !== undefined) return Promise.resolve(ready);
-    if (this.#stream.closed) return Promise.resolve(null);
+    if (this.#stream.closed && this.#pending.size === 0) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
       const signal = deadline.signal;
@@ -227,6 +254,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
         if (waiter === undefined) return this.#ready.push(secure);
         waiter.resolve(secure);
         this.#stopIfNobodyWaits();
+        this.#endIfDone();
       },
       (error: Error) => {
         this.#pending.delete(secure);
@@ -235,39 +263,8 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
         this.#stats.failures++;
         secure.destroy();
         this.emit('tlsClientError', error, secure);
+        this.#endIfDone();
       },
     );
   }
-}
-
-/**
- * STARTTLS: upgrades an accepted plain connection (e.g. after SMTP's
- * "STARTTLS" line) and resolves once the handshake completed; rejects on a
- * failed or timed-out handshake (the socket is then destroyed).
- */
-export function startTls(socket: net.Socket, options: TlsOptions): Promise<tls.TLSSocket> {
-  let built: ReturnType<typeof secureContextOf>;
-  try {
-    built = secureContextOf(options);
-  } catch (error) {
-    return Promise.reject(error); // the caller's socket stays as it was
-  }
-  const { context, limits } = built;
-  // A socket that is gone can never shake hands: say so now, not at the deadline.
-  if (socket.destroyed) return Promise.reject(new HandshakeClosed());
-  const certs = options.clientCertificates ?? 'none';
-  const secure = new tls.TLSSocket(socket, {
-    isServer: true,
-    secureContext: context,
-    requestCert: certs !== 'none',
-    rejectUnauthorized: certs === 'required',
-    ALPNProtocols: options.alpnProtocols,
-  });
-  return handshake(secure, { timeoutMs: limits.handshakeTimeout, raw: socket }).then(
-    () => secure,
-    (error: unknown) => {
-      secure.destroy();
-      throw error;
-    },
-  );
 }

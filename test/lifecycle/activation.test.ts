@@ -13,6 +13,20 @@ import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, ROOT, run } from '../helpers/peers.js';
 
 const track = checkSocketLeaks();
+
+/** What test/fixtures/inherited.mjs prints. */
+interface Report {
+  pid: number;
+  error?: { name: string; code?: string; syscall?: string; message: string };
+  env: Record<string, string | null>;
+  servers: Array<{
+    kind: string;
+    listening?: boolean;
+    backlog?: number | null;
+    origin: { via: string; fd: number; name?: string; pid?: number };
+    address: { port?: number; path?: string };
+  }>;
+}
 const FIXTURE = join(ROOT, 'test/fixtures/inherited.mjs');
 
 if (!hasCommand('systemd-socket-activate'))
@@ -40,7 +54,7 @@ function activate(args: string[], fixtureArgs: string[]) {
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const done = new Promise<{ report: any; stdout: string; stderr: string }>((resolve) =>
+  const done = new Promise<{ report: Report; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', () => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
@@ -124,7 +138,7 @@ describe('systemd socket activation (systemd-socket-activate)', () => {
     expect(await ask({ port: a, host: '127.0.0.1' })).toMatch(/^hello/);
     expect(await ask({ port: b, host: '127.0.0.1' })).toMatch(/^hello/);
     const { report } = await all.done;
-    expect(report.servers.map((s: any) => [s.origin.name, s.origin.fd, s.address.port])).toEqual([
+    expect(report.servers.map((s) => [s.origin.name, s.origin.fd, s.address.port])).toEqual([
       ['web', 3, a],
       ['admin', 4, b],
     ]);
@@ -187,7 +201,7 @@ describe('fd://N (an inherited fd)', () => {
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const report = new Promise<any>((resolve) =>
+    const report = new Promise<Report>((resolve) =>
       child.stdout!.on('data', () => stdout.includes('\n') && resolve(JSON.parse(stdout.split('\n')[0]!))),
     );
     const exited = new Promise<void>((resolve) => child.on('exit', () => (clearTimeout(timer), resolve())));
