@@ -10,7 +10,7 @@ import { asRecord, DEFAULT_BACKLOG, planAccepting, readBool, readInt, validateBa
 import { acceptQueueOf } from '../stream/observe.js';
 import type { TlsOptions } from '../options/types.js';
 import { StreamServer } from '../stream/server.js';
-import { openTls } from '../tls/prepare.js';
+import { prepareTls } from '../tls/prepare.js';
 import { setOrigin, type Origin } from '../socket/bound-socket.js';
 import type { TlsServer } from '../tls/tls-server.js';
 
@@ -116,37 +116,71 @@ export interface Described {
   file?: string | undefined;
 }
 
+type Make = (handle: NativeHandle) => StreamServer | DatagramServer | TlsServer;
+
 /**
- * The server for an inherited socket, owning `handle` from now on (closed on
- * any failure). `url` names it in errors.
+ * Checks the options against the socket and the TLS settings (a bad
+ * certificate throws here); the result makes the server around a handle
+ * (closing the handle if that fails).
  */
+function maker(kind: SocketKind, plan: InheritedPlan, url: string, described: Described): Make {
+  if (kind.type === 'datagram') {
+    for (const key of ['backlog', 'listen', 'tls'] as const) {
+      if (plan[key] !== undefined)
+        throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${key} does not apply to ${url}: it is a datagram socket`);
+    }
+  }
+  const wrap = plan.tls === undefined ? undefined : prepareTls('tls', plan.tls);
+  return (handle) => {
+    try {
+      const server = kind.type === 'datagram' ? DatagramServer.fromHandle(handle, kind.local) : serveStream(handle, kind, plan, described);
+      setOrigin(server, described.origin);
+      return wrap !== undefined && server instanceof StreamServer ? wrap(server) : server;
+    } catch (error) {
+      native.close(handle);
+      throw error;
+    }
+  };
+}
+
+/** The server for a socket that is ours already (received in a handover): `handle` is closed on any failure. */
 export function serveInherited(
   handle: NativeHandle,
   plan: InheritedPlan,
   url: string,
   described: Described,
 ): StreamServer | DatagramServer | TlsServer {
+  let make: Make;
   try {
-    const kind = inspectSocket(handle, { address: url });
-    if (kind.type === 'datagram') {
-      for (const key of ['backlog', 'listen', 'tls'] as const) {
-        if (plan[key] !== undefined)
-          throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${key} does not apply to ${url}: it is a datagram socket`);
-      }
-      const server = DatagramServer.fromHandle(handle, kind.local);
-      setOrigin(server, described.origin);
-      return server;
-    }
-    const stream = (): StreamServer => {
-      const server = serveStream(handle, kind, plan, described);
-      setOrigin(server, described.origin);
-      return server;
-    };
-    return plan.tls === undefined ? stream() : openTls('tls', plan.tls, stream);
+    make = maker(inspectSocket(handle, { address: url }), plan, url, described);
   } catch (error) {
     native.close(handle);
     throw error;
   }
+  return make(handle);
+}
+
+/**
+ * openServer('fd://N') and each systemd socket: fd N is looked at through a
+ * borrowed handle first, so an fd that does not fit (a connected socket,
+ * options that do not apply, a bad certificate) is left open and untouched;
+ * only then is it adopted (EBUSY if this process serves it already).
+ */
+export function adoptInherited(fd: number, plan: InheritedPlan, url: string, origin: Origin): StreamServer | DatagramServer | TlsServer {
+  let make: Make;
+  let handle: NativeHandle;
+  try {
+    const probe = native.borrow(fd); // EBADF, ENOTSOCK
+    try {
+      make = maker(inspectSocket(probe, { address: url }), plan, url, { origin });
+    } finally {
+      native.close(probe); // a borrowed handle lets go without closing
+    }
+    handle = native.adopt(fd);
+  } catch (error) {
+    throw withAddress(error, { address: url });
+  }
+  return make(handle);
 }
 
 function serveStream(handle: NativeHandle, kind: SocketKind, plan: InheritedPlan, described: Described): StreamServer {
@@ -168,14 +202,7 @@ function serveStream(handle: NativeHandle, kind: SocketKind, plan: InheritedPlan
   }
 }
 
-/** openServer('fd://N'): adopts fd N, after checking it is a socket we can serve (EBADF, ENOTSOCK, EBUSY if ours already). */
+/** openServer('fd://N'): adopts inherited fd N, once it is known to be a socket we can serve. */
 export function adoptFd(fd: number, options: InheritedOptions | undefined, url: string): StreamServer | DatagramServer | TlsServer {
-  const plan = planInherited(options, url);
-  let handle: NativeHandle;
-  try {
-    handle = native.adopt(fd);
-  } catch (error) {
-    throw withAddress(error, { address: url });
-  }
-  return serveInherited(handle, plan, url, { origin: { via: 'fd', fd } });
+  return adoptInherited(fd, planInherited(options, url), url, { via: 'fd', fd });
 }

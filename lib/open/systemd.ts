@@ -4,11 +4,10 @@
 // names them (FileDescriptorName=). The variables are read once and removed
 // from the environment, so workers and children never take them again.
 import { socketErrorOf, type SocketError } from '../binding/errors.js';
-import { native } from '../binding/native.js';
 import type { DatagramServer } from '../dgram/datagram.js';
 import type { StreamServer } from '../stream/server.js';
 import type { TlsServer } from '../tls/tls-server.js';
-import { planInherited, serveInherited, type InheritedOptions } from './inherit.js';
+import { adoptInherited, planInherited, type InheritedOptions } from './inherit.js';
 
 /** SD_LISTEN_FDS_START */
 const FIRST_FD = 3;
@@ -54,10 +53,9 @@ function passedSockets(): Passed[] {
 
 function take(entry: Passed, options: InheritedOptions | undefined, url: string): StreamServer | DatagramServer | TlsServer {
   if (entry.taken) throw socketErrorOf('EBUSY', 'adopt', `fd ${entry.fd} (${entry.name}) was taken already`, { address: url });
-  const plan = planInherited(options, url);
-  const handle = native.adopt(entry.fd); // EBADF / ENOTSOCK if it is not an open socket
+  const server = adoptInherited(entry.fd, planInherited(options, url), url, { via: 'systemd', fd: entry.fd, name: entry.name });
   entry.taken = true;
-  return serveInherited(handle, plan, url, { origin: { via: 'systemd', fd: entry.fd, name: entry.name } });
+  return server;
 }
 
 /** openServer('systemd://') (the first socket, fd 3) or openServer('systemd://NAME'). */

@@ -9,8 +9,8 @@ import { secureContextOf, TlsServer } from './tls-server.js';
 import { pinnedVersion } from './versions.js';
 import type { Transport } from '../net/url.js';
 
-/** `open()` wrapped in TLS per `tlsOptions`; `transport` (tlsv1.2…) may pin the version. */
-export function openTls(transport: string, tlsOptions: unknown, open: () => StreamServer): TlsServer {
+/** Checks `tlsOptions` and builds the context now; the result wraps a listener in TLS. `transport` (tlsv1.2…) may pin the version. */
+export function prepareTls(transport: string, tlsOptions: unknown): (stream: StreamServer) => TlsServer {
   if (tlsOptions === undefined || typeof tlsOptions !== 'object' || tlsOptions === null) {
     throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${transport}:// needs options.tls with at least cert and key`);
   }
@@ -18,5 +18,10 @@ export function openTls(transport: string, tlsOptions: unknown, open: () => Stre
   const pinned = pinnedVersion(transport as Transport)?.version; // tlsv1.x:// accepts exactly that version, as in PHP
   const settings = (pinned ? { ...tlsOptions, minVersion: pinned, maxVersion: pinned } : tlsOptions) as TlsOptions;
   const built = secureContextOf(settings);
-  return new TlsServer(open(), settings, built);
+  return (stream) => new TlsServer(stream, settings, built);
+}
+
+/** `open()` wrapped in TLS per `tlsOptions`, all checked before `open()` runs. */
+export function openTls(transport: string, tlsOptions: unknown, open: () => StreamServer): TlsServer {
+  return prepareTls(transport, tlsOptions)(open());
 }

@@ -3,7 +3,7 @@
 // an fd inherited through spawn() (fd://N), and the errors of each.
 import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -240,6 +240,16 @@ describe('fd://N (an inherited fd)', () => {
       code: 'EISCONN',
       message: expect.stringMatching(/connected socket, not a listener/),
     });
+
+    // An fd that does not fit is looked at, never taken: it stays open and its owner's.
+    const listener = track(openServer('tcp://127.0.0.1:0'));
+    const peer = track(net.connect(listener.port, '127.0.0.1'));
+    const accepted = (await listener.acceptFd())!;
+    expect(() => openServer(`fd://${accepted}`)).toThrow(expect.objectContaining({ code: 'EISCONN' }));
+    expect(() => openServer(`fd://${accepted}`, { tls: { cert: 'not a certificate', key: 'x' } })).toThrow();
+    expect(fstatSync(accepted).isSocket()).toBe(true);
+    closeSync(accepted);
+    peer.destroy();
 
     const ours = track(openServer('tcp://127.0.0.1:0'));
     expect(() => openServer(`fd://${ours.fd}`)).toThrow(expect.objectContaining({ code: 'EBUSY' }));

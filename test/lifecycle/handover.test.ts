@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { measureRestarts } from '../../bench/restarts.js';
 import { openServer, selfSignedCertificate, SocketError, type StreamServer } from '../../lib/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
-import { ROOT } from '../helpers/peers.js';
+import { ROOT, startChild } from '../helpers/peers.js';
 
 const track = checkSocketLeaks();
 
@@ -135,6 +135,23 @@ describe('offerHandover / handover://', () => {
     });
     expect(await queued).toBe(`hello from ${next.child.pid}\n`);
     await next.exited;
+  });
+
+  it('examples/handover-server: a second start takes the listener from the first, which hands over and exits', async () => {
+    const args = ['dist/examples/handover-server.js', '--url', 'tcp://127.0.0.1:0', '--offer', offerPath()];
+    const first = await startChild(process.execPath, args, /serving 127\.0\.0\.1:(\d+) \(opened\)/);
+    track(first.child);
+    const port = Number(first.match[1]);
+    expect(await fetch({ port, host: '127.0.0.1' })).toBe(`hello from ${first.child.pid}\n`);
+    const firstExit = new Promise((resolve) => first.child.once('exit', resolve));
+    const second = await startChild(process.execPath, args, /serving 127\.0\.0\.1:(\d+) \(taken from (\d+)\)/);
+    track(second.child);
+    expect([Number(second.match[1]), Number(second.match[2])]).toEqual([port, first.child.pid]);
+    expect(await firstExit).toBe(0); // it handed over, answered what it had, and left by itself
+    expect(await fetch({ port, host: '127.0.0.1' })).toBe(`hello from ${second.child.pid}\n`);
+    const secondExit = new Promise((resolve) => second.child.once('exit', resolve));
+    second.child.kill('SIGTERM');
+    expect(await secondExit).toBe(0);
   });
 
   it('a unix listener keeps its socket file through the handover, and the successor removes it when it closes', async () => {
