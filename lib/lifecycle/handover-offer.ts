@@ -131,11 +131,15 @@ export async function offerHandover(source: Offerable, path: unknown, options: u
       const taker = peerCredentials(conn, { address: `handover://${path}` });
       if (!plan.allowUids.includes(taker.uid)) {
         refused++;
-        send(conn, {
-          v: WIRE_VERSION,
-          error: 'EACCES',
-          reason: `uid ${taker.uid} may not take this listener (trusted: ${plan.allowUids.join(', ')})`,
-        });
+        try {
+          send(conn, {
+            v: WIRE_VERSION,
+            error: 'EACCES',
+            reason: `uid ${taker.uid} may not take this listener (trusted: ${plan.allowUids.join(', ')})`,
+          });
+        } catch {
+          // gone already (it may have turned us away first)
+        }
         continue;
       }
       if (source.isClosed()) throw closedError('handover', source.where());

@@ -59,11 +59,15 @@ export function takeHandover(path: Buffer, options: InheritedOptions | undefined
     connect(conn, path, deadline, where);
     const offerer = peerCredentials(conn, where);
     if (!plan.handover.allowUids.includes(offerer.uid)) {
-      send(conn, {
-        v: WIRE_VERSION,
-        error: 'EACCES',
-        reason: `uid ${process.geteuid?.()} does not take listeners from uid ${offerer.uid}`,
-      });
+      try {
+        send(conn, {
+          v: WIRE_VERSION,
+          error: 'EACCES',
+          reason: `uid ${process.geteuid?.()} does not take listeners from uid ${offerer.uid}`,
+        });
+      } catch {
+        // The offer may have turned us away first (it checks our uid too): our own refusal is the one to report.
+      }
       throw socketErrorOf(
         'EACCES',
         'handover',

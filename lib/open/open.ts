@@ -1,6 +1,8 @@
 // Openers: socket() -> options -> bind() [-> listen()], on one endpoint, and
-// the core's openServer() that picks the endpoint from a URL. The PHP facade
-// calls openStreamSocket()/openDatagramSocket() with its own parsing and rules.
+// the core's openServer() that picks the endpoint from a URL, or takes a
+// listener that exists already (fd://, systemd://, handover://: inherit.ts and
+// its neighbours). The PHP facade calls openStreamSocket()/openDatagramSocket()
+// with its own parsing and rules.
 import { isIP } from 'node:net';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { DatagramServer } from '../dgram/datagram.js';

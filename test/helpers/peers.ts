@@ -17,6 +17,18 @@ export function fetchLine(port: number, host = '127.0.0.1', timeoutMs = 5000): P
   });
 }
 
+/** Connects to a tcp port or a unix path and resolves with everything read until the server closes. */
+export function readAll(target: { port: number; host: string } | { path: string }, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = net.connect(target);
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    socket.on('data', (d) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+}
+
 /** Opens a connection and resolves once it is established (the kernel completed it). */
 export function connectOnly(port: number, host = '127.0.0.1'): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

@@ -10,23 +10,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../../lib/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
-import { hasCommand, ROOT, run } from '../helpers/peers.js';
+import type { InheritedReport } from '../helpers/inherited.js';
+import { hasCommand, readAll, ROOT, run } from '../helpers/peers.js';
 
 const track = checkSocketLeaks();
 
-/** What test/fixtures/inherited.mjs prints. */
-interface Report {
-  pid: number;
-  error?: { name: string; code?: string; syscall?: string; message: string };
-  env: Record<string, string | null>;
-  servers: Array<{
-    kind: string;
-    listening?: boolean;
-    backlog?: number | null;
-    origin: { via: string; fd: number; name?: string; pid?: number };
-    address: { port?: number; path?: string };
-  }>;
-}
 const FIXTURE = join(ROOT, 'test/fixtures/inherited.mjs');
 
 if (!hasCommand('systemd-socket-activate'))
@@ -54,7 +42,7 @@ function activate(args: string[], fixtureArgs: string[]) {
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const done = new Promise<{ report: Report; stdout: string; stderr: string }>((resolve) =>
+  const done = new Promise<{ report: InheritedReport; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', () => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
@@ -69,25 +57,12 @@ function activate(args: string[], fixtureArgs: string[]) {
   return { done, listening };
 }
 
-/** Connects (the connection that makes systemd-socket-activate start the server) and reads the answer. */
-function ask(target: { port: number; host: string } | { path: string }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const socket = track(net.connect(target));
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
-    socket
-      .on('data', (d) => (text += d))
-      .on('error', reject)
-      .on('close', () => resolve(text));
-  });
-}
-
 describe('systemd socket activation (systemd-socket-activate)', () => {
   it('systemd://NAME takes the tcp listener; the connection that started the server is served; the variables are cleared', async () => {
     const port = await freePort();
     const run = activate(['-l', `127.0.0.1:${port}`, '--fdname=web'], ['systemd://web']);
     await run.listening(1);
-    expect(await ask({ port, host: '127.0.0.1' })).toMatch(/^hello from \d+\n$/);
+    expect(await readAll({ port, host: '127.0.0.1' })).toMatch(/^hello from \d+\n$/);
     const { report } = await run.done;
     expect(report.servers).toEqual([
       expect.objectContaining({
@@ -107,7 +82,7 @@ describe('systemd socket activation (systemd-socket-activate)', () => {
       const path = join(dir, 'a.sock');
       const run = activate(['-l', path], ['systemd://']);
       await run.listening(1);
-      expect(await ask({ path })).toMatch(/^hello from/);
+      expect(await readAll({ path })).toMatch(/^hello from/);
       const { report } = await run.done;
       expect(report.servers[0]).toMatchObject({
         kind: 'stream',
@@ -135,8 +110,8 @@ describe('systemd socket activation (systemd-socket-activate)', () => {
     const [a, b] = [await freePort(), await freePort()];
     const all = activate(['-l', `127.0.0.1:${a}`, '-l', `127.0.0.1:${b}`, '--fdname=web:admin'], ['all']);
     await all.listening(2);
-    expect(await ask({ port: a, host: '127.0.0.1' })).toMatch(/^hello/);
-    expect(await ask({ port: b, host: '127.0.0.1' })).toMatch(/^hello/);
+    expect(await readAll({ port: a, host: '127.0.0.1' })).toMatch(/^hello/);
+    expect(await readAll({ port: b, host: '127.0.0.1' })).toMatch(/^hello/);
     const { report } = await all.done;
     expect(report.servers.map((s) => [s.origin.name, s.origin.fd, s.address.port])).toEqual([
       ['web', 3, a],
@@ -146,7 +121,7 @@ describe('systemd socket activation (systemd-socket-activate)', () => {
     const [c, d] = [await freePort(), await freePort()];
     const one = activate(['-l', `127.0.0.1:${c}`, '-l', `127.0.0.1:${d}`, '--fdname=web:admin'], ['systemd://admin']);
     await one.listening(2);
-    const answer = ask({ port: d, host: '127.0.0.1' });
+    const answer = readAll({ port: d, host: '127.0.0.1' });
     const first = net.connect(c, '127.0.0.1'); // wakes the activation; only admin is served
     track(first).on('error', () => {});
     expect(await answer).toMatch(/^hello/);
@@ -201,7 +176,7 @@ describe('fd://N (an inherited fd)', () => {
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const report = new Promise<Report>((resolve) =>
+    const report = new Promise<InheritedReport>((resolve) =>
       child.stdout!.on('data', () => stdout.includes('\n') && resolve(JSON.parse(stdout.split('\n')[0]!))),
     );
     const exited = new Promise<void>((resolve) => child.on('exit', () => (clearTimeout(timer), resolve())));
@@ -210,7 +185,7 @@ describe('fd://N (an inherited fd)', () => {
 
   it('a listening socket passed as fd 3 is served, backlog as the kernel applies it; a connection queued before is not lost', async () => {
     const server = track(openServer('tcp://127.0.0.1:0', { backlog: 33 }));
-    const answer = ask({ port: server.port, host: '127.0.0.1' }); // queued in the kernel until the child accepts it
+    const answer = readAll({ port: server.port, host: '127.0.0.1' }); // queued in the kernel until the child accepts it
     const child = withFd3(server.fd, ['fd://3']);
     const report = await child.report;
     server.close(); // our copy goes; the child's keeps the socket and its queue
@@ -225,7 +200,7 @@ describe('fd://N (an inherited fd)', () => {
     expect((await first.report).servers[0]).toMatchObject({ kind: 'stream', listening: false, backlog: null });
     const second = withFd3(bound.fd, ['listen', 'fd://3']);
     expect((await second.report).servers[0]).toMatchObject({ kind: 'stream', listening: true, backlog: 17 });
-    expect(await ask({ port: bound.port, host: '127.0.0.1' })).toMatch(/^hello from/);
+    expect(await readAll({ port: bound.port, host: '127.0.0.1' })).toMatch(/^hello from/);
     await Promise.all([first.exited, second.exited]);
   });
 

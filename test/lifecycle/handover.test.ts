@@ -13,23 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { measureRestarts } from '../../bench/restarts.js';
 import { openServer, selfSignedCertificate, SocketError, type StreamServer } from '../../lib/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
-import { ROOT, startChild } from '../helpers/peers.js';
+import type { InheritedReport } from '../helpers/inherited.js';
+import { readAll, ROOT, startChild } from '../helpers/peers.js';
 
 const track = checkSocketLeaks();
 
-/** What test/fixtures/inherited.mjs prints. */
-interface Report {
-  pid: number;
-  error?: { name: string; code?: string; syscall?: string; message: string };
-  env: Record<string, string | null>;
-  servers: Array<{
-    kind: string;
-    listening?: boolean;
-    backlog?: number | null;
-    origin: { via: string; fd: number; name?: string; pid?: number };
-    address: { port?: number; path?: string };
-  }>;
-}
 const FIXTURE = join(ROOT, 'test/fixtures/inherited.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'sss-handover-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,24 +37,12 @@ function successor(url: string, options: { uid?: number; env?: Record<string, st
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const report = new Promise<Report>((resolve, reject) => {
+  const report = new Promise<InheritedReport>((resolve, reject) => {
     child.stdout!.on('data', () => stdout.includes('\n') && resolve(JSON.parse(stdout.split('\n')[0]!)));
     child.on('exit', () => reject(new Error(`the successor exited without a report: ${stdout}`)));
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => (clearTimeout(timer), resolve())));
   return { report, exited, child };
-}
-
-function fetch(target: { port: number; host: string } | { path: string }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const socket = track(net.connect(target));
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
-    socket
-      .on('data', (d) => (text += d))
-      .on('error', reject)
-      .on('close', () => resolve(text));
-  });
 }
 
 /** A TLS client: the server certificate's CN and what the server wrote. */
@@ -120,7 +96,7 @@ describe('offerHandover / handover://', () => {
     const path = offerPath();
     const offered = server.offerHandover(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const queued = fetch({ port: server.port, host: '127.0.0.1' }); // nobody accepts here: it waits in the kernel queue
+    const queued = readAll({ port: server.port, host: '127.0.0.1' }); // nobody accepts here: it waits in the kernel queue
     const next = successor(`handover://${path}`);
     const result = await offered;
     expect(server.closed).toBe(true);
@@ -142,13 +118,13 @@ describe('offerHandover / handover://', () => {
     const first = await startChild(process.execPath, args, /serving 127\.0\.0\.1:(\d+) \(opened\)/);
     track(first.child);
     const port = Number(first.match[1]);
-    expect(await fetch({ port, host: '127.0.0.1' })).toBe(`hello from ${first.child.pid}\n`);
+    expect(await readAll({ port, host: '127.0.0.1' })).toBe(`hello from ${first.child.pid}\n`);
     const firstExit = new Promise((resolve) => first.child.once('exit', resolve));
     const second = await startChild(process.execPath, args, /serving 127\.0\.0\.1:(\d+) \(taken from (\d+)\)/);
     track(second.child);
     expect([Number(second.match[1]), Number(second.match[2])]).toEqual([port, first.child.pid]);
     expect(await firstExit).toBe(0); // it handed over, answered what it had, and left by itself
-    expect(await fetch({ port, host: '127.0.0.1' })).toBe(`hello from ${second.child.pid}\n`);
+    expect(await readAll({ port, host: '127.0.0.1' })).toBe(`hello from ${second.child.pid}\n`);
     const secondExit = new Promise((resolve) => second.child.once('exit', resolve));
     second.child.kill('SIGTERM');
     expect(await secondExit).toBe(0);
@@ -166,7 +142,7 @@ describe('offerHandover / handover://', () => {
     const next = successor(`handover://${path}`);
     await offer;
     expect(existsSync(socketPath)).toBe(true); // our close of the copy kept it
-    expect(await fetch({ path: socketPath })).toMatch(/^hello from/);
+    expect(await readAll({ path: socketPath })).toMatch(/^hello from/);
     await next.exited;
     expect(existsSync(socketPath)).toBe(false); // the successor took over the file with the socket
   });
@@ -202,7 +178,7 @@ describe('offerHandover / handover://', () => {
       const fake = track(net.connect(path));
       await new Promise((resolve) => fake.once('data', resolve)); // the offer line (its fd is dropped with it)
       if (mode === 'vanish') fake.destroy();
-      expect(await fetch({ port: server.port, host: '127.0.0.1' })).toBe('old\n');
+      expect(await readAll({ port: server.port, host: '127.0.0.1' })).toBe('old\n');
       await new Promise((resolve) => (mode === 'vanish' ? setTimeout(resolve, 50) : fake.once('close', resolve)));
       fake.destroy();
       for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -210,7 +186,7 @@ describe('offerHandover / handover://', () => {
     const next = successor(`handover://${path}`);
     expect(await offered).toMatchObject({ pid: next.child.pid, refused: 2 });
     expect(await served).toBe(2);
-    expect(await fetch({ port: server.port, host: '127.0.0.1' })).toMatch(/^hello from/);
+    expect(await readAll({ port: server.port, host: '127.0.0.1' })).toMatch(/^hello from/);
     await next.exited;
   });
 
@@ -227,7 +203,7 @@ describe('offerHandover / handover://', () => {
       code: 'EACCES',
       message: expect.stringMatching(/uid 65534 may not take/),
     });
-    expect(await fetch({ port: server.port, host: '127.0.0.1' })).toBe('still here\n');
+    expect(await readAll({ port: server.port, host: '127.0.0.1' })).toBe('still here\n');
     // A 0600 offer file keeps other uids out before SO_PEERCRED is even asked.
     const filed = track(openServer('tcp://127.0.0.1:0'));
     const path = offerPath();
