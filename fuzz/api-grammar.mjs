@@ -57,6 +57,7 @@ export function serverUrl(rng, world) {
     [2, 'udg'],
     [3, 'tls'],
     [1, 'bare'],
+    [1, 'inherited'],
     [1, 'garbage'],
   ]);
   const host = rng.chance(0.9) ? rng.pick(HOSTS) : rng.pick(BAD_HOSTS);
@@ -73,6 +74,16 @@ export function serverUrl(rng, world) {
       const path = unixPath(rng, world);
       return rng.chance(0.9) ? `${kind}://${path}` : `${kind}:${path}`;
     }
+    case 'inherited':
+      // Listeners from elsewhere: never an fd the world holds (it would be taken from under it), only
+      // stdio, numbers nobody has, and names and offers that do not exist.
+      return rng.pick([
+        `fd://${rng.pick([0, 1, 2, 4095, 99999, 2 ** 31 - 1])}`,
+        rng.pick(['fd://', 'fd://-1', 'fd://3x', `fd://${'9'.repeat(30)}`, 'fd://0x3']),
+        rng.pick(['systemd://', 'systemd://web', 'systemd://a:b', `systemd://${'n'.repeat(300)}`]),
+        `handover://${unixPath(rng, world)}`,
+        rng.pick(['handover://', 'handover:///', `handover:///${'h'.repeat(200)}`, 'handover://@abstract-nobody-offers']),
+      ]);
     default:
       return rng.pick([
         `${rng.pick(BAD_SCHEMES)}://${host}:0`,

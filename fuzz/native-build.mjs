@@ -94,6 +94,8 @@ export function build(spec, ctx) {
       return Symbol('fuzz');
     case 'obj':
       return objectOf(a);
+    case 'array':
+      return a.map((item) => build(item, ctx)); // a list of specs, e.g. handles
     case 'arr':
       return a === 'empty' ? [] : a === 'nums' ? [1, 2, 3] : a === 'sparse' ? [, , 3] : [[1], [2]]; // eslint-disable-line no-sparse-arrays
     case 'fn':

@@ -37,6 +37,9 @@ export const SIGNATURES = {
   adopt: ['ownFd'],
   borrow: ['anyFd'],
   unlinkOnClose: ['handle', 'bytes'],
+  sendHandles: ['handle', 'bytes', 'handleList'],
+  recvHandles: ['handle', 'recvMax', 'handleCount'],
+  waitFor: ['handle', 'bool', 'waitMs'],
   pollStart: ['handle', 'callback'],
   pollIdle: ['handle'],
   pollStop: ['handle'],
@@ -106,6 +109,14 @@ function wellTyped(kind, rng, ctx) {
       return rng.chance(0.8) ? ctx.pollBehaviour(rng) : anyValue(rng, ctx);
     case 'constructor':
       return rng.chance(0.5) ? ['socketError'] : ['fn', rng.pick(['throws', 'arrow', 'class', 'noop'])];
+    case 'handleList':
+      return rng.chance(0.8)
+        ? ['array', Array.from({ length: rng.pick([0, 1, 2, 65]) }, () => ctx.anyHandleSpec(rng))]
+        : anyValue(rng, ctx);
+    case 'handleCount':
+      return pick([0, 1, 4, 64, 65, -1]);
+    case 'waitMs':
+      return pick([0, 1, 5, -1, 60001]);
     case 'ownFd':
       return ctx.ownFdSpec(rng);
     case 'anyFd':
@@ -157,6 +168,8 @@ function guard(call, ctx) {
   const { fn, args } = call;
   // adopt() makes an owning handle: closing it (or collecting it) closes the fd, as closeRaw does.
   if ((fn === 'closeRaw' || fn === 'adopt') && args.length > 0 && !ctx.safeToClose(args[0])) args[0] = number(2 ** 30);
+  // waitFor() blocks the thread for its timeout: a long one finds nothing, it only stalls the run.
+  if (fn === 'waitFor' && args[2]?.[0] === 'num' && args[2][1] > 10 && args[2][1] <= 60000) args[2] = number(5);
   if (fn === 'getaddrinfo' && args[3]?.[0] === 'bool' && args[3][1] === false) {
     const host = args[0];
     if (!(host?.[0] === 'str' && LOCAL_HOSTS.has(host[1]))) args[3] = ['bool', true];

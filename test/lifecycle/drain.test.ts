@@ -71,7 +71,7 @@ describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-res
 
   it('with net.ipv4.tcp_migrate_req=1: 0 failed connects, 0 resets, the queues of the drained workers migrate', async (ctx) => {
     ctx.skip(!namespaced, 'needs unshare and ip (util-linux, iproute2; .ci/run installs them)');
-    const result = await rolling(1, 8);
+    const result = await rolling(1, 6);
     console.log(JSON.stringify(result));
     expect(result.migrateReq).toBe(true);
     expect({ refused: result.refused, resets: result.resets, unanswered: result.unanswered, connectErrors: result.connectErrors }).toEqual({
@@ -86,7 +86,7 @@ describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-res
 
   it('without migration, drain serves each queue before closing: nothing is refused; the resets of the close race are counted', async (ctx) => {
     ctx.skip(!namespaced, 'needs unshare and ip (util-linux, iproute2; .ci/run installs them)');
-    const result = await rolling(0, 8);
+    const result = await rolling(0, 6);
     console.log(JSON.stringify(result));
     expect(result.migrateReq).toBe(false);
     expect(result.drained.migrated).toBe(0);
