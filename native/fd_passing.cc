@@ -87,8 +87,8 @@ Napi::Value SendHandles(const Napi::CallbackInfo& info) {
 }
 
 // One recvmsg(2), never blocking: null on EAGAIN, else { data, handles }
-// (data empty at EOF). Received fds are close-on-exec and owned by new
-// handles; if the sender attached more than `maxHandles` (MSG_CTRUNC), the
+// (data empty at EOF). Received fds are close-on-exec, non-blocking and
+// owned by new handles; if the sender attached more than `maxHandles` (MSG_CTRUNC), the
 // ones that arrived are closed and EMSGSIZE is thrown.
 Napi::Value RecvHandles(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -133,9 +133,15 @@ Napi::Value RecvHandles(const Napi::CallbackInfo& info) {
     CloseAll(fds.data(), fds.size());
     return ThrowErrno(env, EMSGSIZE, "recvmsg");
   }
+  for (int fd : fds) {
 #ifndef MSG_CMSG_CLOEXEC
-  for (int fd : fds) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
 #endif
+    // Non-blocking like every socket we own: an accept or receive on it must never block the loop,
+    // whatever the sender did (the flag belongs to the open file description it shares).
+    int flags = fcntl(fd, F_GETFL);
+    if (flags != -1) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  }
   Napi::Array handles = Napi::Array::New(env, fds.size());
   for (size_t i = 0; i < fds.size(); i++) {
     // Ownership moves into the handle even if wrapping fails; the rest are closed here.

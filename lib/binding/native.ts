@@ -81,7 +81,7 @@ export interface Addon {
   unlinkOnClose(h: NativeHandle, path: Buffer): void;
   /** One sendmsg(2) of `data` (not empty) with the fds of `handles` attached (SCM_RIGHTS); never blocks, never SIGPIPE. */
   sendHandles(h: NativeHandle, data: ArrayBufferView, handles: NativeHandle[]): number;
-  /** One recvmsg(2), never blocking: null on EAGAIN; data empty at EOF; received fds come as owning handles (EMSGSIZE, all closed, if more than maxHandles). */
+  /** One recvmsg(2), never blocking: null on EAGAIN; data empty at EOF; received fds come as owning handles, made non-blocking and close-on-exec (EMSGSIZE, all closed, if more than maxHandles). */
   recvHandles(h: NativeHandle, maxData: number, maxHandles: number): { data: Buffer; handles: NativeHandle[] } | null;
   /** poll(2) with a timeout (0..60000 ms), blocking the thread: true once readable (writable), or an error is pending. Synchronous openers only. */
   waitFor(h: NativeHandle, writable: boolean, timeoutMs: number): boolean;
