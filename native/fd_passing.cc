@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <climits>
@@ -56,11 +57,18 @@ Napi::Value SendHandles(const Napi::CallbackInfo& info) {
     Fail(env, "data must not be empty (the fds travel with at least one byte)", true);
     return Napi::Value();
   }
-  std::vector<int> fds;
+  // Handles first, fds last: reading the list may run JS (a getter) that closes a handle read before.
+  std::vector<SocketHandle*> handles;
   for (uint32_t i = 0; i < list.Length(); i++) {
     Napi::Value item = list.Get(i);
+    if (env.IsExceptionPending()) return Napi::Value();
     SocketHandle* each = SocketHandle::FromValue(env, item);
     if (each == nullptr) return Napi::Value();
+    handles.push_back(each);
+  }
+  std::vector<int> fds;
+  for (SocketHandle* each : handles) {
+    if (!each->is_open()) return ThrowErrno(env, EBADF, "sendmsg");
     fds.push_back(each->fd());
   }
   iovec iov = {const_cast<uint8_t*>(data.data), data.length};
@@ -172,10 +180,18 @@ Napi::Value WaitFor(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   pollfd p = {h->fd(), static_cast<short>(writable ? POLLOUT : POLLIN), 0};
+  uint64_t deadline = uv_hrtime() + static_cast<uint64_t>(timeout) * 1000000u;
   int r;
-  do {
-    r = ::poll(&p, 1, timeout);  // an EINTR restarts the full wait: still bounded (a signal storm aside)
-  } while (r == -1 && errno == EINTR);
+  for (;;) {
+    r = ::poll(&p, 1, timeout);
+    if (r != -1 || errno != EINTR) break;
+    uint64_t now = uv_hrtime();  // a signal cuts the wait short: wait out what is left, not the whole again
+    if (now >= deadline) {
+      r = 0;
+      break;
+    }
+    timeout = static_cast<int32_t>((deadline - now) / 1000000u);
+  }
   if (r == -1) return ThrowErrno(env, errno, "poll");
   return Napi::Boolean::New(env, r > 0);
 }

@@ -72,7 +72,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // needed: EPERM). With require_open, a closed handle is EBADF.
   static SocketHandle* From(const Napi::CallbackInfo& info, size_t index, bool require_open = true, Need need = Need::kOwned);
   static SocketHandle* FromValue(Napi::Env env, Napi::Value value, bool require_open = true, Need need = Need::kOwned);
-  // Is `fd` the fd of one of this environment's live, owning handles?
+  // Is `fd` the fd of a live, owning handle of any environment (thread) of this process?
   static bool IsOwnedByUs(AddonData* data, int fd);
 
   explicit SocketHandle(const Napi::CallbackInfo& info);

@@ -8,7 +8,7 @@
 // the handshake in between (or was still queued at the timeout) is reset and
 // counted as such.
 import { asRecord, readInt } from '../options/options.js';
-import { listenersOnPort, migratesRequests } from '../socket/netstat.js';
+import { listenersLike, migratesRequests } from '../socket/netstat.js';
 
 export interface DrainOptions {
   /** How long the queue may take to be served, in ms (default 30000); then the listener closes anyway. */
@@ -32,8 +32,8 @@ export interface Drainable {
   queue(): { length: number };
   /** Connections handed out so far. */
   accepted(): number;
-  /** The TCP port when it is a TCP listener in a SO_REUSEPORT group; undefined otherwise. */
-  reusePortGroup(): number | undefined;
+  /** The TCP address and port when it is a TCP listener with SO_REUSEPORT; undefined otherwise. */
+  reusePortGroup(): { address: string; port: number } | undefined;
   close(): void;
 }
 
@@ -45,9 +45,9 @@ export async function drainListener(server: Drainable, options: unknown): Promis
   const timeout = readInt(opts, 'timeout', 0, 2 ** 31 - 1) ?? 30_000;
   const started = Date.now();
   const first = server.accepted();
-  const port = server.reusePortGroup();
-  // Only if another listener shares the port can anything migrate to it.
-  const migrate = port !== undefined && migratesRequests() && (listenersOnPort(port) ?? 0) > 1;
+  const group = server.reusePortGroup();
+  // Only if another listener of the group is there can anything migrate to it.
+  const migrate = group !== undefined && migratesRequests() && (listenersLike(group.address, group.port) ?? 0) > 1;
   if (!migrate) {
     while (!server.isClosed() && Date.now() - started < timeout && server.queue().length > 0) {
       await new Promise((resolve) => setTimeout(resolve, LOOK_EVERY_MS));

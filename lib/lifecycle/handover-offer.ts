@@ -1,11 +1,13 @@
 // server.offerHandover(path): offer this listener to a successor process.
-// The offer waits on a unix socket created 0600 at `path`; a process of a
-// trusted uid (SO_PEERCRED; ours by default) that connects receives the
-// listening fd (SCM_RIGHTS). Once it says it serves it, this process stops
-// pulling and closes its own copy: the socket and its kernel queue were never
-// closed, so no connection is refused or reset. A taker that goes away (or
-// stays silent) before saying so changes nothing here: we keep serving and
-// offer again.
+// The offer waits on a unix socket at `path` (0600); a process of a trusted
+// uid (SO_PEERCRED; ours by default) that connects receives the listening fd
+// (SCM_RIGHTS). Once it says it serves the socket, this process answers
+// "committed", stops pulling and closes its own copy: the socket and its
+// kernel queue were never closed, so no connection is refused or reset. A
+// taker that goes away, stays silent for `timeout` or says anything else is
+// answered "not committed" (it then closes its copy): we keep serving and
+// offer again. Exactly one side goes on serving, whatever fails.
+import { closeSync } from 'node:fs';
 import { argumentError, closedError, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import { Watch } from '../io/watch.js';
@@ -19,7 +21,7 @@ export interface HandoverOptions {
   allowUids?: number[];
   /** How long a taker has, once it received the fd, to say it serves it (ms, default 10000); then we keep serving and offer again. */
   timeout?: number;
-  /** Withdraws the offer (the promise rejects with the signal's reason); the server keeps serving. */
+  /** Withdraws the offer (the promise rejects with the signal's reason); the server keeps serving. A taker holding the fd is told so. */
   signal?: AbortSignal;
 }
 
@@ -36,15 +38,17 @@ export interface Offerable {
   isClosed(): boolean;
   readonly handle: NativeHandle;
   describe(): Omit<OfferMessage, 'v' | 'pid'>;
-  /** The taker serves it now: stop pulling, close our copy (keeping the unix socket file). */
+  /** The taker serves it now: stop pulling, close our copy (keeping the unix socket file). Idempotent. */
   retire(): void;
+  /** While a taker holds the fd (on), a close() closes only our copy, never the socket file the taker may serve. */
+  inFlight(on: boolean): void;
   where(): Where;
 }
 
 function planOffer(
   path: unknown,
   options: unknown,
-): { path: Buffer; allowUids: number[]; timeout: number; signal: AbortSignal | undefined } {
+): { path: Buffer; allowUids: number[]; timeout: number; signal: AbortSignal | undefined; mode: number } {
   if (typeof path !== 'string')
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `the handover path must be a string, got ${typeof path}`);
   const opts = asRecord(options, ['allowUids', 'timeout', 'signal']);
@@ -60,17 +64,19 @@ function planOffer(
     allowUids: allowUids as number[],
     timeout: readInt(opts, 'timeout', 1, 600_000) ?? 10_000,
     signal: opts.signal as AbortSignal | undefined,
+    // 0600: only our uid can connect. Other trusted uids need to reach the file; SO_PEERCRED still decides.
+    mode: (allowUids as number[]).every((uid) => uid === process.geteuid?.()) ? 0o600 : 0o666,
   };
 }
 
-/** The offer's socket: a unix listener at `path`, created 0600 (a stale one from a crashed offer is replaced), removed when closed. */
-function listenAt(path: Buffer): NativeHandle {
+/** The offer's socket: a unix listener at `path` with `mode` (a stale one from a crashed offer is replaced), removed when closed. */
+function listenAt(path: Buffer, mode: number): NativeHandle {
   const handle = native.socket(C.AF_UNIX, C.SOCK_STREAM, 0);
   try {
     if (path[0] === 0) {
       native.bind(handle, { family: C.AF_UNIX, path }); // an abstract name has no file mode: SO_PEERCRED is the guard
     } else {
-      bindUnixFile(handle, path, { mode: 0o600, removeStale: true, removeOnClose: true });
+      bindUnixFile(handle, path, { mode, removeStale: true, removeOnClose: true });
       native.unlinkOnClose(handle, path);
     }
     native.listen(handle, 4);
@@ -96,10 +102,12 @@ function nextTaker(listener: NativeHandle, signal: AbortSignal, where: Where): P
       () => where,
       (error: SocketError | null) => {
         if (error !== null) return settle(error);
+        let fd: number | undefined;
         try {
-          const [fd] = native.acceptBatch(listener, 1);
+          [fd] = native.acceptBatch(listener, 1);
           if (fd !== undefined) settle(null, native.adopt(fd));
         } catch (caught) {
+          if (fd !== undefined) closeSync(fd);
           settle(caught);
         }
       },
@@ -109,56 +117,73 @@ function nextTaker(listener: NativeHandle, signal: AbortSignal, where: Where): P
   });
 }
 
+/** Best effort: a peer that left cannot be told anything. */
+function tell(conn: NativeHandle, message: object): boolean {
+  try {
+    send(conn, { v: WIRE_VERSION, ...message });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Offers `source` at `path` until a trusted successor serves it; `stop` aborts when the source closes. */
 export async function offerHandover(source: Offerable, path: unknown, options: unknown, stop: AbortSignal): Promise<HandoverResult> {
   const plan = planOffer(path, options);
   const signal = plan.signal === undefined ? stop : AbortSignal.any([stop, plan.signal]);
   signal.throwIfAborted();
+  const where = { address: `handover://${path as string}` };
   let refused = 0;
-  for (;;) {
-    if (source.isClosed()) throw closedError('handover', source.where());
-    // One taker at a time: the offer's socket goes once someone connects, so a successor can offer at the same path.
-    const offer = listenAt(plan.path);
-    let conn: NativeHandle;
-    try {
-      conn = await nextTaker(offer, signal, { address: `handover://${path as string}` });
-    } catch (error) {
-      throw stop.aborted ? closedError('handover', source.where()) : error;
-    } finally {
-      native.close(offer); // and its file
-    }
-    try {
-      const taker = peerCredentials(conn, { address: `handover://${path}` });
-      if (!plan.allowUids.includes(taker.uid)) {
-        refused++;
-        try {
-          send(conn, {
-            v: WIRE_VERSION,
-            error: 'EACCES',
-            reason: `uid ${taker.uid} may not take this listener (trusted: ${plan.allowUids.join(', ')})`,
-          });
-        } catch {
-          // gone already (it may have turned us away first)
-        }
-        continue;
-      }
+  // One offer socket for the whole offer: a second taker waits in its queue meanwhile.
+  let offer: NativeHandle | undefined = listenAt(plan.path, plan.mode);
+  try {
+    for (;;) {
       if (source.isClosed()) throw closedError('handover', source.where());
-      send(conn, { v: WIRE_VERSION, pid: process.pid, ...source.describe() }, [source.handle]);
-      const reply = await readLine(conn, plan.timeout, () => ({ address: `handover://${path}` }), signal);
-      if (reply?.accepting === true) {
-        source.retire();
-        return { pid: taker.pid, uid: taker.uid, refused };
+      offer ??= listenAt(plan.path, plan.mode);
+      let conn: NativeHandle;
+      try {
+        conn = await nextTaker(offer, signal, where);
+      } catch (error) {
+        throw stop.aborted ? closedError('handover', source.where()) : error;
       }
-      if (signal.aborted) throw stop.aborted ? closedError('handover', source.where()) : signal.reason;
-      refused++; // vanished, silent, or said no: we still serve, and offer again
-    } catch (error) {
-      if ((error as { code?: string }).code === 'EPIPE' || (error as { code?: string }).code === 'ECONNRESET') {
+      try {
+        const taker = peerCredentials(conn, where);
+        if (!plan.allowUids.includes(taker.uid)) {
+          refused++;
+          tell(conn, { error: 'EACCES', reason: `uid ${taker.uid} may not take this listener (trusted: ${plan.allowUids.join(', ')})` });
+          continue;
+        }
+        if (source.isClosed()) throw closedError('handover', source.where());
+        source.inFlight(true);
+        let commit: boolean;
+        try {
+          send(conn, { v: WIRE_VERSION, pid: process.pid, ...source.describe() }, [source.handle]);
+          const reply = await readLine(conn, plan.timeout, () => where, signal);
+          // Closed meanwhile: we serve nothing any more, so the taker should.
+          commit = reply?.accepting === true || source.isClosed();
+          if (commit) {
+            // The offer goes first, so that the successor, once told, can offer at the same path.
+            native.close(offer);
+            offer = undefined;
+            commit = tell(conn, { committed: true }); // it left after all: we keep serving
+          }
+          if (commit) source.retire();
+        } finally {
+          source.inFlight(false);
+        }
+        if (commit) return { pid: taker.pid, uid: taker.uid, refused };
+        tell(conn, { committed: false }); // it closes its copy; we serve on
+        if (signal.aborted) throw stop.aborted ? closedError('handover', source.where()) : signal.reason;
         refused++;
-        continue;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code !== 'EPIPE' && code !== 'ECONNRESET') throw error;
+        refused++; // the taker left before the fd went out
+      } finally {
+        native.close(conn);
       }
-      throw error;
-    } finally {
-      native.close(conn);
     }
+  } finally {
+    if (offer !== undefined) native.close(offer); // and its file
   }
 }

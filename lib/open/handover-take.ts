@@ -8,7 +8,7 @@ import { C, native, type NativeHandle } from '../binding/native.js';
 import type { DatagramServer } from '../dgram/datagram.js';
 import type { StreamServer } from '../stream/server.js';
 import type { TlsServer } from '../tls/tls-server.js';
-import { planInherited, serveInherited, type InheritedOptions } from './inherit.js';
+import { planInherited, serveInherited, takeFileDuty, type InheritedOptions } from './inherit.js';
 import { Inbox, peerCredentials, refusalError, send, WIRE_VERSION } from '../lifecycle/handover-wire.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -33,19 +33,16 @@ function connect(handle: NativeHandle, path: Buffer, deadline: number, where: Wh
   }
 }
 
-/** Reads the offer: one line and the fd that came with it. */
-function readOffer(handle: NativeHandle, inbox: Inbox, deadline: number, where: Where, timeout: number): Record<string, unknown> {
+/** The next line from the offer (with any fds that came with it), 'eof' if it closed, 'timeout' at the deadline. */
+function nextLine(handle: NativeHandle, inbox: Inbox, deadline: number): Record<string, unknown> | 'eof' | 'timeout' {
   for (;;) {
     while (inbox.receive(handle, 4)) {
       const line = inbox.line();
       if (line !== undefined) return line;
-      if (inbox.ended)
-        throw socketErrorOf('ECONNRESET', 'recvmsg', 'the offering process closed the handover before sending its listener', where);
+      if (inbox.ended) return 'eof';
     }
     const left = remaining(deadline);
-    if (left === 0 || !native.waitFor(handle, false, left)) {
-      throw socketErrorOf('ETIMEDOUT', 'recvmsg', `no listener from the offering process within ${timeout} ms`, where);
-    }
+    if (left === 0 || !native.waitFor(handle, false, left)) return 'timeout';
   }
 }
 
@@ -77,7 +74,11 @@ export function takeHandover(path: Buffer, options: InheritedOptions | undefined
     }
     if (offerer.pid === process.pid)
       throw socketErrorOf('EDEADLK', 'handover', 'the offer is this process’s own: take it from another process', where);
-    const offer = readOffer(conn, inbox, deadline, where, plan.handover.timeout);
+    const offer = nextLine(conn, inbox, deadline);
+    if (offer === 'eof')
+      throw socketErrorOf('ECONNRESET', 'recvmsg', 'the offering process closed the handover before sending its listener', where);
+    if (offer === 'timeout')
+      throw socketErrorOf('ETIMEDOUT', 'recvmsg', `no listener from the offering process within ${plan.handover.timeout} ms`, where);
     const refusal = refusalError(offer, where);
     if (refusal !== undefined) throw refusal;
     if (inbox.handles.length !== 1 || (offer.kind !== 'stream' && offer.kind !== 'datagram')) {
@@ -94,11 +95,19 @@ export function takeHandover(path: Buffer, options: InheritedOptions | undefined
       backlog: typeof offer.backlog === 'number' ? offer.backlog : undefined,
       file: typeof offer.file === 'string' ? offer.file : undefined,
     });
+    // We serve it: the offering process now lets go ("committed") or keeps it ("committed": false).
+    // Gone or silent, it serves nothing we know of: the listener is ours (both serving loses nothing).
     try {
       send(conn, { v: WIRE_VERSION, accepting: true, pid: process.pid });
     } catch {
-      // The offering process is gone: the listener is ours all the same.
+      // gone already
     }
+    const verdict = nextLine(conn, inbox, Math.max(deadline, Date.now() + 1000));
+    if (typeof verdict === 'object' && verdict.committed === false) {
+      server.close(); // our copy only: the unix socket file is still the offering process's
+      throw socketErrorOf('ECANCELED', 'handover', 'the offering process kept its listener (it gave up waiting for this process)', where);
+    }
+    if (typeof offer.file === 'string') takeFileDuty(server, offer.file);
     return server;
   } catch (error) {
     throw withAddress(error, where);

@@ -11,7 +11,10 @@ import { acceptQueueOf } from '../stream/observe.js';
 import type { TlsOptions } from '../options/types.js';
 import { StreamServer } from '../stream/server.js';
 import { prepareTls } from '../tls/prepare.js';
-import { setOrigin, type Origin } from '../socket/bound-socket.js';
+import { lstatSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { handleOf, setOrigin, type Origin } from '../socket/bound-socket.js';
+import type { BoundFile } from '../socket/unix-file.js';
 import type { TlsServer } from '../tls/tls-server.js';
 
 /** The options of fd://, systemd:// and handover:// servers. */
@@ -123,7 +126,8 @@ type Make = (handle: NativeHandle) => StreamServer | DatagramServer | TlsServer;
  * certificate throws here); the result makes the server around a handle
  * (closing the handle if that fails).
  */
-function maker(kind: SocketKind, plan: InheritedPlan, url: string, described: Described): Make {
+function maker(kind: SocketKind, plan: InheritedPlan, url: string, described: Described, lenient = false): Make {
+  if (kind.type === 'datagram' && lenient) plan = { ...plan, backlog: undefined, listen: undefined, tls: undefined };
   if (kind.type === 'datagram') {
     for (const key of ['backlog', 'listen', 'tls'] as const) {
       if (plan[key] !== undefined)
@@ -163,36 +167,50 @@ export function serveInherited(
 /**
  * openServer('fd://N') and each systemd socket: fd N is looked at through a
  * borrowed handle first, so an fd that does not fit (a connected socket,
- * options that do not apply, a bad certificate) is left open and untouched;
- * only then is it adopted (EBUSY if this process serves it already).
+ * options that do not apply, a bad certificate) is left open and untouched.
+ * The result adopts it (EBUSY if a thread of this process serves it already)
+ * and makes its server. `lenient`: options that only fit stream sockets are
+ * left out for a datagram one instead of refused (systemdListeners()).
  */
-export function adoptInherited(fd: number, plan: InheritedPlan, url: string, origin: Origin): StreamServer | DatagramServer | TlsServer {
+export function probeInherited(
+  fd: number,
+  plan: InheritedPlan,
+  url: string,
+  origin: Origin,
+  lenient = false,
+): () => StreamServer | DatagramServer | TlsServer {
   let make: Make;
-  let handle: NativeHandle;
   try {
     const probe = native.borrow(fd); // EBADF, ENOTSOCK
     try {
-      make = maker(inspectSocket(probe, { address: url }), plan, url, { origin });
+      make = maker(inspectSocket(probe, { address: url }), plan, url, { origin }, lenient);
     } finally {
       native.close(probe); // a borrowed handle lets go without closing
     }
-    handle = native.adopt(fd);
   } catch (error) {
     throw withAddress(error, { address: url });
   }
-  return make(handle);
+  return () => {
+    let handle: NativeHandle;
+    try {
+      handle = native.adopt(fd);
+    } catch (error) {
+      throw withAddress(error, { address: url });
+    }
+    return make(handle);
+  };
 }
 
 function serveStream(handle: NativeHandle, kind: SocketKind, plan: InheritedPlan, described: Described): StreamServer {
   const listen = plan.backlog !== undefined ? plan.listen !== false : plan.listen === true && !kind.listening;
   try {
     if (listen) native.listen(handle, plan.backlog ?? DEFAULT_BACKLOG);
-    if (described.file !== undefined) native.unlinkOnClose(handle, Buffer.from(described.file));
     const listening = kind.listening || listen;
     // A listener whose backlog nobody told us: the one the kernel applies.
     const backlog = listen ? (plan.backlog ?? DEFAULT_BACKLOG) : (described.backlog ?? acceptQueueOf(handle, kind.local).limit);
     return StreamServer.fromHandle(handle, listening ? backlog : undefined, {
       local: kind.local,
+      file: described.file === undefined ? undefined : socketFileAt(described.file),
       acceptErrors: plan.acceptErrors,
       acceptPauseMs: plan.acceptPauseMs,
       allowHalfOpen: plan.allowHalfOpen,
@@ -204,5 +222,30 @@ function serveStream(handle: NativeHandle, kind: SocketKind, plan: InheritedPlan
 
 /** openServer('fd://N'): adopts inherited fd N, once it is known to be a socket we can serve. */
 export function adoptFd(fd: number, options: InheritedOptions | undefined, url: string): StreamServer | DatagramServer | TlsServer {
-  return adoptInherited(fd, planInherited(options, url), url, { via: 'fd', fd });
+  return probeInherited(fd, planInherited(options, url), url, { via: 'fd', fd })();
+}
+
+/** The socket file at `path` as it is now, if it is one (an admin may have removed it). */
+function socketFileAt(path: string): BoundFile | undefined {
+  try {
+    const st = lstatSync(path);
+    return st.isSocket() ? { path: resolve(path), dev: st.dev, ino: st.ino } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After a handover is committed: the unix socket file the previous owner
+ * created is ours to remove when we close (and to pass on at the next
+ * handover). Not before: until then it may still be the previous owner's.
+ */
+export function takeFileDuty(server: StreamServer | DatagramServer | TlsServer, path: string): void {
+  const stream = server instanceof StreamServer ? server : server instanceof DatagramServer ? undefined : server.tcp;
+  if (stream === undefined || socketFileAt(path) === undefined) return;
+  try {
+    native.unlinkOnClose(handleOf(stream), Buffer.from(path));
+  } catch {
+    // removed meanwhile: nothing to remove later
+  }
 }

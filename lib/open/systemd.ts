@@ -7,7 +7,8 @@ import { socketErrorOf, type SocketError } from '../binding/errors.js';
 import type { DatagramServer } from '../dgram/datagram.js';
 import type { StreamServer } from '../stream/server.js';
 import type { TlsServer } from '../tls/tls-server.js';
-import { adoptInherited, planInherited, type InheritedOptions } from './inherit.js';
+import { planInherited, probeInherited, type InheritedOptions } from './inherit.js';
+import type { Origin } from '../socket/bound-socket.js';
 
 /** SD_LISTEN_FDS_START */
 const FIRST_FD = 3;
@@ -53,9 +54,13 @@ function passedSockets(): Passed[] {
 
 function take(entry: Passed, options: InheritedOptions | undefined, url: string): StreamServer | DatagramServer | TlsServer {
   if (entry.taken) throw socketErrorOf('EBUSY', 'adopt', `fd ${entry.fd} (${entry.name}) was taken already`, { address: url });
-  const server = adoptInherited(entry.fd, planInherited(options, url), url, { via: 'systemd', fd: entry.fd, name: entry.name });
+  const server = probeInherited(entry.fd, planInherited(options, url), url, originOf(entry))();
   entry.taken = true;
   return server;
+}
+
+function originOf(entry: Passed): Origin {
+  return { via: 'systemd', fd: entry.fd, name: entry.name };
 }
 
 /** openServer('systemd://') (the first socket, fd 3) or openServer('systemd://NAME'). */
@@ -81,15 +86,17 @@ export function openSystemd(
 /**
  * Every socket systemd passed that is not taken yet, in fd order, each as
  * its server (StreamServer, DatagramServer, or TlsServer with options.tls);
- * `server.origin` tells its fd and name. `options` apply to each.
+ * `server.origin` tells its fd and name. `options` apply to each socket they
+ * fit (backlog, listen and tls to the stream ones).
  */
 export function systemdListeners(options?: InheritedOptions): Array<StreamServer | DatagramServer | TlsServer> {
-  const servers: Array<StreamServer | DatagramServer | TlsServer> = [];
-  try {
-    for (const entry of passedSockets()) if (!entry.taken) servers.push(take(entry, options, `systemd://${entry.name}`));
-  } catch (error) {
-    for (const server of servers) server.close();
-    throw error;
-  }
-  return servers;
+  const plan = planInherited(options, 'systemd://');
+  const entries = passedSockets().filter((entry) => !entry.taken);
+  // Every socket is checked before any is taken: one that does not fit leaves them all as they were.
+  const takers = entries.map((entry) => probeInherited(entry.fd, plan, `systemd://${entry.name}`, originOf(entry), true));
+  return entries.map((entry, i) => {
+    const server = takers[i]!();
+    entry.taken = true;
+    return server;
+  });
 }

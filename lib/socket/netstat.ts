@@ -1,6 +1,7 @@
 // System-wide network counters from /proc (per network namespace): what a
 // harness sets beside a socket's own numbers, never in their place.
 import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 
 /** A counter from a /proc/net/snmp-style table ("Udp: A B C" / "Udp: 1 2 3"); undefined when absent. */
 function snmpCounter(file: string, section: string, name: string): number | undefined {
@@ -69,23 +70,53 @@ export function migratesRequests(): boolean {
   }
 }
 
-/** TCP sockets of this namespace listening on `port` (IPv4 and IPv6), from /proc/net/tcp{,6}; undefined where unreadable. */
-export function listenersOnPort(port: number): number | undefined {
-  let count = 0;
-  let read = false;
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    read = true;
-    for (const line of text.split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      if (state === '0A' && local?.endsWith(`:${hex}`)) count++; // 0A: TCP_LISTEN
-    }
+/** The 16 (or 4) bytes of a numeric IPv6 (IPv4) address. */
+function addressBytes(address: string): number[] {
+  if (!address.includes(':')) return address.split('.').map(Number);
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const words = (part: string | undefined): number[] =>
+    part === undefined || part === '' ? [] : part.split(':').flatMap((w) => (w.includes('.') ? [0, 0] : [parseInt(w, 16)]));
+  const front = words(head);
+  const back = words(tail);
+  const all = tail === undefined ? front : [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+  const bytes = all.flatMap((w) => [w >> 8, w & 0xff]);
+  const dotted = address.slice(address.lastIndexOf(':') + 1);
+  if (dotted.includes('.')) bytes.splice(12, 4, ...dotted.split('.').map(Number)); // ::ffff:1.2.3.4
+  return bytes;
+}
+
+/** An address as /proc/net/tcp{,6} prints it: each 32-bit word in host byte order, in hex. */
+function procAddress(address: string): string {
+  const bytes = addressBytes(address.split('%')[0]!);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4) {
+    const word = bytes.slice(i, i + 4);
+    if (endianness() === 'LE') word.reverse();
+    text += word.map((b) => b.toString(16).padStart(2, '0')).join('');
   }
-  return read ? count : undefined;
+  return text.toUpperCase();
+}
+
+/**
+ * TCP listeners of this namespace that could form a SO_REUSEPORT group with
+ * one on `address`:`port`: the same address and port, the same family, the
+ * same owner (the kernel groups only sockets of one uid). From
+ * /proc/net/tcp{,6}; undefined where unreadable.
+ */
+export function listenersLike(address: string, port: number): number | undefined {
+  const file = address.includes(':') ? '/proc/net/tcp6' : '/proc/net/tcp';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const local = `${procAddress(address)}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const uid = String(process.geteuid?.() ?? 0);
+  let count = 0;
+  for (const line of text.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/); // sl local remote st tx:rx tr:when retrnsmt uid …
+    if (fields[1] === local && fields[3] === '0A' && fields[7] === uid) count++; // 0A: TCP_LISTEN
+  }
+  return count;
 }

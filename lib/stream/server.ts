@@ -5,7 +5,6 @@ import { Acceptor, MAX_BATCH, type AcceptErrorPolicy } from './acceptor.js';
 import type { AcceptOptions, ServerStats } from './server-types.js';
 import { acceptQueueOf, sampleOverflows, serverStats, type AcceptQueue, type OverflowSample } from './observe.js';
 
-export type { AcceptQueue, OverflowSample };
 import { listenCounters, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
 import { argumentError, closedError, socketErrorOf } from '../binding/errors.js';
@@ -16,11 +15,12 @@ import { drainListener, type Drainable, type DrainOptions, type DrainResult } fr
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
 import { checkTarget, listenOnFd, TargetClosed } from './hand-off.js';
+import { Custody } from './custody.js';
 import { isUnixEndpoint } from '../net/address.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 
+export type { AcceptQueue, OverflowSample };
 export type { AddressInfo, UnixAddressInfo } from '../net/address.js';
-
 export type { AcceptOptions, ServerStats } from './server-types.js';
 
 interface Bound {
@@ -38,9 +38,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   readonly #file: BoundFile | undefined;
   #backlog: number | undefined;
   #closed = false;
-  #handingOff = false;
-  /** Pending offerHandover() calls: withdrawn by close(). */
-  readonly #offers = new Set<AbortController>();
+  readonly #custody = new Custody();
   #refed = true;
   readonly #allowHalfOpen: boolean;
 
@@ -108,12 +106,12 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    */
   async handOff<T extends net.Server>(target: T): Promise<T> {
     if (this.#closed) throw closedError('accept4', this.where);
-    if (this.#handingOff) throw socketErrorOf('EALREADY', 'handOff', 'a hand-off of this server is already in progress', this.where);
+    this.#custody.checkFree('handOff', this.where);
     checkTarget(target);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.listen(backlog); // as node:net will next: a failure fails here, on our fd
     this.#acceptor.suspend(); // libuv refuses an fd it already watches
-    this.#handingOff = true;
+    this.#custody.handingOff = true;
     try {
       // In the 'listening' tick: releasing closes our poll, which drops the fd from
       // epoll; node:net's own watcher is registered only at libuv's next poll.
@@ -137,36 +135,33 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       else this.#acceptor.resume();
       throw error;
     } finally {
-      this.#handingOff = false;
+      this.#custody.handingOff = false;
     }
+    this.#custody.withdrawOffers();
     const file = this.#file;
     if (file) target.once('close', () => removeBoundFile(file));
     return target;
   }
 
   /**
-   * Offers this listener to a successor process, which takes it with
-   * openServer('handover:///path') (docs/operations.md). Until a trusted
-   * successor (same uid by default) says it serves the socket, this server
-   * keeps serving; then it stops pulling (iterators end) and closes its copy
-   * of the fd. The socket, its queue and its unix socket file live on in the
-   * successor: no connection is refused or reset. Resolves with the taker.
+   * Offers this listener to a successor process (openServer('handover:///path'),
+   * lifecycle/handover-offer.ts). Serves on until the successor serves the
+   * socket, then stops pulling (iterators end) and closes its copy; the socket,
+   * its queue and its unix socket file live on there. Resolves with the taker.
    */
-  offerHandover(path: string, options?: HandoverOptions): Promise<HandoverResult> {
-    if (this.#closed) return Promise.reject(closedError('handover', this.where));
-    const stop = new AbortController();
-    this.#offers.add(stop);
-    return offerHandover(this.#lifecycle(), path, options, stop.signal).finally(() => this.#offers.delete(stop));
+  async offerHandover(path: string, options?: HandoverOptions): Promise<HandoverResult> {
+    if (this.#closed) throw closedError('handover', this.where);
+    this.#custody.checkFree('handover', this.where);
+    return this.#custody.offer((stop) => offerHandover(this.#lifecycle(), path, options, stop));
   }
 
   /**
-   * Stops taking new connections where the kernel allows, lets the queued
-   * ones be served, then closes (lifecycle/drain.ts): in a SO_REUSEPORT group
-   * with net.ipv4.tcp_migrate_req=1 it closes at once and the kernel moves
-   * the queue to the others. Connections already handed out are yours to finish.
+   * Stops taking new connections where the kernel allows, lets the queued ones
+   * be served, then closes (lifecycle/drain.ts). Connections handed out are yours to finish.
    */
   async drain(options?: DrainOptions): Promise<DrainResult> {
     if (this.#closed) throw closedError('drain', this.where);
+    this.#custody.checkFree('drain', this.where);
     return drainListener(this.#lifecycle(), options);
   }
 
@@ -180,13 +175,16 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       describe: () => ({ kind: 'stream', backlog: this.#backlog, file: this.#file?.path }),
       // A successor serves the socket now: end our accepts, close our copy, keep the socket file.
       retire: () => {
+        this.#custody.withdrawOffers();
+        if (this.#closed) return; // close() came first and closed our copy
         this.#closed = true;
         this.#acceptor.close();
         this.closeCopy();
       },
+      inFlight: (on) => this.#custody.setInFlight(on),
       queue: () => this.queue(),
       accepted: () => this.#acceptor.counters.accepted,
-      reusePortGroup: () => (inGroup() ? this.port : undefined),
+      reusePortGroup: () => (inGroup() ? { address: this.where.address, port: this.port } : undefined),
       close: () => this.close(),
     };
   }
@@ -268,10 +266,12 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
-    for (const offer of this.#offers) offer.abort();
+    this.#custody.withdrawOffers();
     // During a hand-off node:net holds the fd too: closing it under libuv would abort the
     // process. handOff() closes it (or gives it away) once node:net's listen() settled.
-    if (this.#handingOff) return;
+    if (this.#custody.handingOff) return;
+    // A handover taker may serve the socket now: its file stays (offerHandover() tells the taker to serve).
+    if (this.#custody.inFlight) return this.closeCopy();
     native.close(this.handle); // and removes the unix socket file we created (native/handle.cc)
   }
 

@@ -2,6 +2,8 @@
 // systemd-socket-activate (tcp, unix, udp, named fds, systemdListeners()),
 // an fd inherited through spawn() (fd://N), and the errors of each.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import * as dgram from 'node:dgram';
 import { closeSync, fstatSync, mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
@@ -204,7 +206,7 @@ describe('fd://N (an inherited fd)', () => {
     await Promise.all([first.exited, second.exited]);
   });
 
-  it('errors: a non-socket (ENOTSOCK), a closed fd (EBADF), a connected socket (EISCONN), our own listener (EBUSY), socket options (TypeError)', async () => {
+  it('errors: a non-socket (ENOTSOCK), a closed fd (EBADF), a connected socket (EISCONN), one this process serves, in any thread (EBUSY), socket options (TypeError)', async () => {
     expect((await withFd3('ignore', ['fd://0']).report).error).toMatchObject({ name: 'SocketError', code: 'ENOTSOCK' }); // /dev/null
     expect((await withFd3('ignore', ['fd://77']).report).error).toMatchObject({ name: 'SocketError', code: 'EBADF' });
     const server = track(net.createServer((c) => c.destroy()).listen(0, '127.0.0.1'));
@@ -225,6 +227,20 @@ describe('fd://N (an inherited fd)', () => {
     expect(fstatSync(accepted).isSocket()).toBe(true);
     closeSync(accepted);
     peer.destroy();
+
+    // A socket another thread of this process serves is EBUSY there too (no second owner, no double close).
+    const served = track(openServer('tcp://127.0.0.1:0'));
+    const dist = JSON.stringify(join(ROOT, 'dist/lib/index.js'));
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       try { require(${dist}).openServer('fd://' + workerData); parentPort.postMessage('taken'); } catch (e) { parentPort.postMessage(e.code); }`,
+      { eval: true, workerData: served.fd },
+    );
+    expect(await once(worker, 'message')).toEqual(['EBUSY']);
+    await worker.terminate();
+    const answered = served.accept().then((conn) => conn.end('still ours\n'));
+    expect(await readAll({ port: served.port, host: '127.0.0.1' })).toBe('still ours\n');
+    await answered;
 
     const ours = track(openServer('tcp://127.0.0.1:0'));
     expect(() => openServer(`fd://${ours.fd}`)).toThrow(expect.objectContaining({ code: 'EBUSY' }));

@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../../lib/index.js';
+import { listenersLike } from '../../lib/socket/netstat.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import { hasCommand, run, waitFor } from '../helpers/peers.js';
 
@@ -46,6 +47,18 @@ describe('drain()', () => {
     expect(result).toMatchObject({ served: 0, migrated: 0, reset: 2 });
     expect(result.ms).toBeGreaterThanOrEqual(100);
     expect(await Promise.all(answers)).toEqual(['ECONNRESET', 'ECONNRESET']);
+  });
+
+  it('what could migrate is judged by the group: same address, port, family and owner (/proc/net/tcp{,6})', () => {
+    const a = track(openServer('tcp://127.0.0.1:0', { reusePort: true }));
+    const b = track(openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true }));
+    const other = track(openServer(`tcp://[::1]:${a.port}`, { reusePort: true })); // same port, not the group
+    expect(listenersLike('127.0.0.1', a.port)).toBe(2);
+    expect(listenersLike('::1', a.port)).toBe(1);
+    expect(listenersLike('127.0.0.2', a.port)).toBe(0);
+    b.close();
+    other.close();
+    expect(listenersLike('127.0.0.1', a.port)).toBe(1);
   });
 
   it('bad input: a closed server (EBADF), a negative or non-integer timeout, unknown options', async () => {

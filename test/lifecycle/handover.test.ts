@@ -130,6 +130,23 @@ describe('offerHandover / handover://', () => {
     expect(await secondExit).toBe(0);
   });
 
+  it('a unix listener handed on twice (A -> B -> C) keeps its file, and the last one removes it when it stops', async () => {
+    const socketPath = join(dir, `chain-${n++}.sock`);
+    const args = ['dist/examples/handover-server.js', '--url', `unix://${socketPath}`, '--offer', offerPath()];
+    let previous: Awaited<ReturnType<typeof startChild>> | undefined;
+    for (const step of ['opened', 'taken', 'taken']) {
+      const started = await startChild(process.execPath, args, new RegExp(`serving ${socketPath} \\(${step}`));
+      track(started.child);
+      if (previous) expect(await new Promise((resolve) => previous!.child.once('exit', resolve))).toBe(0);
+      expect(await readAll({ path: socketPath })).toBe(`hello from ${started.child.pid}\n`);
+      previous = started;
+    }
+    const exited = new Promise((resolve) => previous!.child.once('exit', resolve));
+    previous!.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(socketPath)).toBe(false);
+  });
+
   it('a unix listener keeps its socket file through the handover, and the successor removes it when it closes', async () => {
     const socketPath = join(dir, `served-${n++}.sock`);
     const server = track(openServer(`unix://${socketPath}`));
@@ -169,24 +186,65 @@ describe('offerHandover / handover://', () => {
     await next.exited;
   });
 
-  it('a taker that vanishes with the fd, or stays silent, changes nothing: the old process keeps serving and offers again', async () => {
+  it('a taker that vanishes with the fd, or stays silent, is told "not committed": the old process keeps serving and offers again', async () => {
     const server = track(openServer('tcp://127.0.0.1:0'));
     const served = serve(server, 'old\n');
     const path = offerPath();
     const offered = server.offerHandover(path, { timeout: 300 });
     for (const mode of ['vanish', 'silent'] as const) {
       const fake = track(net.connect(path));
+      let heard = '';
+      fake.on('data', (d) => (heard += d));
       await new Promise((resolve) => fake.once('data', resolve)); // the offer line (its fd is dropped with it)
       if (mode === 'vanish') fake.destroy();
       expect(await readAll({ port: server.port, host: '127.0.0.1' })).toBe('old\n');
-      await new Promise((resolve) => (mode === 'vanish' ? setTimeout(resolve, 50) : fake.once('close', resolve)));
-      fake.destroy();
-      for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (mode === 'silent') {
+        await new Promise((resolve) => fake.once('close', resolve));
+        expect(
+          heard
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as Record<string, unknown>)[1],
+        ).toEqual({ v: 1, committed: false });
+      }
     }
+    expect(existsSync(path)).toBe(true); // the offer stayed open all along: a taker never finds nobody there
     const next = successor(`handover://${path}`);
     expect(await offered).toMatchObject({ pid: next.child.pid, refused: 2 });
     expect(await served).toBe(2);
     expect(await readAll({ port: server.port, host: '127.0.0.1' })).toMatch(/^hello from/);
+    await next.exited;
+  });
+
+  it('close() while a taker holds the fd completes the handover: the taker is told to serve, the socket file stays', async () => {
+    const socketPath = join(dir, `closing-${n++}.sock`);
+    const server = track(openServer(`unix://${socketPath}`));
+    const path = offerPath();
+    const offered = server.offerHandover(path);
+    const fake = track(net.connect(path));
+    let heard = '';
+    fake.on('data', (d) => (heard += d));
+    await new Promise((resolve) => fake.once('data', resolve)); // it holds the fd now (as far as the offer knows)
+    expect(JSON.parse(heard.split('\n')[0]!)).toMatchObject({ v: 1, kind: 'stream', file: socketPath, pid: process.pid });
+    server.close();
+    await new Promise((resolve) => fake.once('close', resolve));
+    expect(JSON.parse(heard.trim().split('\n')[1]!)).toEqual({ v: 1, committed: true });
+    expect(await offered).toMatchObject({ refused: 0 });
+    expect(existsSync(socketPath)).toBe(true); // the taker's now; ours never removes it
+    expect(existsSync(path)).toBe(false);
+    rmSync(socketPath);
+  });
+
+  it('a second offer of the same listener is withdrawn (and its socket removed) when the first is taken', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    const [first, second] = [offerPath(), offerPath()];
+    const taken = server.offerHandover(first);
+    const other = server.offerHandover(second);
+    const next = successor(`handover://${first}`);
+    await taken;
+    await expect(other).rejects.toMatchObject({ code: 'EBADF' });
+    expect(existsSync(second)).toBe(false);
+    expect(await readAll({ port: server.port, host: '127.0.0.1' })).toBe(`hello from ${next.child.pid}\n`);
     await next.exited;
   });
 
