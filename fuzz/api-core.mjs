@@ -72,6 +72,8 @@ function streamOp(rng, world, entry, lib) {
     [1, 'sockopt'],
     [1, 'shutdown'],
     [1, 'handOff'],
+    [1, 'offerHandover'],
+    [1, 'drain'],
     [1, 'ref'],
     [1, 'close'],
     [2, 'conn'],
@@ -172,6 +174,41 @@ function streamOp(rng, world, entry, lib) {
         if (value === target && target.listenerCount('error') === 0)
           world.finding('lost-listener', 'handOff', "the target's own 'error' listeners are gone");
       });
+    }
+    case 'offerHandover': {
+      // Nobody takes it here: it must wait without harm, be withdrawn by its signal or by close(), and leave no socket file.
+      const path = rng.pick([
+        `${world.dir}/h${world.serial++}.sock`,
+        `@sss-fuzz-${process.pid}-${world.serial++}`,
+        '',
+        42,
+        `${world.dir}/${'h'.repeat(120)}`,
+      ]);
+      const options = rng.pick([
+        undefined,
+        { timeout: 5 },
+        { signal: AbortSignal.timeout(rng.pick([0, 5, 20])) },
+        { allowUids: [] },
+        { allowUids: ['x'] },
+        { bogus: 1 },
+      ]);
+      world.note(`${entry.kind}.offerHandover(${show(path)}, ${show(options)})`);
+      const aborted = (error) => error?.name === 'TimeoutError' || error?.name === 'AbortError';
+      return world.track(
+        `${entry.kind}.offerHandover`,
+        invoke(world, 'offerHandover', () => s.offerHandover(path, options)),
+        null,
+        [aborted],
+      );
+    }
+    case 'drain': {
+      const timeout = rng.pick([0, 1, 10, 50, -1, 1.5, 'x']);
+      world.note(`${entry.kind}.drain({ timeout: ${show(timeout)} })`);
+      return world.track(
+        `${entry.kind}.drain`,
+        invoke(world, 'drain', () => s.drain({ timeout })),
+        100,
+      );
     }
     case 'ref':
       world.note(`${entry.kind}.ref/unref`);
