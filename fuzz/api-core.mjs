@@ -194,12 +194,13 @@ function streamOp(rng, world, entry, lib) {
       ]);
       world.note(`${entry.kind}.offerHandover(${show(path)}, ${show(options)})`);
       const aborted = (error) => error?.name === 'TimeoutError' || error?.name === 'AbortError';
-      return world.track(
-        `${entry.kind}.offerHandover`,
-        invoke(world, 'offerHandover', () => s.offerHandover(path, options)),
-        null,
-        [aborted],
-      );
+      const offered = invoke(world, 'offerHandover', () => s.offerHandover(path, options));
+      if (typeof path === 'string' && path.startsWith(world.dir)) {
+        try {
+          world.coreFiles.add(`${path}\0${statSync(path).ino}`); // the offer's socket: gone once the offer ends
+        } catch {}
+      }
+      return world.track(`${entry.kind}.offerHandover`, offered, null, [aborted]);
     }
     case 'drain': {
       const timeout = rng.pick([0, 1, 10, 50, -1, 1.5, 'x']);
