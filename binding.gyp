@@ -12,6 +12,7 @@
         "native/handle.cc",
         "native/io.cc",
         "native/libstdcxx_compat.cc",
+        "native/owned_fds.cc",
         "native/sockaddr.cc",
         "native/syscalls.cc",
         "native/unix_diag.cc",

@@ -2,11 +2,9 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <unordered_map>
-
 #include "errno.h"
 #include "file_id.h"
+#include "owned_fds.h"
 
 namespace sss {
 
@@ -102,51 +100,6 @@ Napi::Value SocketHandle::Wrap(Napi::Env env, AddonData* data, int fd, bool owne
   Unwrap(obj)->Attach(data, fd, owned);
   return obj;
 }
-
-namespace {
-
-// Every fd an owning handle holds, in any environment of the process (the
-// main thread and each worker): adopt() in one thread must not take a socket
-// another thread serves. A count per number, since a number closed behind a
-// handle's back can be reused by another. Never freed: threads may still
-// close handles while the process exits.
-class OwnedFds {
- public:
-  static void Add(int fd) { Change(fd, +1); }
-  static void Remove(int fd) { Change(fd, -1); }
-  static bool Has(int fd) {
-    Lock lock;
-    auto it = Map().find(fd);
-    return it != Map().end() && it->second > 0;
-  }
-
- private:
-  // A spin lock: held for a hash lookup, and free of the pthread symbols a
-  // std::mutex would add to the glibc floor.
-  struct Lock {
-    Lock() {
-      while (Flag().test_and_set(std::memory_order_acquire)) {
-      }
-    }
-    ~Lock() { Flag().clear(std::memory_order_release); }
-  };
-  static std::atomic_flag& Flag() {
-    static std::atomic_flag flag = ATOMIC_FLAG_INIT;
-    return flag;
-  }
-  static std::unordered_map<int, int>& Map() {
-    static auto* map = new std::unordered_map<int, int>();
-    return *map;
-  }
-  static void Change(int fd, int by) {
-    Lock lock;
-    int& count = Map()[fd];
-    count += by;
-    if (count <= 0) Map().erase(fd);
-  }
-};
-
-}  // namespace
 
 bool SocketHandle::IsOwnedByUs(AddonData* data, int fd) {
   (void)data;
