@@ -3,6 +3,7 @@
 // the listener closes; the counts say what happened to each. The rolling
 // restart of examples/rolling-restart.js runs under the C load generator in
 // a network namespace of its own, where the test sets tcp_migrate_req.
+import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../../lib/index.js';
@@ -73,7 +74,11 @@ describe('drain()', () => {
 });
 
 describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-restart.js, C load generator)', () => {
-  const namespaced = hasCommand('unshare') && hasCommand('ip');
+  // A network namespace of our own, where tcp_migrate_req can be set without touching the machine's.
+  const namespaced =
+    hasCommand('unshare') &&
+    hasCommand('ip') &&
+    spawnSync('unshare', ['-rn', 'sh', '-c', 'ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=1']).status === 0;
   /** bench/restarts.ts --mode rolling, in a network namespace with tcp_migrate_req set to `migrate`. */
   async function rolling(migrate: 0 | 1, rolls: number) {
     const script = `ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=${migrate} && exec "${process.execPath}" dist/bench/restarts.js --mode rolling --restarts ${rolls}`;
@@ -83,7 +88,7 @@ describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-res
   }
 
   it('with net.ipv4.tcp_migrate_req=1: 0 failed connects, 0 resets, the queues of the drained workers migrate', async (ctx) => {
-    ctx.skip(!namespaced, 'needs unshare and ip (util-linux, iproute2; .ci/run installs them)');
+    ctx.skip(!namespaced, 'needs unshare -rn, ip and a writable net.ipv4.tcp_migrate_req (Linux 5.14+; .ci/run installs the tools)');
     const result = await rolling(1, 6);
     console.log(JSON.stringify(result));
     expect(result.migrateReq).toBe(true);
@@ -98,7 +103,7 @@ describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-res
   }, 120_000);
 
   it('without migration, drain serves each queue before closing: nothing is refused; the resets of the close race are counted', async (ctx) => {
-    ctx.skip(!namespaced, 'needs unshare and ip (util-linux, iproute2; .ci/run installs them)');
+    ctx.skip(!namespaced, 'needs unshare -rn, ip and a writable net.ipv4.tcp_migrate_req (Linux 5.14+; .ci/run installs the tools)');
     const result = await rolling(0, 6);
     console.log(JSON.stringify(result));
     expect(result.migrateReq).toBe(false);
