@@ -9,6 +9,8 @@ import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/na
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
 import { parseHostPort, splitScope } from '../net/address.js';
+import { Custody } from '../lifecycle/custody.js';
+import { offerHandover, type HandoverOptions, type HandoverResult, type Offerable } from '../lifecycle/handover-offer.js';
 
 export interface Datagram {
   data: Buffer;
@@ -83,6 +85,7 @@ function toDatagram(msg: Received, sender: ReturnType<typeof senderInfo>): Datag
 
 export class DatagramServer extends BoundSocket implements AsyncIterable<Datagram> {
   readonly #readiness: Readiness;
+  readonly #custody = new Custody();
   #closed = false;
   #stats = { received: 0, truncated: 0, receiveCalls: 0, drops: -1 };
   readonly #systemBaseline: number | undefined;
@@ -176,7 +179,35 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
     if (this.#closed) return;
     this.#closed = true;
     this.#readiness.close();
+    this.#custody.withdrawOffers();
+    // A handover taker may serve the socket now: its file stays (offerHandover() tells the taker to serve).
+    if (this.#custody.inFlight) return this.closeCopy();
     native.close(this.handle); // and removes the unix socket file we created (native/handle.cc)
+  }
+
+  /**
+   * Offers this socket to a successor process, as StreamServer.offerHandover()
+   * does (lifecycle/handover-offer.ts): datagrams already queued stay queued
+   * for it. A udg socket file stays where it is.
+   */
+  async offerHandover(path: string, options?: HandoverOptions): Promise<HandoverResult> {
+    if (this.#closed) throw closedError('handover', this.where);
+    this.#custody.checkFree('handover', this.where);
+    const source: Offerable = {
+      isClosed: () => this.#closed,
+      handle: this.handle,
+      where: () => this.where,
+      describe: () => ({ kind: 'datagram' }),
+      retire: () => {
+        this.#custody.withdrawOffers();
+        if (this.#closed) return; // close() came first and closed our copy
+        this.#closed = true;
+        this.#readiness.close();
+        this.closeCopy();
+      },
+      inFlight: (on) => this.#custody.setInFlight(on),
+    };
+    return this.#custody.offer((stop) => offerHandover(source, path, options, stop));
   }
 
   ref(): this {

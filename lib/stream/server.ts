@@ -15,7 +15,7 @@ import { drainListener, type Drainable, type DrainOptions, type DrainResult } fr
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
 import { wrapAccepted } from './socket-wrap.js';
 import { checkTarget, listenOnFd, TargetClosed } from './hand-off.js';
-import { Custody } from './custody.js';
+import { Custody } from '../lifecycle/custody.js';
 import { isUnixEndpoint } from '../net/address.js';
 import { removeBoundFile, type BoundFile } from '../socket/unix-file.js';
 

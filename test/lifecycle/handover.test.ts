@@ -5,6 +5,7 @@
 // listen() again, measured the same way, shows what that costs today.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -172,6 +173,21 @@ describe('offerHandover / handover://', () => {
     expect(await readAll({ path: socketPath })).toMatch(/^hello from/);
     await next.exited;
     expect(existsSync(socketPath)).toBe(false); // the successor took over the file with the socket
+  });
+
+  it('a udp socket: a datagram queued before the handover is received by the successor', async () => {
+    const server = track(openServer('udp://127.0.0.1:0'));
+    const client = track(dgram.createSocket('udp4'));
+    const reply = new Promise<string>((resolve) => client.once('message', (m) => resolve(String(m))));
+    await new Promise<void>((resolve) => client.send('queued', server.port, '127.0.0.1', () => resolve()));
+    const path = offerPath();
+    const offered = server.offerHandover(path);
+    const next = successor(`handover://${path}`);
+    expect(await offered).toMatchObject({ pid: next.child.pid });
+    expect(server.closed).toBe(true);
+    expect((await next.report).servers[0]).toMatchObject({ kind: 'datagram', origin: { via: 'handover', pid: process.pid } });
+    expect(await reply).toBe('echo queued'); // nobody read it here: it waited in the socket's buffer
+    await next.exited;
   });
 
   it('a TLS listener: handshakes begun here finish here; the successor serves its own certificate', async () => {

@@ -1,5 +1,5 @@
-// Who else may hold a StreamServer's fd right now: a net.Server taking it
-// (handOff) or another process a handover sent it to. One giving-away at a
+// Who else may hold a server's fd right now: a net.Server taking it
+// (StreamServer.handOff) or another process a handover sent it to. One giving-away at a
 // time; the offers still pending are withdrawn when the fd goes for good.
 import { socketErrorOf, type Where } from '../binding/errors.js';
 
