@@ -14,7 +14,7 @@ import { Watch } from '../io/watch.js';
 import { parseUnixTarget } from '../net/url.js';
 import { asRecord, readInt } from '../options/options.js';
 import { bindUnixFile } from '../socket/unix-file.js';
-import { peerCredentials, readLine, send, WIRE_VERSION, type OfferMessage } from './handover-wire.js';
+import { peerCredentials, readLine, readUids, send, WIRE_VERSION, type OfferMessage } from './handover-wire.js';
 
 export interface HandoverOptions {
   /** Uids whose processes may take the listener. Default: this process's effective uid. */
@@ -52,20 +52,17 @@ function planOffer(
   if (typeof path !== 'string')
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', `the handover path must be a string, got ${typeof path}`);
   const opts = asRecord(options, ['allowUids', 'timeout', 'signal']);
-  const allowUids = opts.allowUids ?? [process.geteuid?.() ?? 0];
-  if (!Array.isArray(allowUids) || !allowUids.every((u) => Number.isInteger(u) && u >= 0)) {
-    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', 'options.allowUids must be an array of uids (integers >= 0)');
-  }
+  const allowUids = readUids(opts.allowUids, 'options.allowUids');
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'options.signal must be an AbortSignal');
   }
   return {
     path: parseUnixTarget(path, `handover://${path}`),
-    allowUids: allowUids as number[],
+    allowUids,
     timeout: readInt(opts, 'timeout', 1, 600_000) ?? 10_000,
     signal: opts.signal as AbortSignal | undefined,
     // 0600: only our uid can connect. Other trusted uids need to reach the file; SO_PEERCRED still decides.
-    mode: (allowUids as number[]).every((uid) => uid === process.geteuid?.()) ? 0o600 : 0o666,
+    mode: allowUids.every((uid) => uid === process.geteuid?.()) ? 0o600 : 0o666,
   };
 }
 

@@ -1,13 +1,13 @@
-// The handover conversation, on a unix stream socket, one JSON line each way:
+// The handover conversation, on a unix stream socket, one JSON line at a time:
 //   offerer -> taker  {"v":1,"kind":"stream","backlog":511,"file":"/run/a.sock","pid":41}
 //                     with the listener's fd attached (SCM_RIGHTS),
 //                     or {"v":1,"error":"EACCES","reason":"…"} and no fd;
-//   taker -> offerer  {"v":1,"accepting":true,"pid":42} once it serves the listener.
+//   taker -> offerer  {"v":1,"accepting":true,"pid":42} once it serves the listener;
+//   offerer -> taker  {"v":1,"committed":true} (it let go) or false (it kept it).
 // Both ends first check who the other is (SO_PEERCRED).
-import { socketErrorOf, type ErrorCode, type SocketError, type Where } from '../binding/errors.js';
+import { argumentError, socketErrorOf, unavailableError, type ErrorCode, type SocketError, type Where } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import { Watch } from '../io/watch.js';
-import { unavailableError } from '../binding/errors.js';
 
 export const WIRE_VERSION = 1;
 /** A line longer than this is not a handover message. */
@@ -21,22 +21,19 @@ export interface OfferMessage {
   pid: number;
 }
 
-export interface RefusalMessage {
-  v: number;
-  error: string;
-  reason: string;
-}
-
-export interface AcceptingMessage {
-  v: number;
-  accepting: true;
-  pid: number;
-}
-
 export interface Credentials {
   pid: number;
   uid: number;
   gid: number;
+}
+
+/** The uids whose processes a handover trusts (`option` names it in errors): default, our effective uid. */
+export function readUids(value: unknown, option: string): number[] {
+  const uids = value ?? [process.geteuid?.() ?? 0];
+  if (!Array.isArray(uids) || !uids.every((u) => Number.isInteger(u) && u >= 0)) {
+    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `${option} must be an array of uids (integers >= 0)`);
+  }
+  return uids as number[];
 }
 
 /** SO_PEERCRED: who is at the other end (the connecting process, or the one that called listen()). */

@@ -11,10 +11,9 @@ import { acceptQueueOf } from '../stream/observe.js';
 import type { TlsOptions } from '../options/types.js';
 import { StreamServer } from '../stream/server.js';
 import { prepareTls } from '../tls/prepare.js';
-import { lstatSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readUids } from '../lifecycle/handover-wire.js';
 import { handleOf, setOrigin, type Origin } from '../socket/bound-socket.js';
-import type { BoundFile } from '../socket/unix-file.js';
+import { socketFileAt } from '../socket/unix-file.js';
 import type { TlsServer } from '../tls/tls-server.js';
 
 /** The options of fd://, systemd:// and handover:// servers. */
@@ -56,16 +55,13 @@ export function planInherited(options: unknown, url: string): InheritedPlan {
     );
   }
   const handover = asRecord(opts.handover, ['timeout', 'allowUids']);
-  const allowUids = handover.allowUids ?? [process.geteuid?.() ?? 0];
-  if (!Array.isArray(allowUids) || !allowUids.every((u) => Number.isInteger(u) && u >= 0)) {
-    throw argumentError('type', 'ERR_INVALID_ARG_VALUE', 'options.handover.allowUids must be an array of uids (integers >= 0)');
-  }
+  const allowUids = readUids(handover.allowUids, 'options.handover.allowUids');
   return {
     backlog: opts.backlog === undefined ? undefined : validateBacklog(opts.backlog, 'options.backlog'),
     listen: readBool(opts, 'listen'),
     ...planAccepting(opts),
     tls: opts.tls as TlsOptions | undefined,
-    handover: { timeout: readInt(handover, 'timeout', 1, 60_000) ?? 10_000, allowUids: allowUids as number[] },
+    handover: { timeout: readInt(handover, 'timeout', 1, 60_000) ?? 10_000, allowUids },
   };
 }
 
@@ -223,16 +219,6 @@ function serveStream(handle: NativeHandle, kind: SocketKind, plan: InheritedPlan
 /** openServer('fd://N'): adopts inherited fd N, once it is known to be a socket we can serve. */
 export function adoptFd(fd: number, options: InheritedOptions | undefined, url: string): StreamServer | DatagramServer | TlsServer {
   return probeInherited(fd, planInherited(options, url), url, { via: 'fd', fd })();
-}
-
-/** The socket file at `path` as it is now, if it is one (an admin may have removed it). */
-function socketFileAt(path: string): BoundFile | undefined {
-  try {
-    const st = lstatSync(path);
-    return st.isSocket() ? { path: resolve(path), dev: st.dev, ino: st.ino } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

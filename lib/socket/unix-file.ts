@@ -75,8 +75,15 @@ export function bindUnixFile(handle: NativeHandle, path: Buffer, plan: UnixFileP
   } else {
     bindWithMode(handle, text, plan.mode);
   }
-  const bound = lstatSync(text);
-  return { path: resolve(text), dev: bound.dev, ino: bound.ino };
+  const bound = socketFileAt(text);
+  if (bound === undefined) throw inTheWay(text, 'the socket file went away as it was bound');
+  return bound;
+}
+
+/** The socket file at `path` as it is now, if it is one (absent, or another kind of file: undefined). */
+export function socketFileAt(path: string): BoundFile | undefined {
+  const st = lstatOf(path);
+  return st?.isSocket() ? { path: resolve(path), dev: Number(st.dev), ino: Number(st.ino) } : undefined;
 }
 
 function bindWithMode(handle: NativeHandle, path: string, mode: number): void {
