@@ -12,7 +12,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['net'],
   ['io', 'options'],
   ['socket'],
-  ['lifecycle'],
+  ['lifecycle', 'proxy'],
   ['stream', 'dgram'],
   ['tls'],
   ['open'],
