@@ -1,0 +1,137 @@
+// Reads the PROXY header of one accepted connection from its raw fd, before
+// any net.Socket or TLS handshake exists: peeks until the header is whole,
+// consumes exactly its bytes (the client's data after it stays queued), and
+// hands the fd back. Each connection waits on its own, with its own deadline,
+// so a slow or silent sender never holds up another. A connection that may
+// not be handed out (untrusted, invalid, truncated, late, missing) is closed
+// here and counted by reason.
+import { argumentError } from '../binding/errors.js';
+import { C, native, type NativeHandle } from '../binding/native.js';
+import { Readiness } from '../io/readiness.js';
+import { isUnixEndpoint } from '../net/address.js';
+import { asRecord, readBool, readInt } from '../options/options.js';
+import { parseProxyHeader, V1_MAX, V2_MAX, type ProxyHeader } from './header.js';
+import { trustOf, type Trust } from './trusted.js';
+
+export interface ProxyProtocolOptions {
+  /** Peers allowed to send a header: prefixes ("10.0.0.0/8", "::1") and "unix". */
+  trusted: string[];
+  /** ms a trusted peer has to send its whole header (default 5000). */
+  timeout?: number;
+  /** A connection without a header is closed (default true). With false it is handed out as it is. */
+  required?: boolean;
+}
+
+export type DropReason = 'untrusted' | 'invalid' | 'truncated' | 'timeout' | 'missing';
+
+export type ProxyOutcome = { fd: number; header: ProxyHeader | undefined } | { fd: null; reason: DropReason; detail: string };
+
+/** A first look of this many bytes decides v1 (at most 107) and v2's fixed part (16). */
+const FIRST_LOOK = V1_MAX + 1;
+/** While a header is incomplete but some of it came, look again after this back-off (a level-triggered poll would spin). */
+const PARTIAL_BACKOFF_MS = 5;
+
+export class ProxyReader {
+  readonly #trust: Trust;
+  readonly #timeout: number;
+  readonly #required: boolean;
+  readonly dropped: Record<DropReason, number> = { untrusted: 0, invalid: 0, truncated: 0, timeout: 0, missing: 0 };
+  read = 0;
+
+  constructor(options: unknown) {
+    const opts = asRecord(options, ['trusted', 'timeout', 'required']);
+    if (opts.trusted === undefined)
+      throw argumentError('type', 'ERR_INVALID_ARG_VALUE', 'proxyProtocol.trusted is required: the peers that may send a header');
+    this.#trust = trustOf(opts.trusted);
+    this.#timeout = readInt(opts, 'timeout', 1, 600_000) ?? 5000;
+    this.#required = readBool(opts, 'required') ?? true;
+  }
+
+  /** Reads the header of accepted `fd` (ours from now on): the fd to hand out, or why it was closed. */
+  async take(fd: number): Promise<ProxyOutcome> {
+    const handle = native.adopt(fd);
+    let peer: string | null;
+    try {
+      const endpoint = native.getpeername(handle);
+      peer = isUnixEndpoint(endpoint) ? null : endpoint.address;
+    } catch (error) {
+      return this.#drop(handle, 'truncated', `the peer left before its header: ${(error as Error).message}`);
+    }
+    if (!this.#trust(peer)) return this.#untrusted(handle, peer);
+    const readiness = new Readiness(handle);
+    const deadline = AbortSignal.timeout(this.#timeout);
+    try {
+      let want = FIRST_LOOK;
+      for (;;) {
+        const got = native.recvfrom(handle, want, C.MSG_PEEK!);
+        if (got === null) {
+          if (!(await readiness.wait(deadline))) return this.#drop(handle, 'truncated', 'closed while waiting');
+          continue;
+        }
+        if (got.data.length === 0) return this.#drop(handle, 'truncated', 'the peer closed before its header was whole');
+        const parsed = parseProxyHeader(got.data);
+        if (parsed.state === 'done') return this.#consume(handle, parsed.length, parsed.header);
+        if (parsed.state === 'invalid') {
+          const none = got.data.length > 0 && parsed.reason.startsWith('no PROXY');
+          if (none && !this.#required) return this.#handOut(handle, undefined);
+          return this.#drop(handle, none ? 'missing' : 'invalid', parsed.reason);
+        }
+        // More is needed: take a bigger look once it came (never more than a header can be).
+        want = Math.min(Math.max(parsed.need, want), V2_MAX);
+        if (got.data.length < want) await backOff(deadline);
+      }
+    } catch (error) {
+      if (deadline.aborted) return this.#drop(handle, 'timeout', `no whole header within ${this.#timeout} ms`);
+      return this.#drop(handle, 'truncated', (error as Error).message);
+    } finally {
+      readiness.close();
+    }
+  }
+
+  /** An untrusted peer: closed if a header is required, or if what it already sent looks like one. */
+  #untrusted(handle: NativeHandle, peer: string | null): ProxyOutcome {
+    const who = peer ?? 'a unix peer';
+    if (this.#required) return this.#drop(handle, 'untrusted', `${who} is not a trusted sender of PROXY headers`);
+    const first = native.recvfrom(handle, 16, C.MSG_PEEK!);
+    if (first !== null && first.data.length > 0 && parseProxyHeader(first.data).state !== 'invalid') {
+      return this.#drop(handle, 'untrusted', `${who} sent a PROXY header but is not trusted to`);
+    }
+    return this.#handOut(handle, undefined);
+  }
+
+  /** Takes exactly the header's bytes off the socket (all peeked already), then hands the fd out. */
+  #consume(handle: NativeHandle, length: number, header: ProxyHeader): ProxyOutcome {
+    for (let left = length; left > 0;) {
+      const got = native.recvfrom(handle, left, 0);
+      if (got === null || got.data.length === 0) return this.#drop(handle, 'truncated', 'the header went away after it was seen');
+      left -= got.data.length;
+    }
+    this.read++;
+    return this.#handOut(handle, header);
+  }
+
+  #handOut(handle: NativeHandle, header: ProxyHeader | undefined): ProxyOutcome {
+    return { fd: native.release(handle), header };
+  }
+
+  #drop(handle: NativeHandle, reason: DropReason, detail: string): ProxyOutcome {
+    native.close(handle);
+    this.dropped[reason]++;
+    return { fd: null, reason, detail };
+  }
+}
+
+function backOff(signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, PARTIAL_BACKOFF_MS);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
