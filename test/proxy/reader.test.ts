@@ -15,12 +15,13 @@ const track = checkSocketLeaks();
 function client(port: number, chunks: Array<string | Buffer>, gapMs = 0): net.Socket {
   const socket = track(net.connect(port, '127.0.0.1'));
   socket.on('error', () => {});
-  socket.once('connect', async () => {
+  const send = async (): Promise<void> => {
     for (const chunk of chunks) {
       if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
       if (!socket.destroyed) socket.write(chunk);
     }
-  });
+  };
+  socket.once('connect', () => void send());
   return socket;
 }
 
