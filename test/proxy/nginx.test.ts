@@ -1,0 +1,83 @@
+// The PROXY header as nginx's stream module sends it (proxy_protocol on: v1):
+// the header names the real client's address and port.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openServer, type StreamServer } from '../../lib/index.js';
+import { ProxyPipeline } from '../../lib/proxy/pipeline.js';
+import { ProxyReader } from '../../lib/proxy/reader.js';
+
+if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0)
+  throw new Error('nginx is required (Debian packages nginx, libnginx-mod-stream)');
+const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+
+let dir: string;
+let server: StreamServer;
+let pipeline: ProxyPipeline;
+let nginx: ReturnType<typeof spawn>;
+let port = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sss-nginx-'));
+  server = openServer('tcp://127.0.0.1:0');
+  pipeline = new ProxyPipeline((signal) => server.acceptFds(64, { signal }), new ProxyReader({ trusted: ['127.0.0.1'] }));
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const load = existsSync(STREAM_MODULE) ? `load_module ${STREAM_MODULE};\n` : '';
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `${load}daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 64; }
+stream {
+  server {
+    listen 127.0.0.1:${port};
+    proxy_pass 127.0.0.1:${server.port};
+    proxy_protocol on;
+  }
+}
+`,
+  );
+  nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  for (let i = 0; ; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true))).on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (i > 200 || nginx.exitCode !== null) throw new Error('nginx did not start');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+});
+
+afterAll(() => {
+  nginx?.kill('SIGKILL');
+  pipeline?.close();
+  server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('behind nginx (stream, proxy_protocol on)', () => {
+  it('the header names the client address and port, and the client data follows it', async () => {
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    client.write('hello');
+    for (;;) {
+      const admitted = (await pipeline.next())!;
+      const source = admitted.header?.source as { address: string; port: number } | undefined;
+      if (source?.port !== client.localPort) {
+        closeSync(admitted.fd); // the start-up probe's
+        continue;
+      }
+      expect(admitted.header).toMatchObject({ version: 1, family: 'tcp4', source: { address: '127.0.0.1', port: client.localPort } });
+      closeSync(admitted.fd);
+      break;
+    }
+    client.destroy();
+  });
+});
