@@ -32,6 +32,7 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'nginx.conf'),
     `${load}daemon off;
+master_process off;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 64; }
@@ -44,6 +45,7 @@ stream {
 }
 `,
   );
+  // One process (master_process off): killing it leaves no orphaned worker behind.
   nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   for (let i = 0; ; i++) {
     const ok = await new Promise<boolean>((resolve) => {
