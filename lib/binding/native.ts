@@ -105,6 +105,7 @@ export interface Addon {
     IPPROTO_TCP: number;
     SO_REUSEADDR: number;
     SO_KEEPALIVE: number;
+    SO_LINGER: number;
     TCP_NODELAY: number;
     IPV6_V6ONLY: number;
   };

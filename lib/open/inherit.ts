@@ -6,7 +6,17 @@ import { argumentError, socketErrorOf, withAddress, type Where } from '../bindin
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { DatagramServer } from '../dgram/datagram.js';
 import { describeEndpoint, isUnixEndpoint } from '../net/address.js';
-import { asRecord, DEFAULT_BACKLOG, planAccepting, readBool, readInt, validateBacklog, type ServerPlan } from '../options/options.js';
+import { planGate, type GateOptions } from '../proxy/gate.js';
+import {
+  asRecord,
+  DEFAULT_BACKLOG,
+  GATE_KEYS,
+  planAccepting,
+  readBool,
+  readInt,
+  validateBacklog,
+  type ServerPlan,
+} from '../options/options.js';
 import { acceptQueueOf } from '../stream/observe.js';
 import type { TlsOptions } from '../options/types.js';
 import { StreamServer } from '../stream/server.js';
@@ -16,8 +26,8 @@ import { handleOf, setOrigin, type Origin } from '../socket/bound-socket.js';
 import { socketFileAt } from '../socket/unix-file.js';
 import type { TlsServer } from '../tls/tls-server.js';
 
-/** The options of fd://, systemd:// and handover:// servers. */
-export interface InheritedOptions {
+/** The options of fd://, systemd:// and handover:// servers (a stream listener's accept gate included). */
+export interface InheritedOptions extends GateOptions {
   /** listen(2) again with this backlog (also starts a bound-only stream socket listening). Default: keep the kernel's. */
   backlog?: number;
   /** A bound stream socket that does not listen yet: true listens (with `backlog`, default 511). Default false: it stays bound only. */
@@ -36,9 +46,10 @@ export interface InheritedPlan extends Pick<ServerPlan, 'acceptErrors' | 'accept
   listen: boolean | undefined;
   tls: TlsOptions | undefined;
   handover: { timeout: number; allowUids: number[] };
+  gate: GateOptions | undefined;
 }
 
-const KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'allowHalfOpen', 'tls', 'handover'];
+const KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'allowHalfOpen', 'tls', 'handover', ...GATE_KEYS];
 
 /** Validates the options; a socket option (reusePort, mode…) is a TypeError: the socket was made elsewhere, with its own. */
 export function planInherited(options: unknown, url: string): InheritedPlan {
@@ -62,6 +73,7 @@ export function planInherited(options: unknown, url: string): InheritedPlan {
     ...planAccepting(opts),
     tls: opts.tls as TlsOptions | undefined,
     handover: { timeout: readInt(handover, 'timeout', 1, 60_000) ?? 10_000, allowUids },
+    gate: planGate(opts),
   };
 }
 
@@ -210,6 +222,7 @@ function serveStream(handle: NativeHandle, kind: SocketKind, plan: InheritedPlan
       acceptErrors: plan.acceptErrors,
       acceptPauseMs: plan.acceptPauseMs,
       allowHalfOpen: plan.allowHalfOpen,
+      gate: plan.gate,
     });
   } catch (error) {
     throw withAddress(error, describeEndpoint(kind.local));

@@ -18,7 +18,7 @@ import {
   planDatagram,
   planServer,
   type DatagramOptions,
-  type ServerOptions,
+  type ServerOptions as SocketServerOptions,
   type SockOptPlan,
   type SocketPlan,
 } from '../options/options.js';
@@ -26,6 +26,10 @@ import type { OptionPhase } from '../options/sockopts.js';
 import { StreamServer } from '../stream/server.js';
 import { bindUnixFile, type BoundFile } from '../socket/unix-file.js';
 import { parseServerUrl } from '../net/url.js';
+import { planGate, type GateOptions } from '../proxy/gate.js';
+
+/** A stream server's options: the socket's and accepting's (options/options.ts), and the accept gate's (proxy/gate.ts). */
+export interface ServerOptions extends SocketServerOptions, GateOptions {}
 import { resolveHost } from '../socket/syscalls.js';
 
 /** A stream server's plan: the socket's, plus listen(). `file` may be absent (the PHP facade: plain bind, never unlink). */
@@ -39,6 +43,8 @@ export interface StreamPlan {
   acceptErrors?: AcceptErrorPolicy;
   acceptPauseMs?: number;
   allowHalfOpen?: boolean;
+  /** PROXY protocol and admission at accept (proxy/gate.ts), checked by planGate. */
+  gate?: GateOptions | undefined;
 }
 
 /** One setsockopt; its failure (naming no address yet) is thrown unless the plan ignores it. */
@@ -126,6 +132,7 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
       acceptErrors: plan.acceptErrors,
       acceptPauseMs: plan.acceptPauseMs,
       allowHalfOpen: plan.allowHalfOpen,
+      gate: plan.gate,
     });
   });
 }
@@ -215,7 +222,7 @@ export function openServer(
     case 'handover':
       return takeHandover(target.path, options as InheritedOptions, url);
     case 'unix':
-      return openStreamSocket({ family: C.AF_UNIX, path: target.path }, planServer(options, 'unix'));
+      return openStreamSocket({ family: C.AF_UNIX, path: target.path }, { ...planServer(options, 'unix'), gate: planGate(options) });
     case 'udg':
       return openDatagramSocket({ family: C.AF_UNIX, path: target.path }, planDatagram(options, 'unix'));
     case 'udp': {
@@ -227,8 +234,9 @@ export function openServer(
     }
     case 'tcp': {
       planServer(options, 6);
+      const gate = planGate(options);
       return firstThatBinds(target.host, C.SOCK_STREAM, (ep) =>
-        openStreamSocket({ ...ep, port: target.port }, planServer(options, ep.family === C.AF_INET6 ? 6 : 4)),
+        openStreamSocket({ ...ep, port: target.port }, { ...planServer(options, ep.family === C.AF_INET6 ? 6 : 4), gate }),
       );
     }
     default: {

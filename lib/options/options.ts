@@ -221,7 +221,19 @@ function notHere(option: string, family: Family, transport: 'tcp' | 'udp'): Type
 }
 
 const SOCKET_KEYS = [...Object.keys(SOCKET_OPTIONS), 'mode', 'removeStale'];
-const STREAM_KEYS = ['backlog', 'listen', 'acceptErrors', 'acceptPauseMs', 'allowHalfOpen', 'reusePortCpuSteering', 'tls', ...SOCKET_KEYS];
+/** The accept gate's options (proxyProtocol, maxConnectionsPerSource, admit) are checked by proxy/gate.ts's planGate. */
+export const GATE_KEYS = ['proxyProtocol', 'maxConnectionsPerSource', 'admit'];
+const STREAM_KEYS = [
+  'backlog',
+  'listen',
+  'acceptErrors',
+  'acceptPauseMs',
+  'allowHalfOpen',
+  'reusePortCpuSteering',
+  'tls',
+  ...GATE_KEYS,
+  ...SOCKET_KEYS,
+];
 const DATAGRAM_KEYS = SOCKET_KEYS;
 
 /** Validates `options` and plans a stream server for an endpoint of `family`. */

@@ -1,105 +1,131 @@
-// Accepting with the PROXY protocol: while someone waits, connections are
-// taken from the kernel and their headers read side by side (each with its
-// own deadline, in ProxyReader), and handed out in the order their headers
-// complete. A slow or silent sender costs a slot, never another client's
-// turn. At most `maxPending` headers are read at once: past that, accepting
-// pauses (the kernel's queue holds the rest) until one finishes.
-import type { ProxyHeader } from './header.js';
-import type { ProxyReader } from './reader.js';
+// Accepting when each connection must be looked at before it is handed out
+// (its PROXY header read, its source admitted): while someone waits,
+// connections are taken from the kernel and examined side by side, each on
+// its own (ProxyReader gives each its own deadline), and handed out in the
+// order they pass. A slow or silent sender costs a slot, never another
+// client's turn. At most `maxPending` are examined at once: past that,
+// accepting pauses (the kernel's queue holds the rest) until one finishes.
 
-export interface Admitted {
-  fd: number;
-  header: ProxyHeader | undefined;
-}
-
-interface Waiter {
-  resolve(value: Admitted | null): void;
+interface Waiter<T> {
+  resolve(value: T | null): void;
   reject(error: unknown): void;
 }
 
-export class ProxyPipeline {
-  readonly #accept: (signal: AbortSignal) => Promise<number[] | null>;
-  readonly #reader: ProxyReader;
+export interface PipelineSteps<T> {
+  /** Some accepted fds (ours), or null once the listener closed. */
+  accept(signal: AbortSignal): Promise<number[] | null>;
+  /** What to hand out for `fd` (which it owns from now on), or null if it was refused. */
+  examine(fd: number): Promise<T | null>;
+  /** Ends one that passed but will never be handed out (the pipeline closed). */
+  discard(passed: T): void;
+}
+
+export class ProxyPipeline<T> {
+  readonly #steps: PipelineSteps<T>;
   readonly #maxPending: number;
-  readonly #ready: Admitted[] = [];
-  readonly #waiters: Waiter[] = [];
+  readonly #ready: T[] = [];
+  readonly #waiters: Waiter<T>[] = [];
   #pending = 0;
   #running: AbortController | undefined;
+  /** No more accepting (the listener closed, or was handed on). */
+  #stopped = false;
+  /** Nothing more is handed out. */
   #closed = false;
 
-  /** `accept` resolves some accepted fds (owned by us), or null once the listener closed. */
-  constructor(accept: (signal: AbortSignal) => Promise<number[] | null>, reader: ProxyReader, maxPending = 1024) {
-    this.#accept = accept;
-    this.#reader = reader;
+  constructor(steps: PipelineSteps<T>, maxPending = 1024) {
+    this.#steps = steps;
     this.#maxPending = maxPending;
   }
 
+  /** Connections being examined now. */
   get pending(): number {
     return this.#pending;
   }
 
-  /** The next connection whose header was read (and its fd, ours to wrap), or null once closed and drained. */
-  next(): Promise<Admitted | null> {
+  /** The next connection that passed, or null once stopped and drained. `signal` gives up the wait (not the connection). */
+  next(signal?: AbortSignal): Promise<T | null> {
+    signal?.throwIfAborted();
     const ready = this.#ready.shift();
     if (ready !== undefined) return Promise.resolve(ready);
-    if (this.#closed && this.#pending === 0) return Promise.resolve(null);
+    if (this.#stopped && this.#pending === 0) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
+      const waiter: Waiter<T> = { resolve, reject };
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          if (this.#waiters.length === 0) this.#running?.abort(); // nobody waits: leave the rest queued in the kernel
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.resolve = (value) => (signal.removeEventListener('abort', onAbort), resolve(value));
+        waiter.reject = (error) => (signal.removeEventListener('abort', onAbort), reject(error));
+      }
+      this.#waiters.push(waiter);
       void this.#run();
     });
   }
 
-  /** No more accepting; headers in flight still finish and are handed out, then waiters get null. */
-  close(): void {
-    this.#closed = true;
+  /** No more accepting; what is being examined still finishes and is handed out, then waiters get null. */
+  stop(): void {
+    this.#stopped = true;
     this.#running?.abort();
     this.#settleIfDone();
   }
 
+  /** Stops, and ends what passed but was not taken; later passes are discarded too. Waiters get null. */
+  close(): void {
+    this.#closed = true;
+    this.stop();
+    for (const passed of this.#ready.splice(0)) this.#steps.discard(passed);
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
+  }
+
   async #run(): Promise<void> {
-    if (this.#running !== undefined || this.#closed) return;
+    if (this.#running !== undefined || this.#stopped) return;
     const run = new AbortController();
     this.#running = run;
     try {
-      // While anyone waits, keep accepting: a header in flight (a slow sender's) must not keep the next client queued.
+      // While anyone waits, keep accepting: one being examined (a slow sender) must not keep the next client queued.
       while (this.#waiters.length > 0 && this.#pending < this.#maxPending && !run.signal.aborted) {
         let fds: number[] | null;
         try {
-          fds = await this.#accept(run.signal);
+          fds = await this.#steps.accept(run.signal);
         } catch (error) {
           if (run.signal.aborted) return;
           this.#waiters.shift()?.reject(error);
           continue;
         }
-        if (fds === null) {
-          this.#closed = true;
-          return this.#settleIfDone();
-        }
-        for (const fd of fds) this.#read(fd);
+        if (fds === null) return this.stop();
+        for (const fd of fds) this.#examine(fd);
       }
     } finally {
       if (this.#running === run) this.#running = undefined;
     }
   }
 
-  #read(fd: number): void {
+  #examine(fd: number): void {
     this.#pending++;
-    void this.#reader.take(fd).then((outcome) => {
-      this.#pending--;
-      if (outcome.fd !== null) {
-        const admitted = { fd: outcome.fd, header: outcome.header };
-        const waiter = this.#waiters.shift();
-        if (waiter === undefined) this.#ready.push(admitted);
-        else waiter.resolve(admitted);
-      }
-      this.#settleIfDone();
-      // A slot came free, or a dropped connection left its waiter waiting: accept on.
-      if (this.#waiters.length > 0) void this.#run();
-    });
+    void this.#steps.examine(fd).then(
+      (passed) => this.#passed(passed),
+      () => this.#passed(null), // examine() ends what it refuses; a throw is a refusal too
+    );
+  }
+
+  #passed(passed: T | null): void {
+    this.#pending--;
+    if (passed !== null) {
+      const waiter = this.#closed ? undefined : this.#waiters.shift();
+      if (this.#closed) this.#steps.discard(passed);
+      else if (waiter === undefined) this.#ready.push(passed);
+      else waiter.resolve(passed);
+    }
+    this.#settleIfDone();
+    // A slot came free, or a refused connection left its waiter waiting: accept on.
+    if (this.#waiters.length > 0) void this.#run();
   }
 
   #settleIfDone(): void {
-    if (!this.#closed || this.#pending > 0) return;
+    if (!this.#stopped || this.#pending > 0) return;
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(null);
   }
 }

@@ -1,10 +1,10 @@
 // Reads the PROXY header of one accepted connection from its raw fd, before
 // any net.Socket or TLS handshake exists: peeks until the header is whole,
 // consumes exactly its bytes (the client's data after it stays queued), and
-// hands the fd back. Each connection waits on its own, with its own deadline,
+// hands the connection back. Each connection waits on its own, with its own deadline,
 // so a slow or silent sender never holds up another. A connection that may
-// not be handed out (untrusted, invalid, truncated, late, missing) is closed
-// here and counted by reason.
+// not be handed out (untrusted, invalid, truncated, late, missing) is reset
+// here (refuse.ts) and counted by reason.
 import { argumentError } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import { Readiness } from '../io/readiness.js';
@@ -12,6 +12,7 @@ import { isUnixEndpoint } from '../net/address.js';
 import { asRecord, readBool, readInt } from '../options/options.js';
 import { parseProxyHeader, V1_MAX, V2_MAX, type ProxyHeader } from './header.js';
 import { trustOf, type Trust } from './trusted.js';
+import { refuse } from './refuse.js';
 
 export interface ProxyProtocolOptions {
   /** Peers allowed to send a header: prefixes ("10.0.0.0/8", "::1") and "unix". */
@@ -24,7 +25,9 @@ export interface ProxyProtocolOptions {
 
 export type DropReason = 'untrusted' | 'invalid' | 'truncated' | 'timeout' | 'missing';
 
-export type ProxyOutcome = { fd: number; header: ProxyHeader | undefined } | { fd: null; reason: DropReason; detail: string };
+/** The connection to hand out (its handle owns the fd), or why it was reset. */
+export type ProxyOutcome =
+  { handle: NativeHandle; header: ProxyHeader | undefined } | { handle: null; reason: DropReason | 'closed'; detail: string };
 
 /** A first look of this many bytes decides v1 (at most 107) and v2's fixed part (16). */
 const FIRST_LOOK = V1_MAX + 1;
@@ -36,7 +39,10 @@ export class ProxyReader {
   readonly #timeout: number;
   readonly #required: boolean;
   readonly dropped: Record<DropReason, number> = { untrusted: 0, invalid: 0, truncated: 0, timeout: 0, missing: 0 };
+  /** Headers read whole. */
   read = 0;
+  /** Aborted by close(): every header still being read is given up. */
+  readonly #closing = new AbortController();
 
   constructor(options: unknown) {
     const opts = asRecord(options, ['trusted', 'timeout', 'required']);
@@ -50,6 +56,7 @@ export class ProxyReader {
   /** Reads the header of accepted `fd` (ours from now on): the fd to hand out, or why it was closed. */
   async take(fd: number): Promise<ProxyOutcome> {
     const handle = native.adopt(fd);
+    if (this.#closing.signal.aborted) return this.#drop(handle, 'closed', 'the server closed');
     let peer: string | null;
     try {
       const endpoint = native.getpeername(handle);
@@ -59,7 +66,11 @@ export class ProxyReader {
     }
     if (!this.#trust(peer)) return this.#untrusted(handle, peer);
     const readiness = new Readiness(handle);
-    const deadline = AbortSignal.timeout(this.#timeout);
+    const stop = new AbortController();
+    const deadline = stop.signal;
+    const timer = setTimeout(() => stop.abort(), this.#timeout).unref();
+    const onClose = (): void => stop.abort();
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
     try {
       let want = FIRST_LOOK;
       for (;;) {
@@ -81,11 +92,19 @@ export class ProxyReader {
         if (got.data.length < want) await backOff(deadline);
       }
     } catch (error) {
+      if (this.#closing.signal.aborted) return this.#drop(handle, 'closed', 'the server closed');
       if (deadline.aborted) return this.#drop(handle, 'timeout', `no whole header within ${this.#timeout} ms`);
       return this.#drop(handle, 'truncated', (error as Error).message);
     } finally {
+      clearTimeout(timer);
+      this.#closing.signal.removeEventListener('abort', onClose);
       readiness.close();
     }
+  }
+
+  /** Gives up every header still being read (the server closes): those connections are reset. */
+  close(): void {
+    this.#closing.abort();
   }
 
   /** An untrusted peer: closed if a header is required, or if what it already sent looks like one. */
@@ -111,13 +130,13 @@ export class ProxyReader {
   }
 
   #handOut(handle: NativeHandle, header: ProxyHeader | undefined): ProxyOutcome {
-    return { fd: native.release(handle), header };
+    return { handle, header };
   }
 
-  #drop(handle: NativeHandle, reason: DropReason, detail: string): ProxyOutcome {
-    native.close(handle);
-    this.dropped[reason]++;
-    return { fd: null, reason, detail };
+  #drop(handle: NativeHandle, reason: DropReason | 'closed', detail: string): ProxyOutcome {
+    refuse(handle);
+    if (reason !== 'closed') this.dropped[reason]++;
+    return { handle: null, reason, detail };
   }
 }
 

@@ -1,6 +1,7 @@
 // The shapes StreamServer's API takes and gives: accept options and stats.
 import type { AcceptCounters } from './acceptor.js';
 import type { ListenCounters } from '../socket/netstat.js';
+import type { GateStats } from '../proxy/gate.js';
 
 export interface AcceptOptions {
   /** Abort the wait; the promise rejects with signal.reason. */
@@ -13,7 +14,8 @@ export interface AcceptOptions {
   allowHalfOpen?: boolean;
 }
 
-export interface ServerStats extends AcceptCounters {
+/** With proxyProtocol or admission, `accepted` counts what accept4() took, `proxy` and `refused` what the gate reset of it. */
+export interface ServerStats extends AcceptCounters, GateStats {
   /** The backlog asked for, the limit the kernel applied, and who clamped it. */
   backlog: {
     requested: number | undefined;

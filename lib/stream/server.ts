@@ -2,18 +2,18 @@
 // connections as net.Sockets, pulled one by one from the kernel's queue.
 import type * as net from 'node:net';
 import { Acceptor, MAX_BATCH, type AcceptErrorPolicy } from './acceptor.js';
+import { Connections } from './connections.js';
+import { AcceptGate, type GateOptions } from '../proxy/gate.js';
 import type { AcceptOptions, ServerStats } from './server-types.js';
 import { acceptQueueOf, sampleOverflows, serverStats, type AcceptQueue, type OverflowSample } from './observe.js';
 
 import { listenCounters, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
 import { argumentError, closedError, socketErrorOf } from '../binding/errors.js';
-import { deadlineOf } from '../io/deadline.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { offerHandover, type HandoverOptions, type HandoverResult, type Offerable } from '../lifecycle/handover-offer.js';
 import { drainListener, type Drainable, type DrainOptions, type DrainResult } from '../lifecycle/drain.js';
 import { DEFAULT_BACKLOG, validateBacklog } from '../options/options.js';
-import { wrapAccepted } from './socket-wrap.js';
 import { checkTarget, listenOnFd, TargetClosed } from './hand-off.js';
 import { Custody } from '../lifecycle/custody.js';
 import { isUnixEndpoint } from '../net/address.js';
@@ -29,18 +29,21 @@ interface Bound {
   acceptErrors?: AcceptErrorPolicy | undefined;
   acceptPauseMs?: number | undefined;
   allowHalfOpen?: boolean | undefined;
+  /** proxyProtocol, maxConnectionsPerSource, admit (checked by planGate). */
+  gate?: GateOptions | undefined;
 }
 
 const CREATE = Symbol('StreamServer.create');
 
 export class StreamServer extends BoundSocket implements AsyncIterable<net.Socket> {
   readonly #acceptor: Acceptor;
+  readonly #gate: AcceptGate | undefined;
+  readonly #connections: Connections;
   readonly #file: BoundFile | undefined;
   #backlog: number | undefined;
   #closed = false;
   readonly #custody = new Custody();
   #refed = true;
-  readonly #allowHalfOpen: boolean;
 
   /** @internal Use openServer(). */
   readonly #openedCounters: ListenCounters | undefined = listenCounters();
@@ -50,8 +53,10 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     super(handle, bound.local ?? native.getsockname(handle));
     this.#backlog = backlog;
     this.#file = bound.file;
-    this.#allowHalfOpen = bound.allowHalfOpen === true;
-    this.#acceptor = new Acceptor(handle, () => this.where, bound.acceptErrors, bound.acceptPauseMs);
+    const acceptor = new Acceptor(handle, () => this.where, bound.acceptErrors, bound.acceptPauseMs);
+    this.#acceptor = acceptor;
+    this.#gate = bound.gate && new AcceptGate((signal) => acceptor.take(MAX_BATCH, signal), bound.gate);
+    this.#connections = new Connections(acceptor, this.#gate, this.#kind(), bound.allowHalfOpen === true, () => this.where);
     native.setKeepAlive(handle, true);
   }
 
@@ -107,6 +112,12 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   async handOff<T extends net.Server>(target: T): Promise<T> {
     if (this.#closed) throw closedError('accept4', this.where);
     this.#custody.checkFree('handOff', this.where);
+    if (this.#gate)
+      throw argumentError(
+        'type',
+        'ERR_INVALID_STATE',
+        'handOff(): libuv would accept past the PROXY header and admission checks; serve with accept() or for await',
+      );
     checkTarget(target);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.listen(backlog); // as node:net will next: a failure fails here, on our fd
@@ -179,19 +190,22 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
         if (this.#closed) return; // close() came first and closed our copy
         this.#closed = true;
         this.#acceptor.close();
+        this.#gate?.stop(); // headers being read finish and are handed out
         this.closeCopy();
       },
       inFlight: (on) => this.#custody.setInFlight(on),
       queue: () => this.queue(),
       accepted: () => this.#acceptor.counters.accepted,
       reusePortGroup: () => (inGroup() ? { address: this.where.address, port: this.port } : undefined),
-      close: () => this.close(),
+      // Connections whose header is being read were accepted: they finish and are handed out.
+      close: () => (this.#gate?.stop(), this.close()),
     };
   }
 
   /** Counters, the backlog as asked and as applied, the queue, and the namespace's overflow counters since open. */
   stats(): ServerStats {
-    return serverStats(this.#acceptor.counters, this.#backlog, this.#closed ? undefined : this.queue(), this.#openedCounters);
+    const stats = serverStats(this.#acceptor.counters, this.#backlog, this.#closed ? undefined : this.queue(), this.#openedCounters);
+    return this.#gate ? { ...stats, ...this.#gate.stats() } : stats;
   }
 
   /**
@@ -203,11 +217,11 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     return sampleOverflows(this, options);
   }
 
-  /** Takes one connection from the queue, waiting if it is empty. */
+  /** Takes one connection from the queue, waiting if it is empty (with a gate: the next one that passed it). */
   async accept(options: AcceptOptions = {}): Promise<net.Socket> {
-    const fds = await this.#take(1, options);
-    if (fds === null) throw closedError('accept4', this.where);
-    return wrapAccepted(fds[0]!, this.#kind(), { paused: options.paused, allowHalfOpen: options.allowHalfOpen ?? this.#allowHalfOpen });
+    const socket = await this.#connections.socket(options);
+    if (socket === null) throw closedError('accept4', this.where);
+    return socket;
   }
 
   /**
@@ -220,7 +234,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */
   async acceptFd(options: AcceptOptions = {}): Promise<number | null> {
-    const fds = await this.#take(1, options);
+    const fds = await this.#connections.fds(1, options);
     return fds === null ? null : fds[0]!;
   }
 
@@ -229,36 +243,13 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    * first if none is; returns their raw fds (the caller owns them), or null
    * once closed. For accept loops that do not need net.Sockets.
    */
-  async acceptFds(max = MAX_BATCH, options: AcceptOptions = {}): Promise<number[] | null> {
-    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) {
-      throw argumentError('range', 'ERR_OUT_OF_RANGE', `max must be an integer in 1..${MAX_BATCH}, got ${max}`);
-    }
-    return this.#take(max, options);
-  }
-
-  async #take(max: number, options: AcceptOptions): Promise<number[] | null> {
-    const deadline = deadlineOf(options);
-    try {
-      return await this.#acceptor.take(max, deadline.signal);
-    } catch (error) {
-      throw deadline.explain(error, 'accept4', 'connection', this.where);
-    }
+  acceptFds(max = MAX_BATCH, options: AcceptOptions = {}): Promise<number[] | null> {
+    return this.#connections.fds(max, options);
   }
 
   /** Yields connections until the server is closed; `break` leaves the server open. */
   [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
-    const acceptor = this.#acceptor;
-    const kind = this.#kind();
-    const wrapOptions = { allowHalfOpen: this.#allowHalfOpen };
-    return {
-      async next(): Promise<IteratorResult<net.Socket>> {
-        const fds = await acceptor.take(1);
-        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!, kind, wrapOptions) };
-      },
-      async return(): Promise<IteratorResult<net.Socket>> {
-        return { done: true, value: undefined };
-      },
-    };
+    return this.#connections.iterator();
   }
 
   /** Closes the listening fd now. Pending accept() calls reject with EBADF; iterators end; a unix socket file we created is removed. Idempotent. */
@@ -266,6 +257,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();
+    this.#gate?.close();
     this.#custody.withdrawOffers();
     // During a hand-off node:net holds the fd too: closing it under libuv would abort the
     // process. handOff() closes it (or gives it away) once node:net's listen() settled.

@@ -22,6 +22,7 @@ import { PendingHandshakes } from './pending.js';
 import { ReadyQueue } from './ready.js';
 import { secureContextOf } from './context.js';
 import type { TlsLimits } from './tls-options.js';
+import { presentProxied, proxyOf } from '../stream/connections.js';
 
 export type { TlsOptions };
 export { secureContextOf, SESSION_ID_CONTEXT } from './context.js';
@@ -242,6 +243,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
       ALPNProtocols: o.alpnProtocols,
       SNICallback: this.#sni.size > 0 ? (name, cb) => cb(null, this.#sni.get(name.toLowerCase()) ?? this.#context) : undefined,
     });
+    presentProxied(secure, proxyOf(socket)); // the client a PROXY header named, read before the handshake
     this.#pending.add(secure);
     // Up to 10% more, at random: clients that came together (a flood) do not
     // all time out, and reconnect, in the same instant, a burst that stalls

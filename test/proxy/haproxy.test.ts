@@ -3,15 +3,13 @@
 // proxy-v2-options ssl,authority,unique-id; each time the header names the
 // real client's address and port, as its socket sees them.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openServer, selfSignedCertificate, type StreamServer } from '../../lib/index.js';
-import { ProxyPipeline } from '../../lib/proxy/pipeline.js';
-import { ProxyReader } from '../../lib/proxy/reader.js';
+import { openServer, proxyOf, selfSignedCertificate, type StreamServer } from '../../lib/index.js';
 
 if (spawnSync('sh', ['-c', 'command -v haproxy']).status !== 0) throw new Error('haproxy is required (Debian package haproxy)');
 
@@ -25,14 +23,12 @@ async function freePort(): Promise<number> {
 
 let dir: string;
 let server: StreamServer;
-let pipeline: ProxyPipeline;
 let haproxy: ReturnType<typeof spawn>;
 const ports = { v1: 0, v2: 0, tls: 0 };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sss-haproxy-'));
-  server = openServer('tcp://127.0.0.1:0');
-  pipeline = new ProxyPipeline((signal) => server.acceptFds(64, { signal }), new ProxyReader({ trusted: ['127.0.0.1'] }));
+  server = openServer('tcp://127.0.0.1:0', { proxyProtocol: { trusted: ['127.0.0.1'] } });
   const { cert, key } = selfSignedCertificate({ commonName: 'www.example.test', altNames: ['www.example.test'] });
   writeFileSync(join(dir, 'site.pem'), `${cert}${key}`);
   for (const name of ['v1', 'v2', 'tls'] as const) ports[name] = await freePort();
@@ -81,18 +77,27 @@ backend tls
 
 afterAll(async () => {
   haproxy?.kill('SIGKILL');
-  pipeline?.close();
   server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The header of the connection HAProxy relayed for the client on local `port` (the start-up probes' are skipped). */
+/**
+ * The connection HAProxy relayed for the client on local `port` (the start-up
+ * probes' are skipped): it presents that client, and its first bytes are the
+ * client's "hello". Returns the header it came with.
+ */
 async function headerOf(port: number) {
   for (;;) {
-    const admitted = (await pipeline.next())!;
-    closeSync(admitted.fd);
-    const source = admitted.header?.source as { port?: number } | undefined;
-    if (source?.port === port) return admitted.header!;
+    const conn = await server.accept({ timeout: 10_000 });
+    if (conn.remotePort !== port) {
+      conn.destroy();
+      continue;
+    }
+    expect(conn.remoteAddress).toBe('127.0.0.1');
+    const first = await new Promise<string>((resolve) => conn.once('data', (d: Buffer) => resolve(d.toString())));
+    conn.destroy();
+    expect(first).toBe('hello');
+    return proxyOf(conn)!;
   }
 }
 

@@ -1,14 +1,12 @@
 // The PROXY header as nginx's stream module sends it (proxy_protocol on: v1):
 // the header names the real client's address and port.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openServer, type StreamServer } from '../../lib/index.js';
-import { ProxyPipeline } from '../../lib/proxy/pipeline.js';
-import { ProxyReader } from '../../lib/proxy/reader.js';
+import { openServer, proxyOf, type StreamServer } from '../../lib/index.js';
 
 if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0)
   throw new Error('nginx is required (Debian packages nginx, libnginx-mod-stream)');
@@ -16,14 +14,12 @@ const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
 let dir: string;
 let server: StreamServer;
-let pipeline: ProxyPipeline;
 let nginx: ReturnType<typeof spawn>;
 let port = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sss-nginx-'));
-  server = openServer('tcp://127.0.0.1:0');
-  pipeline = new ProxyPipeline((signal) => server.acceptFds(64, { signal }), new ProxyReader({ trusted: ['127.0.0.1'] }));
+  server = openServer('tcp://127.0.0.1:0', { proxyProtocol: { trusted: ['127.0.0.1'] } });
   const probe = net.createServer().listen(0, '127.0.0.1');
   await new Promise((resolve) => probe.once('listening', resolve));
   port = (probe.address() as net.AddressInfo).port;
@@ -59,7 +55,6 @@ stream {
 
 afterAll(() => {
   nginx?.kill('SIGKILL');
-  pipeline?.close();
   server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -70,14 +65,15 @@ describe('behind nginx (stream, proxy_protocol on)', () => {
     await new Promise((resolve) => client.once('connect', resolve));
     client.write('hello');
     for (;;) {
-      const admitted = (await pipeline.next())!;
-      const source = admitted.header?.source as { address: string; port: number } | undefined;
-      if (source?.port !== client.localPort) {
-        closeSync(admitted.fd); // the start-up probe's
+      const conn = await server.accept({ timeout: 10_000 });
+      if (conn.remotePort !== client.localPort) {
+        conn.destroy(); // the start-up probe's
         continue;
       }
-      expect(admitted.header).toMatchObject({ version: 1, family: 'tcp4', source: { address: '127.0.0.1', port: client.localPort } });
-      closeSync(admitted.fd);
+      expect(conn.remoteAddress).toBe('127.0.0.1');
+      expect(proxyOf(conn)).toMatchObject({ version: 1, family: 'tcp4', source: { address: '127.0.0.1', port: client.localPort } });
+      expect(await new Promise((resolve) => conn.once('data', (d: Buffer) => resolve(d.toString())))).toBe('hello');
+      conn.destroy();
       break;
     }
     client.destroy();

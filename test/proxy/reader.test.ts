@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openServer } from '../../lib/index.js';
 import { ProxyReader } from '../../lib/proxy/reader.js';
+import { native, type NativeHandle } from '../../lib/binding/native.js';
 import { wrapAccepted } from '../../lib/stream/socket-wrap.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 
@@ -44,7 +45,7 @@ describe('ProxyReader on accepted connections', () => {
     client(server.port, ['PROXY TCP4 203.0.113.9 192.0.2.1 40000 443\r\nhello']);
     const outcome = await reader.take((await server.acceptFd())!);
     expect(outcome).toMatchObject({ header: { version: 1, source: { address: '203.0.113.9', port: 40000 } } });
-    expect(await readRest((outcome as { fd: number }).fd, 5)).toBe('hello');
+    expect(await readRest(native.release((outcome as { handle: NativeHandle }).handle), 5)).toBe('hello');
     expect(reader.read).toBe(1);
   });
 
@@ -63,8 +64,8 @@ describe('ProxyReader on accepted connections', () => {
     expect(order).toEqual(['fast', 'slow']);
     expect(s).toMatchObject({ header: { source: { address: '198.51.100.1' } } });
     expect(f).toMatchObject({ header: { source: { address: '198.51.100.2' } } });
-    expect(await readRest((s as { fd: number }).fd, 4)).toBe('slow');
-    expect(await readRest((f as { fd: number }).fd, 4)).toBe('fast');
+    expect(await readRest(native.release((s as { handle: NativeHandle }).handle), 4)).toBe('slow');
+    expect(await readRest(native.release((f as { handle: NativeHandle }).handle), 4)).toBe('fast');
   });
 
   it('what may not be handed out is closed and counted: untrusted, invalid, silent, missing', async () => {
@@ -75,13 +76,13 @@ describe('ProxyReader on accepted connections', () => {
     const watched = (socket: net.Socket) => (closed.push(new Promise((resolve) => socket.once('close', resolve))), socket);
 
     watched(client(server.port, ['PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n']));
-    expect(await untrusting.take((await server.acceptFd())!)).toMatchObject({ fd: null, reason: 'untrusted' });
+    expect(await untrusting.take((await server.acceptFd())!)).toMatchObject({ handle: null, reason: 'untrusted' });
     watched(client(server.port, ['PROXY TCP9 nonsense\r\n']));
-    expect(await reader.take((await server.acceptFd())!)).toMatchObject({ fd: null, reason: 'invalid' });
+    expect(await reader.take((await server.acceptFd())!)).toMatchObject({ handle: null, reason: 'invalid' });
     watched(client(server.port, []));
-    expect(await reader.take((await server.acceptFd())!)).toMatchObject({ fd: null, reason: 'timeout' });
+    expect(await reader.take((await server.acceptFd())!)).toMatchObject({ handle: null, reason: 'timeout' });
     watched(client(server.port, ['GET / HTTP/1.1\r\n\r\n']));
-    expect(await reader.take((await server.acceptFd())!)).toMatchObject({ fd: null, reason: 'missing' });
+    expect(await reader.take((await server.acceptFd())!)).toMatchObject({ handle: null, reason: 'missing' });
     await Promise.all(closed); // each client sees its connection end
     expect({ ...reader.dropped, ...{ untrusted: untrusting.dropped.untrusted } }).toEqual({
       untrusted: 1,
@@ -98,11 +99,11 @@ describe('ProxyReader on accepted connections', () => {
     client(server.port, ['GET / HTTP/1.1\r\n']);
     const plain = await lenient.take((await server.acceptFd())!);
     expect(plain).toMatchObject({ header: undefined });
-    expect(await readRest((plain as { fd: number }).fd, 16)).toBe('GET / HTTP/1.1\r\n');
+    expect(await readRest(native.release((plain as { handle: NativeHandle }).handle), 16)).toBe('GET / HTTP/1.1\r\n');
     const strangers = new ProxyReader({ trusted: ['10.0.0.0/8'], required: false });
     client(server.port, ['PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n']);
     await new Promise((resolve) => setTimeout(resolve, 50)); // its bytes have arrived before we look
-    expect(await strangers.take((await server.acceptFd())!)).toMatchObject({ fd: null, reason: 'untrusted' });
+    expect(await strangers.take((await server.acceptFd())!)).toMatchObject({ handle: null, reason: 'untrusted' });
   });
 
   it('bad options are TypeError / RangeError', () => {

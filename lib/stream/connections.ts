@@ -1,0 +1,137 @@
+// How a StreamServer hands out its connections: as net.Sockets (accept(),
+// for await) or raw fds (acceptFd(s)). Without a gate, straight from the
+// acceptor; with one (proxyProtocol, maxConnectionsPerSource, admit:
+// proxy/gate.ts), only those that passed it, each presenting the client the
+// PROXY header names and freeing its admission slot when it closes.
+import type * as net from 'node:net';
+import { argumentError, type Where } from '../binding/errors.js';
+import { native } from '../binding/native.js';
+import { deadlineOf } from '../io/deadline.js';
+import type { AcceptGate, Passed } from '../proxy/gate.js';
+import type { ProxyHeader } from '../proxy/header.js';
+import { MAX_BATCH, type Acceptor } from './acceptor.js';
+import type { AcceptOptions } from './server-types.js';
+import { wrapAccepted, type SocketKind } from './socket-wrap.js';
+
+/** A connection that came through a balancer speaking the PROXY protocol. */
+export interface ProxiedSocket extends net.Socket {
+  /** The header it came with: version, command, family, source, destination, TLVs. */
+  proxy: ProxyHeader;
+}
+
+/**
+ * Presents `socket` as the client the header names: remoteAddress,
+ * remotePort and remoteFamily as node users read them (node:http's
+ * req.socket too), and the header as `socket.proxy`. A LOCAL header (a
+ * health check) or one without addresses leaves the real peer.
+ */
+export function presentProxied(socket: net.Socket, header: ProxyHeader | undefined): void {
+  if (header === undefined) return;
+  const source = header.command === 'proxy' ? header.source : undefined;
+  const own = (value: unknown) => ({ value, enumerable: true, configurable: true });
+  Object.defineProperty(socket, 'proxy', own(header));
+  if (source === undefined) return;
+  if ('address' in source) {
+    const family = header.family === 'tcp6' || header.family === 'udp6' ? 'IPv6' : 'IPv4';
+    Object.defineProperties(socket, { remoteAddress: own(source.address), remotePort: own(source.port), remoteFamily: own(family) });
+  } else {
+    // A unix client: node:net reports no address for a unix peer; the header's path is the best name.
+    Object.defineProperties(socket, { remoteAddress: own(source.path.toString('latin1')), remotePort: own(undefined) });
+  }
+}
+
+/** The header `socket` was handed out with, if it came through a PROXY balancer. */
+export function proxyOf(socket: net.Socket): ProxyHeader | undefined {
+  return (socket as Partial<ProxiedSocket>).proxy;
+}
+
+export class Connections {
+  readonly #acceptor: Acceptor;
+  readonly #gate: AcceptGate | undefined;
+  readonly #kind: SocketKind;
+  readonly #allowHalfOpen: boolean;
+  readonly #where: () => Where;
+
+  constructor(acceptor: Acceptor, gate: AcceptGate | undefined, kind: SocketKind, allowHalfOpen: boolean, where: () => Where) {
+    this.#acceptor = acceptor;
+    this.#gate = gate;
+    this.#kind = kind;
+    this.#allowHalfOpen = allowHalfOpen;
+    this.#where = where;
+  }
+
+  /** One connection as a net.Socket, waiting if none is there; null once the server closed. */
+  async socket(options: AcceptOptions = {}): Promise<net.Socket | null> {
+    const wrap = { paused: options.paused, allowHalfOpen: options.allowHalfOpen ?? this.#allowHalfOpen };
+    const deadline = deadlineOf(options);
+    try {
+      if (this.#gate === undefined) {
+        const fds = await this.#acceptor.take(1, deadline.signal);
+        return fds === null ? null : wrapAccepted(fds[0]!, this.#kind, wrap);
+      }
+      const passed = await this.#gate.next(deadline.signal);
+      return passed === null ? null : this.#present(passed, wrap);
+    } catch (error) {
+      throw deadline.explain(error, 'accept4', 'connection', this.#where());
+    }
+  }
+
+  /** Up to `max` raw fds (the caller owns them), or null once closed. Not with a gate: a bare fd cannot carry a header or free a slot. */
+  async fds(max: number, options: AcceptOptions = {}): Promise<number[] | null> {
+    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) {
+      throw argumentError('range', 'ERR_OUT_OF_RANGE', `max must be an integer in 1..${MAX_BATCH}, got ${max}`);
+    }
+    if (this.#gate !== undefined) {
+      throw argumentError(
+        'type',
+        'ERR_INVALID_STATE',
+        'acceptFd()/acceptFds() hand out bare fds, which cannot carry a PROXY header or free an admission slot: use accept() or for await',
+      );
+    }
+    const deadline = deadlineOf(options);
+    try {
+      return await this.#acceptor.take(max, deadline.signal);
+    } catch (error) {
+      throw deadline.explain(error, 'accept4', 'connection', this.#where());
+    }
+  }
+
+  /** Yields connections until the server is closed; `break` leaves the server open. */
+  iterator(): AsyncIterator<net.Socket> {
+    if (this.#gate !== undefined) {
+      return {
+        next: async () => {
+          const socket = await this.socket();
+          return socket === null ? { done: true, value: undefined } : { done: false, value: socket };
+        },
+        return: async () => ({ done: true, value: undefined }),
+      };
+    }
+    // The plain path, kept as lean as it was before gates existed.
+    const acceptor = this.#acceptor;
+    const kind = this.#kind;
+    const wrapOptions = { allowHalfOpen: this.#allowHalfOpen };
+    return {
+      async next(): Promise<IteratorResult<net.Socket>> {
+        const fds = await acceptor.take(1);
+        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!, kind, wrapOptions) };
+      },
+      async return(): Promise<IteratorResult<net.Socket>> {
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  #present(passed: Passed, wrap: { paused?: boolean | undefined; allowHalfOpen: boolean }): net.Socket {
+    let socket: net.Socket;
+    try {
+      socket = wrapAccepted(native.release(passed.handle), this.#kind, wrap);
+    } catch (error) {
+      passed.release();
+      throw error;
+    }
+    socket.once('close', passed.release);
+    presentProxied(socket, passed.proxy);
+    return socket;
+  }
+}
