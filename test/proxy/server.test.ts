@@ -18,12 +18,13 @@ function client(port: number, chunks: Array<string | Buffer>, gapMs = 0): { sock
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
     socket.on('close', () => resolve('close'));
   });
-  socket.once('connect', async () => {
+  const send = async (): Promise<void> => {
     for (const chunk of chunks) {
       if (gapMs > 0) await sleep(gapMs);
       if (!socket.destroyed) socket.write(chunk);
     }
-  });
+  };
+  socket.once('connect', () => void send());
   return { socket, ended };
 }
 
