@@ -10,7 +10,7 @@ import { constants as C, receiveOnce, socketName } from '../socket/syscalls.js';
 import { adoptConnection } from './connection.js';
 import { phpWarning, recordSocketError } from './diagnostics.js';
 import { secureAccepted } from './enable-crypto.js';
-import { phpName } from './endpoints.js';
+import { phpName, proxiedPeerName } from './endpoints.js';
 import { PhpServerStream, type Ref } from './server.js';
 import { handshakeMs, requireOpen, timeoutMs, TLS_CAPABLE } from './stream-state.js';
 import { tlsSetup } from './tls-setup.js';
@@ -98,6 +98,8 @@ async function acceptOnDatagram(server: DatagramServer, ms: number | undefined):
 
 /** The peer name PHP reports at accept: an unbound unix client gives "" (PHP: garbage bytes). */
 function peerText(conn: net.Socket): string | false {
+  const proxied = proxiedPeerName(conn);
+  if (proxied !== undefined) return proxied;
   try {
     return phpName(socketName(conn, true)) || '';
   } catch {

@@ -1,6 +1,8 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
 import type * as net from 'node:net';
+import { formatHostPort } from '../binding/errors.js';
 import { isUnixEndpoint, nameOf } from '../net/address.js';
+import { proxyOf } from '../stream/connections.js';
 import { socketFd, type Endpoint, type SocketRef } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';
 import { connectionState } from './stream-state.js';
@@ -11,6 +13,18 @@ export type PhpStream = PhpServerStream | net.Socket;
 export function phpName(endpoint: Endpoint): string | false {
   if (isUnixEndpoint(endpoint) && (endpoint.path.length === 0 || endpoint.path[0] === 0)) return false;
   return nameOf(endpoint);
+}
+
+/**
+ * The client a PROXY header named for a connection (the server's
+ * proxy_protocol option), as PHP's text; undefined when it came without one
+ * (or with a LOCAL one: the peer is then the balancer itself).
+ */
+export function proxiedPeerName(conn: net.Socket): string | undefined {
+  const source = proxyOf(connectionState(conn)?.raw ?? conn);
+  const from = source?.command === 'proxy' ? source.source : undefined;
+  if (from === undefined) return undefined;
+  return 'address' in from ? formatHostPort(from.address, from.port) : from.path.toString('latin1');
 }
 
 /** The socket under a stream (a connection's: its accepted socket, under any TLS), or null when there is none. */

@@ -6,6 +6,7 @@ import type { DatagramServer } from '../dgram/datagram.js';
 import { firstThatOpens, openDatagramSocket, openStreamSocket, type StreamPlan } from '../open/open.js';
 import type { SockOptPlan } from '../options/options.js';
 import { phpSocketOption } from '../options/sockopts.js';
+import { planGate, type GateOptions } from '../proxy/gate.js';
 import type { StreamServer } from '../stream/server.js';
 import type { Transport } from '../net/url.js';
 import { parsePhpAddress, phpTransport, PhpParseError, PHP_UNIX_PATH_MAX, type PhpTarget } from './address.js';
@@ -95,6 +96,26 @@ class ResolveFailure extends Error {
   }
 }
 
+/**
+ * Our extension (PHP has no such option, and ignores it): 'socket' =>
+ * ['proxy_protocol' => ['trusted' => ['10.0.0.0/8'], 'timeout' => 5.0,
+ * 'required' => true]], the core's proxyProtocol with PHP's seconds.
+ */
+function gateOf(context: StreamContext): GateOptions | undefined {
+  const given = context.get('socket', 'proxy_protocol');
+  if (given === undefined || given === null || given === false) return undefined;
+  if (typeof given !== 'object')
+    throw new TypeError(`stream_socket_server(): the socket context option proxy_protocol must be an array, ${phpType(given)} given`);
+  const { trusted, timeout, required } = given as Record<string, unknown>;
+  const seconds = timeout === undefined ? undefined : Number(timeout);
+  const proxyProtocol = {
+    trusted: Array.isArray(trusted) ? trusted : Object.values(trusted ?? {}),
+    required: required === undefined ? undefined : phpTruthy(required),
+    timeout: seconds === undefined ? undefined : Math.round(seconds * 1000),
+  };
+  return planGate({ proxyProtocol });
+}
+
 function backlogOf(context: StreamContext): number {
   return context.has('socket', 'backlog') ? toCInt(phpInt(context.get('socket', 'backlog'))) : PHP_DEFAULT_BACKLOG;
 }
@@ -159,6 +180,7 @@ function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, c
     beforeBind: inetOptions(context, target.transport),
     listen: (flags & STREAM_SERVER_LISTEN) !== 0,
     backlog: backlogOf(context),
+    gate: target.transport === 'udp' ? undefined : gateOf(context),
   };
   // PHP tries each resolved address until one binds (spec §2.2.6); a listen failure is not retried.
   return firstThatOpens(
@@ -170,7 +192,12 @@ function openInet(target: Extract<PhpTarget, { kind: 'inet' }>, flags: number, c
 }
 
 function openUnix(target: Extract<PhpTarget, { kind: 'unix' }>, flags: number, context: StreamContext): PhpSocket {
-  const plan: StreamPlan = { beforeBind: [], listen: (flags & STREAM_SERVER_LISTEN) !== 0, backlog: backlogOf(context) };
+  const plan: StreamPlan = {
+    beforeBind: [],
+    listen: (flags & STREAM_SERVER_LISTEN) !== 0,
+    backlog: backlogOf(context),
+    gate: target.transport === 'udg' ? undefined : gateOf(context),
+  };
   try {
     return openOn({ family: C.AF_UNIX, path: target.path }, target.transport, plan);
   } catch (error) {

@@ -6,7 +6,7 @@ import { shutdownSocket, socketName } from '../socket/syscalls.js';
 import { TRANSPORTS } from '../net/url.js';
 import { closeConnection } from './connection.js';
 import { recordSocketError } from './diagnostics.js';
-import { phpName, targetOf, type PhpStream } from './endpoints.js';
+import { phpName, proxiedPeerName, targetOf, type PhpStream } from './endpoints.js';
 import { PhpServerStream } from './server.js';
 import { activeSocket, connectionState, markClosed, requireOpen, streamType } from './stream-state.js';
 import { phpTruthy, ValueError } from './values.js';
@@ -23,6 +23,8 @@ export function stream_socket_get_name(stream: PhpStream, remote: boolean): stri
   requireOpen('stream_socket_get_name', stream);
   const fd = targetOf(stream);
   if (fd === null) return false;
+  const proxied = remote && !(stream instanceof PhpServerStream) ? proxiedPeerName(stream) : undefined;
+  if (proxied !== undefined) return proxied;
   try {
     return phpName(socketName(fd, remote));
   } catch {
