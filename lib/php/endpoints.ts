@@ -1,9 +1,8 @@
 // Which fd a PHP stream stands on, and PHP's text for a socket's address.
 import type * as net from 'node:net';
-import { formatHostPort } from '../binding/errors.js';
 import { isUnixEndpoint, nameOf } from '../net/address.js';
 import { proxyOf } from '../stream/connections.js';
-import { socketFd, type Endpoint, type SocketRef } from '../socket/syscalls.js';
+import { constants as C, socketFd, type Endpoint, type SocketRef } from '../socket/syscalls.js';
 import { PhpServerStream } from './server.js';
 import { connectionState } from './stream-state.js';
 
@@ -24,7 +23,8 @@ export function proxiedPeerName(conn: net.Socket): string | undefined {
   const source = proxyOf(connectionState(conn)?.raw ?? conn);
   const from = source?.command === 'proxy' ? source.source : undefined;
   if (from === undefined) return undefined;
-  return 'address' in from ? formatHostPort(from.address, from.port) : from.path.toString('latin1');
+  if (!('address' in from)) return from.path.toString('latin1');
+  return nameOf({ family: from.address.includes(':') ? C.AF_INET6 : C.AF_INET, address: from.address, port: from.port });
 }
 
 /** The socket under a stream (a connection's: its accepted socket, under any TLS), or null when there is none. */
