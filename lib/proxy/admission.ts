@@ -2,9 +2,9 @@
 // when there is one, else the peer) before any net.Socket exists: at most N
 // open connections per source address or prefix, and an admit() hook. A
 // refused connection is closed by the caller and counted here by reason.
-import { isIP } from 'node:net';
 import { argumentError } from '../binding/errors.js';
 import type { ProxyHeader } from './header.js';
+import { formatIpv6, ipBytes } from '../net/ip-bytes.js';
 
 export interface Peer {
   /** The client's address (the PROXY header's source if it sent one), or null for a unix peer. */
@@ -101,26 +101,14 @@ export class Admission {
   /** The source an address counts against: itself, or its prefix; an IPv4-mapped IPv6 address as the IPv4 it is. */
   #key(address: string | null): string {
     if (address === null) return 'unix';
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    const text = mapped ? mapped[1]! : address.split('%')[0]!;
-    const family = isIP(text);
-    if (family === 4) return this.#prefix4 === 32 ? text : `${mask(v4Bytes(text), this.#prefix4).join('.')}/${this.#prefix4}`;
-    if (family === 6 && this.#prefix6 < 128) return `${hexWords(mask(v6Bytes(text), this.#prefix6))}/${this.#prefix6}`;
-    return text;
+    let bytes = ipBytes(address);
+    if (bytes === undefined) return address;
+    const mapped = bytes.length === 16 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+    if (mapped) bytes = bytes.slice(12);
+    if (bytes.length === 4) return this.#prefix4 === 32 ? bytes.join('.') : `${mask(bytes, this.#prefix4).join('.')}/${this.#prefix4}`;
+    // One spelling per address (RFC 5952), so "2001:DB8::1" and "2001:db8:0::1" share a count.
+    return this.#prefix6 === 128 ? formatIpv6(bytes) : `${formatIpv6(mask(bytes, this.#prefix6))}/${this.#prefix6}`;
   }
-}
-
-function v4Bytes(text: string): number[] {
-  return text.split('.').map(Number);
-}
-
-function v6Bytes(text: string): number[] {
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const words = (part: string | undefined) => (part ? part.split(':').map((w) => parseInt(w, 16)) : []);
-  const front = words(head);
-  const back = words(tail);
-  const all = tail === undefined ? front : [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
-  return all.flatMap((w) => [w >> 8, w & 0xff]);
 }
 
 function mask(bytes: number[], bits: number): number[] {
@@ -128,10 +116,4 @@ function mask(bytes: number[], bits: number): number[] {
     const keep = Math.max(0, Math.min(8, bits - 8 * i));
     return b & ((0xff << (8 - keep)) & 0xff);
   });
-}
-
-function hexWords(bytes: number[]): string {
-  const words: string[] = [];
-  for (let i = 0; i < bytes.length; i += 2) words.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return words.join(':');
 }

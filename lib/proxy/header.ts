@@ -5,6 +5,7 @@
 // never allocates more than the header's own (bounded) size.
 import { crc32c } from './crc32c.js';
 import { parseTlvs, type ProxyTlvs } from './tlv.js';
+import { formatIpv6, ipv6Bytes, isIpv4Text } from '../net/ip-bytes.js';
 
 /** What the balancer said of the connection. */
 export interface ProxyHeader {
@@ -69,18 +70,13 @@ function parseV1(data: Buffer): ProxyParse {
   if (family === 'unknown') return { state: 'done', header, length: end + 2 }; // the rest of the line is to be ignored
   if (parts.length !== 6) return invalid(`v1: ${parts[1]} takes 4 fields (source, destination, ports), got ${parts.length - 2}`);
   const [, , src, dst, sport, dport] = parts as [string, string, string, string, string, string];
-  const ip = family === 'tcp4' ? isV1Ipv4 : isV1Ipv6;
+  const ip = family === 'tcp4' ? isIpv4Text : isV1Ipv6;
   if (!ip(src) || !ip(dst)) return invalid(`v1: not ${family === 'tcp4' ? 'IPv4' : 'IPv6'} addresses: ${JSON.stringify(`${src} ${dst}`)}`);
   const ports = [sport, dport].map(v1Port);
   if (ports.includes(undefined)) return invalid(`v1: ports must be 0..65535 without leading zeros: ${JSON.stringify(`${sport} ${dport}`)}`);
   header.source = { address: canonical(src, family), port: ports[0]! };
   header.destination = { address: canonical(dst, family), port: ports[1]! };
   return { state: 'done', header, length: end + 2 };
-}
-
-function isV1Ipv4(text: string): boolean {
-  const parts = text.split('.');
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
 function isV1Ipv6(text: string): boolean {
@@ -153,52 +149,6 @@ function finishV2(data: Buffer, length: number, header: ProxyHeader, body: Buffe
 
 function formatIpv4(bytes: Buffer): string {
   return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-}
-
-/** RFC 5952 text: lower case, the longest run of zero words (two or more) as "::". */
-function formatIpv6(bytes: number[]): string {
-  const words = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
-  let best = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLength) [best, bestLength] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
-}
-
-/** The 16 bytes of an IPv6 address in text (with an embedded IPv4 tail), or undefined. */
-function ipv6Bytes(text: string): number[] | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const words = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i]!;
-      if (i === pieces.length - 1 && piece.includes('.')) {
-        if (!isV1Ipv4(piece)) return undefined;
-        const [a, b, c, d] = piece.split('.').map(Number) as [number, number, number, number];
-        out.push((a << 8) | b, (c << 8) | d);
-      } else if (/^[0-9A-Fa-f]{1,4}$/.test(piece)) out.push(parseInt(piece, 16));
-      else return undefined;
-    }
-    return out;
-  };
-  const head = words(halves[0]!);
-  const tail = halves.length === 2 ? words(halves[1]!) : [];
-  if (head === undefined || tail === undefined) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if ((halves.length === 1 && fill !== 0) || (halves.length === 2 && fill < 1)) return undefined;
-  return [...head, ...Array<number>(fill).fill(0), ...tail].flatMap((w) => [w >> 8, w & 0xff]);
 }
 
 /** sun_path bytes up to the first NUL (an abstract name, NUL first, kept whole up to its trailing NULs). */

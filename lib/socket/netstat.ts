@@ -2,6 +2,7 @@
 // harness sets beside a socket's own numbers, never in their place.
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { ipBytes } from '../net/ip-bytes.js';
 
 /** A counter from a /proc/net/snmp-style table ("Udp: A B C" / "Udp: 1 2 3"); undefined when absent. */
 function snmpCounter(file: string, section: string, name: string): number | undefined {
@@ -70,24 +71,9 @@ export function migratesRequests(): boolean {
   }
 }
 
-/** The 16 (or 4) bytes of a numeric IPv6 (IPv4) address. */
-function addressBytes(address: string): number[] {
-  if (!address.includes(':')) return address.split('.').map(Number);
-  const [head, tail] = address.split('::') as [string, string | undefined];
-  const words = (part: string | undefined): number[] =>
-    part === undefined || part === '' ? [] : part.split(':').flatMap((w) => (w.includes('.') ? [0, 0] : [parseInt(w, 16)]));
-  const front = words(head);
-  const back = words(tail);
-  const all = tail === undefined ? front : [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
-  const bytes = all.flatMap((w) => [w >> 8, w & 0xff]);
-  const dotted = address.slice(address.lastIndexOf(':') + 1);
-  if (dotted.includes('.')) bytes.splice(12, 4, ...dotted.split('.').map(Number)); // ::ffff:1.2.3.4
-  return bytes;
-}
-
 /** An address as /proc/net/tcp{,6} prints it: each 32-bit word in host byte order, in hex. */
 function procAddress(address: string): string {
-  const bytes = addressBytes(address.split('%')[0]!);
+  const bytes = ipBytes(address) ?? [];
   let text = '';
   for (let i = 0; i < bytes.length; i += 4) {
     const word = bytes.slice(i, i + 4);

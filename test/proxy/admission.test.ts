@@ -29,7 +29,7 @@ describe('Admission', () => {
     expect(admission.enter(peer('2001:db8:1:2::1'))).toMatchObject({ admitted: true });
     expect(admission.enter(peer('2001:db8:1:2:ffff::9'))).toMatchObject({ admitted: false });
     expect(admission.enter(peer('2001:db8:1:3::1'))).toMatchObject({ admitted: true });
-    expect([...admission.open.keys()]).toEqual(['192.0.2.0/24', '192.0.3.0/24', '2001:db8:1:2:0:0:0:0/64', '2001:db8:1:3:0:0:0:0/64']);
+    expect([...admission.open.keys()]).toEqual(['192.0.2.0/24', '192.0.3.0/24', '2001:db8:1:2::/64', '2001:db8:1:3::/64']);
   });
 
   it('admit(): false or a throw refuses, counted; it sees the real client', () => {
