@@ -99,7 +99,8 @@ Napi::Object Constants(Napi::Env env) {
 #endif
 #ifdef TCP_INFO
   SSS_CONST(TCP_INFO);
-  c.Set("TCP_STATE_LISTEN", Napi::Number::New(env, 10));  // TCP_LISTEN in linux/tcp.h
+  c.Set("TCP_STATE_LISTEN", Napi::Number::New(env, 10));     // TCP_LISTEN in linux/tcp.h
+  c.Set("TCP_STATE_CLOSE_WAIT", Napi::Number::New(env, 8));  // TCP_CLOSE_WAIT: the peer sent its FIN
 #endif
 #undef SSS_CONST
   return c;

@@ -89,7 +89,10 @@ export class ProxyReader {
         }
         // More is needed: take a bigger look once it came (never more than a header can be).
         want = Math.min(Math.max(parsed.need, want), V2_MAX);
-        if (got.data.length < want) await backOff(deadline);
+        if (got.data.length < want) {
+          if (peerFinished(handle)) return this.#drop(handle, 'truncated', 'the peer closed before its header was whole');
+          await backOff(deadline);
+        }
       }
     } catch (error) {
       if (this.#closing.signal.aborted) return this.#drop(handle, 'closed', 'the server closed');
@@ -137,6 +140,18 @@ export class ProxyReader {
     refuse(handle);
     if (reason !== 'closed') this.dropped[reason]++;
     return { handle: null, reason, detail };
+  }
+}
+
+/**
+ * A peer that sent part of its header and then its FIN: a peek sees the
+ * data but never the FIN behind it; TCP_INFO's state does (CLOSE_WAIT).
+ */
+function peerFinished(handle: NativeHandle): boolean {
+  try {
+    return native.tcpInfo(handle).state === C.TCP_STATE_CLOSE_WAIT;
+  } catch {
+    return false; // a unix peer, or no TCP_INFO here: the deadline decides
   }
 }
 

@@ -81,6 +81,19 @@ describe('openServer(…, { proxyProtocol })', () => {
     expect(stranger.stats().proxy!.dropped.untrusted).toBe(1);
   });
 
+  it('a sender that stops halfway and closes is counted as truncated at once, not after the timeout', async () => {
+    const server = track(openServer('tcp://127.0.0.1:0', { proxyProtocol: { trusted: ['127.0.0.1'], timeout: 10_000 } }));
+    const half = track(net.connect(server.port, '127.0.0.1'));
+    half.on('error', () => {});
+    half.end('PROXY TCP4 198.51.100.9 192.0.2.1');
+    const started = Date.now();
+    const waiting = server.accept({ timeout: 3000 }).catch((error: SocketError) => error.code);
+    while (server.stats().proxy!.dropped.truncated === 0 && Date.now() - started < 3000) await sleep(10);
+    expect(server.stats().proxy!.dropped.truncated).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2000); // seen by its FIN, within back-offs, long before the 10 s deadline
+    expect(await waiting).toBe('ETIMEDOUT');
+  });
+
   it('accept() keeps its timeout and signal; bare fds and handOff are refused with a reason', async () => {
     const server = track(openServer('tcp://127.0.0.1:0', { proxyProtocol: { trusted: ['127.0.0.1'] } }));
     await expect(server.accept({ timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT', syscall: 'accept4' });
