@@ -23,8 +23,24 @@ export function targetOf(entry) {
   return { host: address.address, port: address.port, family: address.family };
 }
 
+/** A PROXY header (v1, v2, LOCAL, cut short or broken) for servers with proxyProtocol; nothing most of the time. */
+function proxyHeader(rng) {
+  const v2 = (cmd, fam, body) =>
+    Buffer.concat([Buffer.from('0d0a0d0a000d0a515549540a', 'hex'), Buffer.from([cmd, fam, body.length >> 8, body.length & 0xff]), body]);
+  const inet = Buffer.from([10, rng.int(256), rng.int(256), rng.int(256), 192, 0, 2, 1, rng.int(256), rng.int(256), 0, 80]);
+  return rng.weighted([
+    [6, Buffer.alloc(0)],
+    [2, Buffer.from(`PROXY TCP4 10.${rng.int(256)}.0.${rng.int(256)} 192.0.2.1 ${rng.int(65536)} 80\r\n`)],
+    [2, v2(0x21, 0x11, inet)],
+    [1, v2(0x20, 0x00, Buffer.alloc(0))],
+    [1, Buffer.from('PROXY TCP4 1.2.3')],
+    [1, v2(0x21, 0x11, inet).subarray(0, rng.int(28))],
+    [1, Buffer.from('PROXY UNKNOWN\r\n')],
+  ]);
+}
+
 function payload(rng) {
-  return Buffer.alloc(rng.pick([0, 1, 17, 1500, 70_000]), 0x61 + rng.int(26));
+  return Buffer.concat([proxyHeader(rng), Buffer.alloc(rng.pick([0, 1, 17, 1500, 70_000]), 0x61 + rng.int(26))]);
 }
 
 function streamClient(rng, world, target) {

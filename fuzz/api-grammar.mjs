@@ -132,6 +132,32 @@ const INT_KEYS = {
   acceptPauseMs: [1, 20, 60_000, 0, 60_001],
 };
 
+/** The accept gate's options (PROXY protocol, admission): mostly valid, some not. */
+const GATE_KEYS = ['proxyProtocol', 'maxConnectionsPerSource', 'admit'];
+function gateValue(rng, key) {
+  if (key === 'proxyProtocol') {
+    return rng.pick([
+      { trusted: ['127.0.0.1'] },
+      { trusted: ['127.0.0.0/8', '::1', 'unix'], timeout: rng.pick([1, 50, 5000]) },
+      { trusted: ['unix', '127.0.0.1'], required: false },
+      { trusted: ['10.0.0.0/8'] },
+      { trusted: ['10.0.0.0/33'] },
+      { trusted: 'everyone' },
+      {},
+    ]);
+  }
+  if (key === 'maxConnectionsPerSource')
+    return rng.pick([1, 2, 100, { limit: 1, prefix4: 24 }, { limit: 2, prefix6: 64 }, 0, { limit: 1, prefix4: 40 }]);
+  return rng.pick([
+    () => true,
+    () => false,
+    (peer) => peer.port % 2 === 0,
+    () => {
+      throw new Error('admit() throws');
+    },
+  ]);
+}
+
 /** Core options: a few keys, each a valid or an invalid value; sometimes an unknown key or a non-object. */
 export function coreOptions(rng, world) {
   if (rng.chance(0.05)) return rng.pick([null, 'options', 42, [], () => {}]);
@@ -146,7 +172,7 @@ export function coreOptions(rng, world) {
     n > 0;
     n--
   ) {
-    const key = rng.pick([...BOOL_KEYS, ...Object.keys(INT_KEYS), 'acceptErrors', 'bindToDevice', 'tls', 'backLog']);
+    const key = rng.pick([...BOOL_KEYS, ...Object.keys(INT_KEYS), 'acceptErrors', 'bindToDevice', 'tls', 'backLog', ...GATE_KEYS]);
     const invalid = rng.chance(0.15);
     if (invalid) options[key] = badValue(rng);
     else if (BOOL_KEYS.includes(key)) options[key] = rng.chance(0.5);
@@ -154,6 +180,7 @@ export function coreOptions(rng, world) {
     else if (key === 'acceptErrors') options[key] = rng.pick(['propagate', 'pause', 'shed', 'drop']);
     else if (key === 'bindToDevice') options[key] = rng.pick(['lo', 'lo', 'nonexistent0', '', 'x'.repeat(40)]);
     else if (key === 'tls') options[key] = tlsOptions(rng, world);
+    else if (GATE_KEYS.includes(key)) options[key] = gateValue(rng, key);
     else options[key] = 1;
   }
   return options;

@@ -99,7 +99,11 @@ export class ProxyPipeline<T> {
         for (const fd of fds) this.#examine(fd);
       }
     } finally {
-      if (this.#running === run) this.#running = undefined;
+      if (this.#running === run) {
+        this.#running = undefined;
+        // Someone came to wait while this run was being stopped (nobody waited a moment ago): accept for them.
+        if (run.signal.aborted && this.#waiters.length > 0 && !this.#stopped) void this.#run();
+      }
     }
   }
 

@@ -103,6 +103,14 @@ describe('openServer(…, { proxyProtocol })', () => {
     await expect(waiting).rejects.toThrow('stop');
     await expect(server.acceptFd()).rejects.toThrow(/PROXY header/);
     await expect(server.handOff(new net.Server())).rejects.toThrow(TypeError);
+    // A wait that comes while the given-up one is being stopped still gets its connection.
+    const given = new AbortController();
+    const givenUp = server.accept({ signal: given.signal });
+    given.abort(new Error('given up'));
+    const next = server.accept({ timeout: 2000 });
+    await expect(givenUp).rejects.toThrow('given up');
+    client(server.port, [v1('192.0.2.43', 43)]);
+    expect(track(await next).remoteAddress).toBe('192.0.2.43');
     // The connection a given-up wait left in the kernel is still served.
     client(server.port, [v1('192.0.2.44', 44)]);
     expect(track(await server.accept({ timeout: 2000 })).remoteAddress).toBe('192.0.2.44');
