@@ -35,6 +35,7 @@ typedef struct {
   char header[108];    // -P: the PROXY header still to send (a v1 line is at most 107 bytes, v2 TCP4 28)
   size_t header_len;   // its length; 0 once sent, or without -P
   size_t header_sent;  // how much of it went out
+  int header_errno;    // why it could not be sent (the connection failed before it)
 } Slot;
 
 static struct sockaddr_in target;
@@ -48,7 +49,7 @@ static long headers_now, headers_later;  // sent right after connect(), or once 
 /** The PROXY header of the next connection into slot->header: source 10.x.y.z:port, destination the target. */
 static void make_header(Slot* slot) {
   unsigned long n = proxy_serial++;
-  uint32_t src = 0x0a000000u | (uint32_t)((sources ? n % sources : n) & 0xffffff);
+  uint32_t src = 0x0a000000u | (uint32_t)(((sources ? n % sources : n) + 1) & 0xffffff);  // from 10.0.0.1
   uint16_t sport = (uint16_t)(1024 + n % 64512);
   if (proxy_version == 1) {
     char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
@@ -101,16 +102,18 @@ static int open_slot(Slot* slot) {
     slot->started_ns = now_ns();
     slot->bytes = 0;
     slot->header_len = 0;
+    slot->header_errno = 0;
     if (connect(fd, (struct sockaddr*)&target, sizeof(target)) == 0 || errno == EINPROGRESS) {
       struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = slot};
       int sent = 1;
       if (proxy_version != 0) {
         make_header(slot);
         sent = send_header(slot);  // on loopback the handshake is usually done by now
-        if (sent == 0) ev.events |= EPOLLOUT;
         if (sent == 1) headers_now++;
+        if (sent < 0) slot->header_errno = errno;  // counted like a failed read, at its EPOLLOUT
+        if (sent <= 0) ev.events |= EPOLLOUT;
       }
-      if (sent >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+      if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
     }
     errors_connect++;
     close(fd);
@@ -181,26 +184,30 @@ int main(int argc, char** argv) {
     uint64_t t = now_ns();
     for (int i = 0; i < n; i++) {
       Slot* slot = events[i].data.ptr;
-      if (slot->header_len > 0) {  // -P: the header waited for the handshake
-        int sent = (events[i].events & (EPOLLERR | EPOLLHUP)) ? -1 : send_header(slot);
+      int failed = slot->header_errno;            // -P: the connection failed before its header went out
+      if (failed == 0 && slot->header_len > 0) {  // -P: the header waited for the handshake
+        int sent = send_header(slot);             // after EPOLLERR, this is where the error shows
         if (sent == 0) continue;
-        if (sent == 1) {
+        if (sent < 0) failed = errno;
+        else {
           headers_later++;
           struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = slot};
           epoll_ctl(epfd, EPOLL_CTL_MOD, slot->fd, &ev);
         }
-        // sent < 0: the read below finds the error and counts it
       }
-      ssize_t r;
-      while ((r = read(slot->fd, buf, sizeof(buf))) > 0) slot->bytes += (size_t)r;
-      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;  // more to come
+      ssize_t r = -1;
+      if (failed == 0) {
+        while ((r = read(slot->fd, buf, sizeof(buf))) > 0) slot->bytes += (size_t)r;
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;  // more to come
+        if (r < 0) failed = errno;
+      }
       if (r == 0 && slot->bytes > 0) {
         if (count < cap) latencies_us[count] = (uint32_t)((t - slot->started_ns) / 1000);
         count++;
       } else {
         errors_io++;  // reset, refused, or closed without an answer
-        if (r < 0 && errno == ECONNREFUSED) refused++;
-        else if (r < 0 && errno == ECONNRESET) resets++;
+        if (failed == ECONNREFUSED) refused++;
+        else if (failed == ECONNRESET) resets++;
         else unanswered++;
       }
       close(slot->fd);  // also removes it from the epoll set

@@ -29,6 +29,9 @@ export type DropReason = 'untrusted' | 'invalid' | 'truncated' | 'timeout' | 'mi
 export type ProxyOutcome =
   { handle: NativeHandle; header: ProxyHeader | undefined } | { handle: null; reason: DropReason | 'closed'; detail: string };
 
+/** A look's result: decided, or what comes before the next look (data at all, more of it after a back-off, nothing). */
+type Look = { outcome: ProxyOutcome } | { want: number; then: 'data' | 'more' | 'now' };
+
 /** A first look of this many bytes decides v1 (at most 107) and v2's fixed part (16). */
 const FIRST_LOOK = V1_MAX + 1;
 /** While a header is incomplete but some of it came, look again after this back-off (a level-triggered poll would spin). */
@@ -65,6 +68,36 @@ export class ProxyReader {
       return this.#drop(handle, 'truncated', `the peer left before its header: ${(error as Error).message}`);
     }
     if (!this.#trust(peer)) return this.#untrusted(handle, peer);
+    // Most headers are whole by the time their connection is accepted: the first look
+    // decides, with no watch, timer or signal made for it.
+    let look: Look;
+    try {
+      look = this.#look(handle, FIRST_LOOK);
+    } catch (error) {
+      return this.#drop(handle, 'truncated', (error as Error).message);
+    }
+    return 'outcome' in look ? look.outcome : this.#wait(handle, look);
+  }
+
+  /** One peek at the first `want` bytes: the outcome, or what to wait for before the next look. */
+  #look(handle: NativeHandle, want: number): Look {
+    const got = native.recvfrom(handle, want, C.MSG_PEEK!);
+    if (got === null) return { want, then: 'data' };
+    if (got.data.length === 0) return { outcome: this.#drop(handle, 'truncated', 'the peer closed before its header was whole') };
+    const parsed = parseProxyHeader(got.data);
+    if (parsed.state === 'done') return { outcome: this.#consume(handle, parsed.length, parsed.header) };
+    if (parsed.state === 'invalid') {
+      const none = parsed.reason.startsWith('no PROXY');
+      if (none && !this.#required) return { outcome: this.#handOut(handle, undefined) };
+      return { outcome: this.#drop(handle, none ? 'missing' : 'invalid', parsed.reason) };
+    }
+    // More is needed: a bigger look once it came (never more than a header can be), or at once if it is there.
+    const next = Math.min(Math.max(parsed.need, want), V2_MAX);
+    return { want: next, then: got.data.length < next ? 'more' : 'now' };
+  }
+
+  /** The slow path: part of the header, or none of it, is there yet. Waits under the connection's own deadline. */
+  async #wait(handle: NativeHandle, first: Extract<Look, { want: number }>): Promise<ProxyOutcome> {
     const readiness = new Readiness(handle);
     const stop = new AbortController();
     const deadline = stop.signal;
@@ -72,27 +105,15 @@ export class ProxyReader {
     const onClose = (): void => stop.abort();
     this.#closing.signal.addEventListener('abort', onClose, { once: true });
     try {
-      let want = FIRST_LOOK;
-      for (;;) {
-        const got = native.recvfrom(handle, want, C.MSG_PEEK!);
-        if (got === null) {
-          if (!(await readiness.wait(deadline))) return this.#drop(handle, 'truncated', 'closed while waiting');
-          continue;
-        }
-        if (got.data.length === 0) return this.#drop(handle, 'truncated', 'the peer closed before its header was whole');
-        const parsed = parseProxyHeader(got.data);
-        if (parsed.state === 'done') return this.#consume(handle, parsed.length, parsed.header);
-        if (parsed.state === 'invalid') {
-          const none = got.data.length > 0 && parsed.reason.startsWith('no PROXY');
-          if (none && !this.#required) return this.#handOut(handle, undefined);
-          return this.#drop(handle, none ? 'missing' : 'invalid', parsed.reason);
-        }
-        // More is needed: take a bigger look once it came (never more than a header can be).
-        want = Math.min(Math.max(parsed.need, want), V2_MAX);
-        if (got.data.length < want) {
+      for (let look = first; ;) {
+        if (look.then === 'data' && !(await readiness.wait(deadline))) return this.#drop(handle, 'truncated', 'closed while waiting');
+        if (look.then === 'more') {
           if (peerFinished(handle)) return this.#drop(handle, 'truncated', 'the peer closed before its header was whole');
           await backOff(deadline);
         }
+        const next = this.#look(handle, look.want);
+        if ('outcome' in next) return next.outcome;
+        look = next;
       }
     } catch (error) {
       if (this.#closing.signal.aborted) return this.#drop(handle, 'closed', 'the server closed');

@@ -9,6 +9,9 @@ export interface Trust {
   (address: string | null): boolean;
 }
 
+/** How many peers' verdicts trustOf() remembers. */
+const KNOWN_MAX = 1024;
+
 export function trustOf(entries: unknown): Trust {
   if (!Array.isArray(entries))
     throw argumentError('type', 'ERR_INVALID_ARG_TYPE', 'proxyProtocol.trusted must be an array of address prefixes');
@@ -32,10 +35,22 @@ export function trustOf(entries: unknown): Trust {
     }
     list.addSubnet(address!, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
-  return (address) => {
-    if (address === null) return unix;
+  const judge = (address: string): boolean => {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     if (mapped) return list.check(mapped[1]!, 'ipv4') || list.check(address, 'ipv6');
     return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  };
+  // Senders are a handful of balancers: remember their verdicts (BlockList.check makes a
+  // SocketAddress per call). Bounded, for a listener that also sees many untrusted peers.
+  const known = new Map<string, boolean>();
+  return (address) => {
+    if (address === null) return unix;
+    let trusted = known.get(address);
+    if (trusted === undefined) {
+      trusted = judge(address);
+      if (known.size >= KNOWN_MAX) known.clear();
+      known.set(address, trusted);
+    }
+    return trusted;
   };
 }
