@@ -26,6 +26,7 @@ export default defineConfig({
       'test/stats.test.ts',
       'test/php/facade.test.ts',
       'test/php/facade-data.test.ts',
+      'test/proxy/server.test.ts',
     ],
     // process.umask(mask) throws in workers (Node's rule, not ours): that one test stays on the main thread.
     testNamePattern: /^(?!.*without a mode the umask decides)/,
