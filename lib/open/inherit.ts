@@ -135,12 +135,15 @@ type Make = (handle: NativeHandle) => StreamServer | DatagramServer | TlsServer;
  * (closing the handle if that fails).
  */
 function maker(kind: SocketKind, plan: InheritedPlan, url: string, described: Described, lenient = false): Make {
-  if (kind.type === 'datagram' && lenient) plan = { ...plan, backlog: undefined, listen: undefined, tls: undefined };
+  if (kind.type === 'datagram' && lenient) plan = { ...plan, backlog: undefined, listen: undefined, tls: undefined, gate: undefined };
   if (kind.type === 'datagram') {
     for (const key of ['backlog', 'listen', 'tls'] as const) {
       if (plan[key] !== undefined)
         throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${key} does not apply to ${url}: it is a datagram socket`);
     }
+    // proxyProtocol, maxConnectionsPerSource, admit: a datagram socket accepts no connections to judge.
+    const gated = plan.gate && Object.keys(plan.gate)[0];
+    if (gated) throw argumentError('type', 'ERR_INVALID_ARG_VALUE', `options.${gated} does not apply to ${url}: it is a datagram socket`);
   }
   const wrap = plan.tls === undefined ? undefined : prepareTls('tls', plan.tls);
   return (handle) => {

@@ -43,7 +43,7 @@ function readableNow(stream: PhpStream): boolean {
     if (server === null || server.closed) return false;
     try {
       if (server instanceof DatagramServer) return receiveOnce(server, 1, C.MSG_PEEK! | C.MSG_DONTWAIT! | C.MSG_TRUNC!) !== null;
-      return (server as StreamServer).queue().length > 0;
+      return (server as StreamServer).acceptableNow();
     } catch {
       return true; // the call that follows reports the error
     }

@@ -59,10 +59,9 @@ export class AcceptGate {
   readonly #reader: ProxyReader | undefined;
   readonly #admission: Admission | undefined;
   readonly #pipeline: ProxyPipeline<Passed>;
-  #stopped = false;
 
   /** `accept` takes accepted fds from the listener (null once it closed). */
-  constructor(accept: (signal: AbortSignal) => Promise<number[] | null>, options: GateOptions) {
+  constructor(accept: (max: number, signal: AbortSignal) => Promise<number[] | null>, options: GateOptions) {
     this.#reader = options.proxyProtocol === undefined ? undefined : new ProxyReader(options.proxyProtocol);
     const limits = options.maxConnectionsPerSource !== undefined || options.admit !== undefined;
     this.#admission = limits ? new Admission(options) : undefined;
@@ -78,15 +77,18 @@ export class AcceptGate {
     return this.#pipeline.next(signal);
   }
 
+  /** Connections that passed and wait for an accept(): acceptable now, though the kernel's queue may be empty. */
+  get ready(): number {
+    return this.#pipeline.ready;
+  }
+
   /** The listener went on elsewhere (handover, drain): headers being read finish and are handed out. */
   stop(): void {
-    this.#stopped = true;
     this.#pipeline.stop();
   }
 
-  /** The listener closed: every connection not handed out yet is reset (unless stop() came first). */
+  /** The server closed: every connection not handed out yet is reset, also those a stop() let finish. */
   close(): void {
-    if (this.#stopped) return;
     this.#reader?.close();
     this.#pipeline.close();
   }
@@ -100,16 +102,15 @@ export class AcceptGate {
     };
   }
 
-  async #examine(fd: number): Promise<Passed | null> {
-    let handle: NativeHandle;
-    let proxy: ProxyHeader | undefined;
-    if (this.#reader !== undefined) {
-      const outcome = await this.#reader.take(fd);
-      if (outcome.handle === null) return null;
-      ({ handle, header: proxy } = outcome);
-    } else {
-      handle = native.adopt(fd);
-    }
+  /** Reads the header (if any), then judges the client: at once when the header was whole at accept. */
+  #examine(fd: number): Passed | null | Promise<Passed | null> {
+    if (this.#reader === undefined) return this.#admit(native.adopt(fd), undefined);
+    const outcome = this.#reader.take(fd);
+    if (!(outcome instanceof Promise)) return outcome.handle === null ? null : this.#admit(outcome.handle, outcome.header);
+    return outcome.then((later) => (later.handle === null ? null : this.#admit(later.handle, later.header)));
+  }
+
+  #admit(handle: NativeHandle, proxy: ProxyHeader | undefined): Passed | null {
     let peer: Peer;
     try {
       peer = peerOf(handle, proxy);

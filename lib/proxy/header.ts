@@ -112,6 +112,8 @@ function parseV2(data: Buffer): ProxyParse {
   const length = 16 + data.readUInt16BE(14);
   if (data.length < length) return { state: 'more', need: length };
   const body = data.subarray(16, length);
+  // The spec's families are 0..3 and transports 0..2: anything else is rejected, not guessed at.
+  if (data[13]! >> 4 > 3 || (data[13]! & 0x0f) > 2) return invalid(`v2: unknown address family and transport 0x${data[13]!.toString(16)}`);
   const fam = V2_FAMILIES[data[13]!];
   // LOCAL (a health check of the balancer's own): the whole block is skipped, as the spec says; so
   // is a family this version does not know (where its TLVs would start is unknown too).

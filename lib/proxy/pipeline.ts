@@ -12,13 +12,19 @@ interface Waiter<T> {
 }
 
 export interface PipelineSteps<T> {
-  /** Some accepted fds (ours), or null once the listener closed. */
-  accept(signal: AbortSignal): Promise<number[] | null>;
-  /** What to hand out for `fd` (which it owns from now on), or null if it was refused. */
-  examine(fd: number): Promise<T | null>;
+  /** Up to `max` accepted fds (ours), or null once the listener closed. */
+  accept(max: number, signal: AbortSignal): Promise<number[] | null>;
+  /**
+   * What to hand out for `fd` (which it owns from now on), or null if it was
+   * refused: at once when the first look decides (the common case), else later.
+   */
+  examine(fd: number): T | null | Promise<T | null>;
   /** Ends one that passed but will never be handed out (the pipeline closed). */
   discard(passed: T): void;
 }
+
+/** Most fds taken from the kernel in one call (the acceptor's MAX_BATCH). */
+const MAX_AT_ONCE = 64;
 
 export class ProxyPipeline<T> {
   readonly #steps: PipelineSteps<T>;
@@ -40,6 +46,11 @@ export class ProxyPipeline<T> {
   /** Connections being examined now. */
   get pending(): number {
     return this.#pending;
+  }
+
+  /** Connections that passed and wait for someone to take them. */
+  get ready(): number {
+    return this.#ready.length;
   }
 
   /** The next connection that passed, or null once stopped and drained. `signal` gives up the wait (not the connection). */
@@ -85,11 +96,13 @@ export class ProxyPipeline<T> {
     const run = new AbortController();
     this.#running = run;
     try {
-      // While anyone waits, keep accepting: one being examined (a slow sender) must not keep the next client queued.
+      // While anyone waits, keep accepting: one being examined (a slow sender) must not keep the
+      // next client queued. No more at a time than there are waiters: what nobody asked for stays
+      // in the kernel's queue (visible to queue() and poll, judged by admission when its turn comes).
       while (this.#waiters.length > 0 && this.#pending < this.#maxPending && !run.signal.aborted) {
         let fds: number[] | null;
         try {
-          fds = await this.#steps.accept(run.signal);
+          fds = await this.#steps.accept(Math.min(this.#waiters.length, this.#maxPending - this.#pending, MAX_AT_ONCE), run.signal);
         } catch (error) {
           if (run.signal.aborted) return;
           this.#waiters.shift()?.reject(error);
@@ -109,9 +122,17 @@ export class ProxyPipeline<T> {
 
   #examine(fd: number): void {
     this.#pending++;
-    void this.#steps.examine(fd).then(
+    let outcome: T | null | Promise<T | null>;
+    try {
+      outcome = this.#steps.examine(fd);
+    } catch {
+      outcome = null; // examine() ends what it refuses; a throw is a refusal too
+    }
+    // Decided at once: the waiter is served before the loop asks whether anyone still waits.
+    if (!(outcome instanceof Promise)) return this.#passed(outcome);
+    outcome.then(
       (passed) => this.#passed(passed),
-      () => this.#passed(null), // examine() ends what it refuses; a throw is a refusal too
+      () => this.#passed(null),
     );
   }
 
@@ -123,6 +144,9 @@ export class ProxyPipeline<T> {
       else if (waiter === undefined) this.#ready.push(passed);
       else waiter.resolve(passed);
     }
+    // Nobody waits any more: an accept still in flight would take a connection for nobody
+    // (and hold the server from the garbage collector while it waits).
+    if (this.#waiters.length === 0) this.#running?.abort();
     this.#settleIfDone();
     // A slot came free, or a refused connection left its waiter waiting: accept on.
     if (this.#waiters.length > 0) void this.#run();

@@ -5,6 +5,8 @@
 // so a slow or silent sender never holds up another. A connection that may
 // not be handed out (untrusted, invalid, truncated, late, missing) is reset
 // here (refuse.ts) and counted by reason.
+import { setMaxListeners } from 'node:events';
+import { closeSync } from 'node:fs';
 import { argumentError } from '../binding/errors.js';
 import { C, native, type NativeHandle } from '../binding/native.js';
 import { Readiness } from '../io/readiness.js';
@@ -29,13 +31,23 @@ export type DropReason = 'untrusted' | 'invalid' | 'truncated' | 'timeout' | 'mi
 export type ProxyOutcome =
   { handle: NativeHandle; header: ProxyHeader | undefined } | { handle: null; reason: DropReason | 'closed'; detail: string };
 
+function withoutListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 /** A look's result: decided, or what comes before the next look (data at all, more of it after a back-off, nothing). */
 type Look = { outcome: ProxyOutcome } | { want: number; then: 'data' | 'more' | 'now' };
 
 /** A first look of this many bytes decides v1 (at most 107) and v2's fixed part (16). */
 const FIRST_LOOK = V1_MAX + 1;
-/** While a header is incomplete but some of it came, look again after this back-off (a level-triggered poll would spin). */
-const PARTIAL_BACKOFF_MS = 5;
+/**
+ * While a header is incomplete but some of it came, look again after a
+ * back-off (a level-triggered poll would spin on the bytes already there):
+ * 5 ms, doubling up to 200 ms for a sender that stalls.
+ */
+const FIRST_BACKOFF_MS = 5;
+const LAST_BACKOFF_MS = 200;
 
 export class ProxyReader {
   readonly #trust: Trust;
@@ -44,8 +56,8 @@ export class ProxyReader {
   readonly dropped: Record<DropReason, number> = { untrusted: 0, invalid: 0, truncated: 0, timeout: 0, missing: 0 };
   /** Headers read whole. */
   read = 0;
-  /** Aborted by close(): every header still being read is given up. */
-  readonly #closing = new AbortController();
+  /** Aborted by close(): every header still being read is given up (each one listens: no listener limit). */
+  readonly #closing = withoutListenerLimit(new AbortController());
 
   constructor(options: unknown) {
     const opts = asRecord(options, ['trusted', 'timeout', 'required']);
@@ -56,9 +68,19 @@ export class ProxyReader {
     this.#required = readBool(opts, 'required') ?? true;
   }
 
-  /** Reads the header of accepted `fd` (ours from now on): the fd to hand out, or why it was closed. */
-  async take(fd: number): Promise<ProxyOutcome> {
-    const handle = native.adopt(fd);
+  /**
+   * Reads the header of accepted `fd` (ours from now on): the connection to
+   * hand out, or why it was reset. At once when the first look decides (the
+   * header was whole at accept, or wrong), else a promise.
+   */
+  take(fd: number): ProxyOutcome | Promise<ProxyOutcome> {
+    let handle: NativeHandle;
+    try {
+      handle = native.adopt(fd);
+    } catch (error) {
+      closeSync(fd); // never ours to serve: not a socket we can hold
+      return { handle: null, reason: 'truncated', detail: (error as Error).message };
+    }
     if (this.#closing.signal.aborted) return this.#drop(handle, 'closed', 'the server closed');
     let peer: string | null;
     try {
@@ -91,9 +113,10 @@ export class ProxyReader {
       if (none && !this.#required) return { outcome: this.#handOut(handle, undefined) };
       return { outcome: this.#drop(handle, none ? 'missing' : 'invalid', parsed.reason) };
     }
-    // More is needed: a bigger look once it came (never more than a header can be), or at once if it is there.
+    // More is needed: a bigger look (never more than a header can be): at once if this look came
+    // back full (the rest may be there), else once more has come.
     const next = Math.min(Math.max(parsed.need, want), V2_MAX);
-    return { want: next, then: got.data.length < next ? 'more' : 'now' };
+    return { want: next, then: got.data.length < want ? 'more' : 'now' };
   }
 
   /** The slow path: part of the header, or none of it, is there yet. Waits under the connection's own deadline. */
@@ -104,12 +127,14 @@ export class ProxyReader {
     const timer = setTimeout(() => stop.abort(), this.#timeout).unref();
     const onClose = (): void => stop.abort();
     this.#closing.signal.addEventListener('abort', onClose, { once: true });
+    let look = first;
     try {
-      for (let look = first; ;) {
+      for (let pause = FIRST_BACKOFF_MS; ;) {
         if (look.then === 'data' && !(await readiness.wait(deadline))) return this.#drop(handle, 'truncated', 'closed while waiting');
         if (look.then === 'more') {
           if (peerFinished(handle)) return this.#drop(handle, 'truncated', 'the peer closed before its header was whole');
-          await backOff(deadline);
+          await backOff(deadline, pause);
+          pause = Math.min(pause * 2, LAST_BACKOFF_MS); // a stalled sender costs less the longer it stalls
         }
         const next = this.#look(handle, look.want);
         if ('outcome' in next) return next.outcome;
@@ -117,6 +142,8 @@ export class ProxyReader {
       }
     } catch (error) {
       if (this.#closing.signal.aborted) return this.#drop(handle, 'closed', 'the server closed');
+      // Not required, and not one byte came: a client of a server-speaks-first protocol, served as it is.
+      if (deadline.aborted && !this.#required && look.then === 'data') return this.#handOut(handle, undefined);
       if (deadline.aborted) return this.#drop(handle, 'timeout', `no whole header within ${this.#timeout} ms`);
       return this.#drop(handle, 'truncated', (error as Error).message);
     } finally {
@@ -135,7 +162,12 @@ export class ProxyReader {
   #untrusted(handle: NativeHandle, peer: string | null): ProxyOutcome {
     const who = peer ?? 'a unix peer';
     if (this.#required) return this.#drop(handle, 'untrusted', `${who} is not a trusted sender of PROXY headers`);
-    const first = native.recvfrom(handle, 16, C.MSG_PEEK!);
+    let first: { data: Buffer } | null;
+    try {
+      first = native.recvfrom(handle, 16, C.MSG_PEEK!);
+    } catch (error) {
+      return this.#drop(handle, 'truncated', (error as Error).message);
+    }
     if (first !== null && first.data.length > 0 && parseProxyHeader(first.data).state !== 'invalid') {
       return this.#drop(handle, 'untrusted', `${who} sent a PROXY header but is not trusted to`);
     }
@@ -176,13 +208,13 @@ function peerFinished(handle: NativeHandle): boolean {
   }
 }
 
-function backOff(signal: AbortSignal): Promise<void> {
+function backOff(signal: AbortSignal, ms: number): Promise<void> {
   signal.throwIfAborted();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, PARTIAL_BACKOFF_MS);
+    }, ms);
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason);

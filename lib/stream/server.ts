@@ -55,7 +55,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
     this.#file = bound.file;
     const acceptor = new Acceptor(handle, () => this.where, bound.acceptErrors, bound.acceptPauseMs);
     this.#acceptor = acceptor;
-    this.#gate = bound.gate && new AcceptGate((signal) => acceptor.take(MAX_BATCH, signal), bound.gate);
+    this.#gate = bound.gate && new AcceptGate((max, signal) => acceptor.take(max, signal), bound.gate);
     this.#connections = new Connections(acceptor, this.#gate, this.#kind(), bound.allowHalfOpen === true, () => this.where);
     native.setKeepAlive(handle, true);
   }
@@ -198,7 +198,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
       accepted: () => this.#acceptor.counters.accepted,
       reusePortGroup: () => (inGroup() ? { address: this.where.address, port: this.port } : undefined),
       // Connections whose header is being read were accepted: they finish and are handed out.
-      close: () => (this.#gate?.stop(), this.close()),
+      close: () => (this.#gate?.stop(), this.#closeListener()),
     };
   }
 
@@ -229,7 +229,13 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
    * poll() or PHP's stream_select() report for a listener); false once closed.
    */
   waitAcceptable(signal?: AbortSignal): Promise<boolean> {
+    if ((this.#gate?.ready ?? 0) > 0) return Promise.resolve(true);
     return this.#acceptor.ready(signal);
+  }
+
+  /** @internal For the PHP facade's stream_select(): a connection is queued in the kernel, or passed the gate already. */
+  acceptableNow(): boolean {
+    return (this.#gate?.ready ?? 0) > 0 || this.queue().length > 0;
   }
 
   /** Takes one connection and returns its raw fd: the caller owns (and must close) it. Null once closed. */
@@ -254,6 +260,11 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
 
   /** Closes the listening fd now. Pending accept() calls reject with EBADF; iterators end; a unix socket file we created is removed. Idempotent. */
   close(): void {
+    this.#gate?.close(); // also what a handover or drain let finish and nobody took
+    this.#closeListener();
+  }
+
+  #closeListener(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#acceptor.close();

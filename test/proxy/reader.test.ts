@@ -58,8 +58,8 @@ describe('ProxyReader on accepted connections', () => {
     client(server.port, ['PROXY TCP4 198.51.100.2 192.0.2.1 3 4\r\nfast']);
     const fastFd = (await server.acceptFd())!;
     const order: string[] = [];
-    const slow = reader.take(slowFd).then((o) => (order.push('slow'), o));
-    const fast = reader.take(fastFd).then((o) => (order.push('fast'), o));
+    const slow = Promise.resolve(reader.take(slowFd)).then((o) => (order.push('slow'), o));
+    const fast = Promise.resolve(reader.take(fastFd)).then((o) => (order.push('fast'), o));
     const [s, f] = await Promise.all([slow, fast]);
     expect(order).toEqual(['fast', 'slow']);
     expect(s).toMatchObject({ header: { source: { address: '198.51.100.1' } } });

@@ -87,7 +87,7 @@ describe('openServer(…, { proxyProtocol })', () => {
     half.on('error', () => {});
     half.end('PROXY TCP4 198.51.100.9 192.0.2.1');
     const started = Date.now();
-    const waiting = server.accept({ timeout: 3000 }).catch((error: SocketError) => error.code);
+    const waiting = server.accept({ timeout: 1000 }).catch((error: SocketError) => error.code);
     while (server.stats().proxy!.dropped.truncated === 0 && Date.now() - started < 3000) await sleep(10);
     expect(server.stats().proxy!.dropped.truncated).toBe(1);
     expect(Date.now() - started).toBeLessThan(2000); // seen by its FIN, within back-offs, long before the 10 s deadline
