@@ -92,14 +92,6 @@ export function startInstance(
   });
 }
 
-export async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** HAProxy's `show stat` on its stats socket `path`, by "proxy/server". */
 export function haproxyStats(path: string): Promise<Map<string, Record<string, string>>> {
   return new Promise((resolve, reject) => {

@@ -37,6 +37,15 @@ export function connectOnly(port: number, host = '127.0.0.1'): Promise<net.Socke
   });
 }
 
+/** A port nothing listens on now on 127.0.0.1 (the kernel's pick, released): for peers that need a number in their config. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { openServer, SocketError } from '../../lib/index.js';
 import { checkSocketLeaks } from '../helpers/leaks.js';
 import type { InheritedReport } from '../helpers/inherited.js';
-import { hasCommand, readAll, ROOT, run } from '../helpers/peers.js';
+import { freePort, hasCommand, readAll, ROOT, run } from '../helpers/peers.js';
 
 const track = checkSocketLeaks();
 
@@ -21,15 +21,6 @@ const FIXTURE = join(ROOT, 'test/fixtures/inherited.mjs');
 
 if (!hasCommand('systemd-socket-activate'))
   throw new Error('systemd-socket-activate is required (Debian package systemd; .ci/run installs it)');
-
-/** A port nothing listens on now (the kernel's pick, released). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Starts systemd-socket-activate with `args`, the fixture with `fixtureArgs`; resolves with its output once it exits. */
 function activate(args: string[], fixtureArgs: string[]) {

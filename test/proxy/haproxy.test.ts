@@ -9,17 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/peers.js';
 import { openServer, proxyOf, selfSignedCertificate, type StreamServer } from '../../lib/index.js';
 
 if (spawnSync('sh', ['-c', 'command -v haproxy']).status !== 0) throw new Error('haproxy is required (Debian package haproxy)');
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 let dir: string;
 let server: StreamServer;

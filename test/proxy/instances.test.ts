@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSocketLeaks } from '../helpers/leaks.js';
-import { hasCommand, waitFor } from '../helpers/peers.js';
-import { freePort, haproxyStats, ms, percentile, startInstance, within, type Instance, type Logged } from '../helpers/instances.js';
+import { freePort, hasCommand, waitFor } from '../helpers/peers.js';
+import { haproxyStats, ms, percentile, startInstance, within, type Instance, type Logged } from '../helpers/instances.js';
 
 if (!hasCommand('haproxy')) throw new Error('haproxy is required (Debian package haproxy)');
 if (!hasCommand('h2load')) throw new Error('h2load is required (Debian package nghttp2-client)');

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/peers.js';
 import { openServer, proxyOf, type StreamServer } from '../../lib/index.js';
 
 if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0)
@@ -20,10 +21,7 @@ let port = 0;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sss-nginx-'));
   server = openServer('tcp://127.0.0.1:0', { proxyProtocol: { trusted: ['127.0.0.1'] } });
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  port = (probe.address() as net.AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
+  port = await freePort();
   const load = existsSync(STREAM_MODULE) ? `load_module ${STREAM_MODULE};\n` : '';
   writeFileSync(
     join(dir, 'nginx.conf'),
