@@ -81,19 +81,20 @@ export class Connections {
     if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) {
       throw argumentError('range', 'ERR_OUT_OF_RANGE', `max must be an integer in 1..${MAX_BATCH}, got ${max}`);
     }
-    if (this.#gate !== undefined) {
-      throw argumentError(
-        'type',
-        'ERR_INVALID_STATE',
-        'acceptFd()/acceptFds() hand out bare fds, which cannot carry a PROXY header or free an admission slot: use accept() or for await',
-      );
-    }
+    this.checkUngated('acceptFd()/acceptFds() hand out bare fds, which cannot carry a PROXY header or free an admission slot');
     const deadline = deadlineOf(options);
     try {
       return await this.#acceptor.take(max, deadline.signal);
     } catch (error) {
       throw deadline.explain(error, 'accept4', 'connection', this.#where());
     }
+  }
+
+  /** Ways around the gate (bare fds, libuv's own accept) are a TypeError on a listener that has one. */
+  checkUngated(why: string): void {
+    if (this.#gate === undefined) return;
+    const message = `${why}: this listener reads PROXY headers or admits connections (proxyProtocol, maxConnectionsPerSource, admit); use accept() or for await`;
+    throw argumentError('type', 'ERR_INVALID_STATE', message);
   }
 
   /** Yields connections until the server is closed; `break` leaves the server open. */

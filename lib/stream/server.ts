@@ -9,7 +9,7 @@ import { acceptQueueOf, sampleOverflows, serverStats, type AcceptQueue, type Ove
 
 import { listenCounters, type ListenCounters } from '../socket/netstat.js';
 import { BoundSocket } from '../socket/bound-socket.js';
-import { argumentError, closedError, socketErrorOf } from '../binding/errors.js';
+import { closedError, socketErrorOf } from '../binding/errors.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { offerHandover, type HandoverOptions, type HandoverResult, type Offerable } from '../lifecycle/handover-offer.js';
 import { drainListener, type Drainable, type DrainOptions, type DrainResult } from '../lifecycle/drain.js';
@@ -112,12 +112,7 @@ export class StreamServer extends BoundSocket implements AsyncIterable<net.Socke
   async handOff<T extends net.Server>(target: T): Promise<T> {
     if (this.#closed) throw closedError('accept4', this.where);
     this.#custody.checkFree('handOff', this.where);
-    if (this.#gate)
-      throw argumentError(
-        'type',
-        'ERR_INVALID_STATE',
-        'handOff(): libuv would accept past the PROXY header and admission checks; serve with accept() or for await',
-      );
+    this.#connections.checkUngated('handOff(): libuv would accept past them');
     checkTarget(target);
     const backlog = this.#backlog ?? DEFAULT_BACKLOG;
     this.listen(backlog); // as node:net will next: a failure fails here, on our fd
