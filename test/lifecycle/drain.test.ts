@@ -89,7 +89,7 @@ describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-res
 
   it('with net.ipv4.tcp_migrate_req=1: 0 failed connects, 0 resets, the queues of the drained workers migrate', async (ctx) => {
     ctx.skip(!namespaced, 'needs unshare -rn, ip and a writable net.ipv4.tcp_migrate_req (Linux 5.14+; .ci/run installs the tools)');
-    const result = await rolling(1, 6);
+    const result = await rolling(1, 4);
     console.log(JSON.stringify(result));
     expect(result.migrateReq).toBe(true);
     expect({ refused: result.refused, resets: result.resets, unanswered: result.unanswered, connectErrors: result.connectErrors }).toEqual({
@@ -104,7 +104,7 @@ describe('rolling restart of SO_REUSEPORT workers by drain (examples/rolling-res
 
   it('without migration, drain serves each queue before closing: nothing is refused; the resets of the close race are counted', async (ctx) => {
     ctx.skip(!namespaced, 'needs unshare -rn, ip and a writable net.ipv4.tcp_migrate_req (Linux 5.14+; .ci/run installs the tools)');
-    const result = await rolling(0, 6);
+    const result = await rolling(0, 4);
     console.log(JSON.stringify(result));
     expect(result.migrateReq).toBe(false);
     expect(result.drained.migrated).toBe(0);

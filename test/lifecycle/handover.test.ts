@@ -86,7 +86,7 @@ function serve(server: StreamServer, line: string): Promise<number> {
 describe('handover under load (bench/restarts.ts, the C load generator)', () => {
   it('10 replacements in a row: 0 refused, 0 reset, every connection made is answered by the old or the new process', async () => {
     const ours = await measureRestarts('handover', 10);
-    const net = await measureRestarts('net', 5);
+    const net = await measureRestarts('net', 3);
     console.log(JSON.stringify({ ours, net }));
     expect(ours.served).toHaveLength(11);
     expect({ refused: ours.refused, resets: ours.resets, unanswered: ours.unanswered, connectErrors: ours.connectErrors }).toEqual({

@@ -30,8 +30,8 @@ const HAPROXY_SOURCE = '127.0.0.2';
 const CLIENTS = 24;
 /** Each instance is replaced this many times, one at a time (a, b, c, …); INSTANCES_ROUNDS=2 for a longer run by hand. */
 const ROUNDS = Number(process.env.INSTANCES_ROUNDS ?? 1);
-/** h2load's run (-D): the three restarts are done after 2-3 s here, about 5 s with the machine busy: the rest is margin. */
-const LOAD_SECONDS = Number(process.env.INSTANCES_LOAD_SECONDS ?? 10);
+/** h2load's run (-D): the three restarts are done after 2-4 s here, about 5 s with the machine busy: the rest is margin. */
+const LOAD_SECONDS = Number(process.env.INSTANCES_LOAD_SECONDS ?? 8);
 
 const dir = mkdtempSync(join(tmpdir(), 'sss-instances-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
