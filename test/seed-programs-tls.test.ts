@@ -51,7 +51,10 @@ describe.runIf(hasPhp)("the note's Hello World! HTTPS server (self-signed certif
           const inPieces = await run('php', ['-r', pieces, '--', s.address]);
           const curl = hasCurl ? await run('curl', ['-sSk', '--http0.9', `https://${s.address}/`]) : null;
           const strict = hasCurl ? await run('curl', ['-sSk', `https://${s.address}/`]) : null; // "200 OK HTTP/1.1" is no HTTP/1.x status line
-          while ((s.stdout().match(/accepted/g) ?? []).length < (hasCurl ? 4 : 2)) await new Promise((r) => setTimeout(r, 10));
+          // Every client accepted, and the server back at its accept: it prints "waiting..." only once
+          // the last connection is closed, which a client can see a moment before the line arrives here.
+          const served = () => (s.stdout().match(/accepted/g) ?? []).length >= (hasCurl ? 4 : 2) && /waiting\.\.\.\s*$/.test(s.stdout());
+          while (!served()) await new Promise((r) => setTimeout(r, 10));
           return {
             php: fromPhp.stdout + fromPhp.stderr,
             pieces: inPieces.stdout,
