@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareBefore } from './build-before.js';
 import { rowsOf, sum, table, type Sample, type Variant } from './proxy-summary.js';
+import type { LoadResult } from './loadgen-result.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOOLS = join(ROOT, 'bench', 'build');
@@ -123,17 +124,6 @@ function cpuBusyMs(cpu: number): number {
   if (line === undefined) return NaN;
   const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number) as number[];
   return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / CLK_TCK;
-}
-
-interface LoadResult {
-  connections: number;
-  seconds: number;
-  connPerSec: number;
-  p50us: number;
-  p99us: number;
-  connectErrors: number;
-  ioErrors: number;
-  headersLater?: number;
 }
 
 function load(v: Variant, concurrency: number, seconds: number, round: number): Sample {

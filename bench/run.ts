@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { LoadResult } from './loadgen-result.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The C programs, built by `npm run build:bench` (bench/Makefile).
@@ -39,16 +40,6 @@ interface Contender {
   p50SerialUs?: number;
   p99SerialUs?: number;
   peakRssKiB?: number;
-}
-
-interface LoadResult {
-  connections: number;
-  seconds: number;
-  connPerSec: number;
-  p50us: number;
-  p99us: number;
-  connectErrors: number;
-  ioErrors: number;
 }
 
 const pin = availableParallelism() >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
