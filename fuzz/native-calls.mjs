@@ -41,7 +41,6 @@ export const SIGNATURES = {
   recvHandles: ['handle', 'recvMax', 'handleCount'],
   waitFor: ['handle', 'bool', 'waitMs'],
   pollStart: ['handle', 'callback'],
-  pollIdle: ['handle'],
   pollStop: ['handle'],
   setKeepAlive: ['handle', 'bool'],
   setErrorConstructor: ['constructor'],

@@ -238,7 +238,7 @@ export class Pool {
         case 'restart':
           return addon.pollStart(handle, () => addon.pollStop(handle));
         case 'idle':
-          return addon.pollIdle?.(handle);
+          return addon.pollStart(handle, () => false); // "nobody is left": the native side stops the poll
         case 'gc':
           return globalThis.gc?.();
         default:

@@ -152,7 +152,6 @@ NAPI_MODULE_INIT() {
   Export(e, exports_obj, data, "recvHandles", RecvHandles);
   Export(e, exports_obj, data, "waitFor", WaitFor);
   Export(e, exports_obj, data, "pollStart", PollStart);
-  Export(e, exports_obj, data, "pollIdle", PollIdle);
   Export(e, exports_obj, data, "pollStop", PollStop);
   Export(e, exports_obj, data, "setKeepAlive", SetKeepAlive);
   Export(e, exports_obj, data, "strerror", Strerror);

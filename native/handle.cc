@@ -147,17 +147,10 @@ void SocketHandle::StopPolling() {
 
 void SocketHandle::DropCallback() {
   on_readable_.Reset();
-  held_ = false;
   if (async_context_ != nullptr) {
     napi_async_destroy(Env(), async_context_);
     async_context_ = nullptr;
   }
-}
-
-void SocketHandle::IdlePolling() {
-  if (!held_ || on_readable_.IsEmpty()) return;
-  on_readable_.Unref();
-  held_ = false;
 }
 
 void SocketHandle::Close() {
@@ -241,7 +234,6 @@ int SocketHandle::StartPolling(Napi::Function callback) {
     if (napi_async_init(Env(), nullptr, name, &async_context_) != napi_ok) async_context_ = nullptr;
   }
   on_readable_ = Napi::Persistent(callback);
-  held_ = true;
   return 0;
 }
 
@@ -253,13 +245,12 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   }
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
-  Napi::Function callback = self->on_readable_.IsEmpty() ? Napi::Function() : self->on_readable_.Value();
   if (status < 0) self->polling_ = false;  // libuv stopped the poll
-  if (callback.IsEmpty()) {
-    // Idle and collected: nobody can be waiting any more.
+  if (self->on_readable_.IsEmpty()) {
     self->StopPolling();
     return;
   }
+  Napi::Function callback = self->on_readable_.Value();
   bool hangup = (events & UV_DISCONNECT) != 0;
   napi_value argv[] = {env.Null(), Napi::Boolean::New(env, hangup)};
   if (status < 0) {
@@ -273,7 +264,15 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   napi_value result;
   if (napi_make_callback(env, self->async_context_, env.Global(), callback, 2, argv, &result) == napi_pending_exception) {
     ReportPendingException(env);
+    return;
   }
+  // false: the callback's owner is gone (collected); without this a queued
+  // connection would keep waking a loop that has nobody to tell.
+  // The callback may have closed the handle, or let it be collected: ask the box.
+  bool keep = true;
+  if (napi_get_value_bool(env, result, &keep) != napi_ok || keep) return;
+  SocketHandle* owner = static_cast<UvBox*>(poll->data)->owner;
+  if (owner != nullptr) owner->StopPolling();
 }
 
 void SocketHandle::SetKeepAlive(bool on) {

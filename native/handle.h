@@ -99,13 +99,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // nobody waits, so a consumer that does not come back costs one wake-up,
   // and an idle-but-active server costs no syscalls.
   //
-  // While someone waits, the callback is held strongly (a pending accept keeps
-  // its server, like any I/O in flight). IdlePolling() keeps the poll on but
-  // holds the callback weakly: a server nobody waits on and nobody references
-  // is collected even with the poll still on, and its finalizer closes it.
-  // StartPolling() again makes the hold strong.
+  // The callback is held strongly while polling. Whether it holds the server
+  // is JavaScript's choice (io/watch.ts holds it weakly while nobody waits,
+  // so a forgotten server is still collected); a callback that returns false
+  // says nobody is left, and the poll stops.
   int StartPolling(Napi::Function callback);
-  void IdlePolling();
   void StopPolling();
   void SetKeepAlive(bool on);
 
@@ -127,7 +125,6 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   uv_async_t* keep_alive_ = nullptr;
   bool polling_ = false;  // uv_poll_start'ed and not stopped (by us or by an error)
   Napi::FunctionReference on_readable_;
-  bool held_ = false;  // on_readable_ is strong (someone waits)
   // Callbacks run in this async context, so async_hooks and
   // AsyncLocalStorage see a real resource, not the empty context.
   napi_async_context async_context_ = nullptr;

@@ -16,12 +16,6 @@ Napi::Value PollStart(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value PollIdle(const Napi::CallbackInfo& info) {
-  SocketHandle* h = SocketHandle::From(info, 0, false);
-  if (h != nullptr) h->IdlePolling();
-  return info.Env().Undefined();
-}
-
 Napi::Value PollStop(const Napi::CallbackInfo& info) {
   SocketHandle* h = SocketHandle::From(info, 0, false);
   if (h != nullptr) h->StopPolling();

@@ -5,7 +5,6 @@
 namespace sss {
 
 Napi::Value PollStart(const Napi::CallbackInfo& info);     // (h, cb(error | null, hangup)) until pollStop
-Napi::Value PollIdle(const Napi::CallbackInfo& info);      // (h): poll stays on, cb held weakly
 Napi::Value PollStop(const Napi::CallbackInfo& info);      // (h)
 Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);  // (h, bool)
 

@@ -65,12 +65,16 @@ export interface Addon {
     max: number,
     flags: number,
   ): { data: Buffer; from: NativeEndpoint | null; length: number; drops: number } | null;
-  /** recvmmsg(2): up to maxMessages datagrams; drops = SO_RXQ_OVFL counter (-1 unknown). */
+  /**
+   * recvmmsg(2): up to maxMessages datagrams, as one Buffer of their kept bytes back to back
+   * (each kept up to maxLength), their real sizes and their senders (one object per run of one
+   * sender); drops = SO_RXQ_OVFL counter (-1 unknown).
+   */
   recvBatch(
     h: NativeHandle,
     maxMessages: number,
     maxLength: number,
-  ): { messages: Array<{ data: Buffer; from: NativeEndpoint | null; length: number }>; drops: number };
+  ): { data: Buffer; sizes: number[]; from: Array<NativeEndpoint | null>; drops: number };
   /** One sendto(2), never blocking (MSG_DONTWAIT), never SIGPIPE; data: any ArrayBufferView. */
   sendto(h: NativeHandle, data: ArrayBufferView, flags: number, to: NativeEndpoint | null): number;
   /** An owning handle for a socket fd that is ours (not a live handle's, not watched by the event loop); EBADF/ENOTSOCK/EBUSY otherwise. */
@@ -85,10 +89,8 @@ export interface Addon {
   recvHandles(h: NativeHandle, maxData: number, maxHandles: number): { data: Buffer; handles: NativeHandle[] } | null;
   /** poll(2) with a timeout (0..60000 ms), blocking the thread: true once readable (writable), or an error is pending. Synchronous openers only. */
   waitFor(h: NativeHandle, writable: boolean, timeoutMs: number): boolean;
-  /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(); hangup: POLLHUP seen. */
-  pollStart(h: NativeHandle, callback: (error: SocketError | null, hangup: boolean) => void): void;
-  /** Nobody waits now: the poll stays on (no epoll_ctl churn) but the callback is held weakly, so a forgotten server can be collected. pollStart() holds it again. */
-  pollIdle(h: NativeHandle): void;
+  /** Calls back with null each time the fd is readable (or the poll's SocketError) until pollStop(), or until the callback returns false; hangup: POLLHUP seen. The callback is held strongly while polling. */
+  pollStart(h: NativeHandle, callback: (error: SocketError | null, hangup: boolean) => boolean | void): void;
   pollStop(h: NativeHandle): void;
   setKeepAlive(h: NativeHandle, on: boolean): void;
   /** The class every failure above is an instance of, in this thread (main or worker); a TypeError for a non-function. */

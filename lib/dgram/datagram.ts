@@ -8,6 +8,7 @@ import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInf
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
+import { flatten } from './flatten.js';
 import { parseHostPort, splitScope } from '../net/address.js';
 import { Custody } from '../lifecycle/custody.js';
 import { offerHandover, type HandoverOptions, type HandoverResult, type Offerable } from '../lifecycle/handover-offer.js';
@@ -146,22 +147,34 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   }
 
   /** Yields datagrams until close(), reading up to `batch` per system call. */
-  async *messages(options: IterateOptions = {}): AsyncGenerator<Datagram, void, undefined> {
-    for await (const batch of this.batches(options)) yield* batch;
+  messages(options: IterateOptions = {}): AsyncGenerator<Datagram, void, undefined> {
+    return flatten(this.batches(options));
   }
 
-  /** Yields arrays of the datagrams each recvmmsg call returned (one promise per batch, not per datagram). */
+  /**
+   * Yields arrays of the datagrams each recvmmsg call returned (one promise
+   * per batch, not per datagram). The datagrams of one batch are views of one
+   * Buffer (one copy out of the kernel's buffers per batch, as a stream's
+   * chunks are): keep a `Buffer.from(d.data)` copy to let the rest go.
+   */
   async *batches(options: IterateOptions = {}): AsyncGenerator<Datagram[], void, undefined> {
     const batch = options.batch ?? 64;
     const maxLength = options.maxLength ?? 65535;
     const sender = this.#senderInfo();
+    // After a batch that was not full the queue was empty a moment ago: wait
+    // for readiness (level-triggered, so nothing is missed) instead of a
+    // receive that would likely find nothing.
+    let full = true;
     for (;;) {
       if (this.#closed) return;
+      if (!full && !(await this.#readiness.wait())) return;
       const got = this.syscall(() => native.recvBatch(this.handle, batch, maxLength));
       this.#noteDrops(got);
-      if (got.messages.length > 0) this.#stats.receiveCalls++;
-      if (got.messages.length > 0) yield got.messages.map((msg) => this.#count(toDatagram(msg, sender)));
-      else if (!(await this.#readiness.wait())) return;
+      const count = got.sizes.length;
+      full = count === batch;
+      if (count === 0) continue;
+      this.#stats.receiveCalls++;
+      yield this.#datagramsOf(got, maxLength, sender);
     }
   }
 
@@ -231,6 +244,22 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   #noteDrops(got: object): void {
     const { drops } = got as { drops?: unknown };
     if (typeof drops === 'number' && drops >= 0) this.#stats.drops = drops;
+  }
+
+  /** The datagrams of one recvBatch: views of its one Buffer, counted. */
+  #datagramsOf(got: ReturnType<typeof native.recvBatch>, maxLength: number, sender: ReturnType<typeof senderInfo>): Datagram[] {
+    const { data, sizes, from } = got;
+    const out = new Array<Datagram>(sizes.length);
+    let offset = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      const size = sizes[i]!;
+      const kept = size < maxLength ? size : maxLength;
+      if (size > maxLength) this.#stats.truncated++;
+      out[i] = { data: data.subarray(offset, offset + kept), from: sender(from[i]!), truncated: size > maxLength, size };
+      offset += kept;
+    }
+    this.#stats.received += sizes.length;
+    return out;
   }
 
   #count(d: Datagram): Datagram {

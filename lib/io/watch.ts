@@ -17,18 +17,45 @@ function pollError(error: SocketError, where: Where): SocketError {
   return socketErrorOf('EBADF', 'poll', 'POLLERR: the socket has an error pending (SO_ERROR or its error queue)', where);
 }
 
+/**
+ * What the native poll holds (strongly, for as long as it polls). It reaches
+ * the watch's callback strongly only while someone waits, weakly otherwise:
+ * so switching between the two is a field write, not a native call per
+ * wake-up, and a server nobody waits on and nobody references is collected
+ * (its finalizer closes the fd) even with the poll on.
+ */
+interface Relay {
+  strong: OnReady | undefined;
+  readonly weak: WeakRef<OnReady>;
+}
+
+/**
+ * The function the native poll calls. Made here, outside the class, so that
+ * it closes over the relay alone (an arrow made in a method would hold the
+ * watch). `false` tells the native side that nobody is left: it stops the poll.
+ */
+function relayCallback(relay: Relay): (error: SocketError | null, hangup: boolean) => boolean {
+  return (error, hangup) => {
+    const callback = relay.strong ?? relay.weak.deref();
+    if (callback === undefined) return false;
+    callback(error, hangup);
+    return true;
+  };
+}
+
 export class Watch {
   readonly #handle: NativeHandle;
   readonly #where: () => { address?: string | undefined; port?: number | undefined };
   readonly #onReady: OnReady;
   #on = false;
-  #held = false;
-  readonly #callback = (error: SocketError | null, hangup: boolean): void => {
+  readonly #callback: OnReady = (error, hangup) => {
     if (error === null) return this.#onReady(null, hangup);
     this.#on = false; // libuv stops a poll that reports an error
-    this.#held = false;
+    this.#relay.strong = undefined;
     this.#onReady(pollError(error, this.#where()), hangup);
   };
+  readonly #relay: Relay = { strong: undefined, weak: new WeakRef(this.#callback) };
+  readonly #native = relayCallback(this.#relay);
 
   constructor(handle: NativeHandle, where: Watch['where'], onReady: OnReady) {
     this.#handle = handle;
@@ -47,14 +74,15 @@ export class Watch {
 
   /** Someone waits: watch, and hold the callback (and so whoever waits) strongly. */
   start(): void {
-    if (this.#on && this.#held) return;
-    try {
-      native.pollStart(this.#handle, this.#callback);
-    } catch (error) {
-      throw withAddress(error, this.#where()); // nothing changed: the state is set only once it started
+    if (!this.#on) {
+      try {
+        native.pollStart(this.#handle, this.#native);
+      } catch (error) {
+        throw withAddress(error, this.#where()); // nothing changed: the state is set only once it started
+      }
+      this.#on = true;
     }
-    this.#on = true;
-    this.#held = true;
+    this.#relay.strong = this.#callback;
   }
 
   /**
@@ -63,15 +91,13 @@ export class Watch {
    * server nobody references any more is collected and its fd closed.
    */
   idle(): void {
-    if (!this.#held) return;
-    this.#held = false;
-    native.pollIdle(this.#handle);
+    this.#relay.strong = undefined;
   }
 
   stop(): void {
+    this.#relay.strong = undefined;
     if (!this.#on) return;
     this.#on = false;
-    this.#held = false;
     native.pollStop(this.#handle);
   }
 }

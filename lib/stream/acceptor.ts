@@ -3,11 +3,11 @@
 // queue is empty, the listener is watched for readability; the watch is
 // dropped lazily (at the first wake-up that finds nobody waiting), so a busy
 // server does not pay two epoll_ctl calls per idle moment.
-import { closeSync } from 'node:fs';
-import { C, native, type NativeHandle } from '../binding/native.js';
+import { native, type NativeHandle } from '../binding/native.js';
 import { socketErrorOf, withAddress, type SocketError, type Where } from '../binding/errors.js';
 import type { AcceptErrorPolicy } from '../options/types.js';
 import { Watch } from '../io/watch.js';
+import { ResourceTrouble } from './accept-trouble.js';
 
 /**
  * What to do when accept() fails for want of resources (EMFILE, ENFILE,
@@ -42,17 +42,14 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/**
+ * After an ask outside a wake-up found the queue empty, this many asks wait
+ * for the poll before one tries accept4 again.
+ */
+const SKIP_AFTER_EMPTY_ASK = 15;
+
 /** Most fds taken from the kernel in one native call (the rest stay queued). */
 export const MAX_BATCH = 64;
-
-/**
- * The spare fd of 'shed': a socket handle rather than a bare fd, so that its
- * finalizer closes it when a forgotten server is collected (and a worker's
- * exit closes it with the rest).
- */
-function reserveSocket(): NativeHandle {
-  return native.socket(C.AF_UNIX, C.SOCK_DGRAM, 0);
-}
 
 export class Acceptor {
   readonly #handle: NativeHandle;
@@ -67,9 +64,9 @@ export class Acceptor {
   #closed = false;
   #suspended = false;
   #backOff: NodeJS.Timeout | undefined;
-  #reserve: NativeHandle | undefined;
-  /** A resource error was warned about and no accept has succeeded since. */
-  #episode = false;
+  readonly #trouble: ResourceTrouble;
+  /** Asks outside a wake-up that will not try accept4 (the last one that did found nothing). */
+  #asksToSkip = 0;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
     // A poll error also answers "something is there": the accept that follows reports it.
     for (const wake of this.#peekers) wake(true);
@@ -77,7 +74,7 @@ export class Acceptor {
     if (this.#waiters.length === 0) return this.#watch.stop();
     // libuv stopped the poll: the head waiter learns why; the others restart it (#drain).
     if (error !== null) this.#waiters.shift()!.reject(error);
-    this.#drain(hangup);
+    this.#drain(error === null, hangup);
   };
 
   constructor(handle: NativeHandle, where: () => Where, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
@@ -86,7 +83,7 @@ export class Acceptor {
     this.#policy = policy;
     this.#pauseMs = pauseMs;
     this.#watch = new Watch(handle, where, this.#onReady);
-    if (policy === 'shed') this.#reserve = reserveSocket(); // EMFILE here fails the open
+    this.#trouble = new ResourceTrouble(policy, pauseMs); // 'shed': EMFILE here fails the open
   }
 
   /**
@@ -113,10 +110,24 @@ export class Acceptor {
           reject(error);
         };
       }
-      this.#waiters.push(waiter);
-      // Only the first waiter starts the machinery; later ones queue behind it.
-      if (this.#waiters.length === 1) this.#drain();
+      this.#enqueue(waiter);
     });
+  }
+
+  /**
+   * take() with callbacks instead of a promise of its own, for the
+   * iterator, which makes one promise per connection and no more.
+   * `resolve` must not throw.
+   */
+  wait(max: number, resolve: (fds: number[] | null) => void, reject: (error: unknown) => void): void {
+    if (this.#closed) return resolve(null);
+    this.#enqueue({ max, resolve, reject });
+  }
+
+  #enqueue(waiter: Waiter): void {
+    this.#waiters.push(waiter);
+    // Only the first waiter starts the machinery; later ones queue behind it.
+    if (this.#waiters.length === 1) this.#drain(false, false);
   }
 
   /** Resolves true once a connection is queued (nothing is taken), false once closed. */
@@ -146,8 +157,7 @@ export class Acceptor {
     this.#closed = true;
     this.#watch.stop();
     clearTimeout(this.#backOff);
-    if (this.#reserve !== undefined) native.close(this.#reserve);
-    this.#reserve = undefined;
+    this.#trouble.close();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve(null);
@@ -163,7 +173,7 @@ export class Acceptor {
 
   resume(): void {
     this.#suspended = false;
-    if (this.#waiters.length > 0) this.#drain();
+    if (this.#waiters.length > 0) this.#drain(false, false);
   }
 
   #wanted(): number {
@@ -182,8 +192,18 @@ export class Acceptor {
    * kernels' non-blocking one only EAGAIN), so waiters get EINVAL instead
    * of a level-triggered spin.
    */
-  #drain(hangup = false): void {
+  #drain(woken: boolean, hangup: boolean): void {
     if (this.#backOff !== undefined || this.#suspended) return;
+    // Asked outside a wake-up, after asks that found the queue empty: leave it
+    // to the poll (level-triggered: a queued connection wakes it at the next
+    // turn) instead of an accept4 that would likely find nothing, and costs
+    // more then than when it finds a connection (it allocates a socket first).
+    // One connection at a time meets an empty queue at every ask; a busy
+    // server's asks find connections and go on asking.
+    if (!woken && this.#asksToSkip > 0) {
+      this.#asksToSkip--;
+      return this.#watchFor();
+    }
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
       try {
@@ -199,22 +219,28 @@ export class Acceptor {
           break;
         }
         if (this.#policy === 'propagate') this.#waiters.shift()!.reject(error);
-        else this.#warnOnce(error);
-        if (this.#policy === 'shed' && this.#shedOne()) continue;
+        else this.#trouble.warnOnce(error);
+        if (this.#policy === 'shed' && this.#trouble.shedOne(this.#handle, this.counters)) continue;
         return this.#pause(); // also when shedding was impossible (no reserve, nothing queued)
       }
+      if (!woken) this.#asksToSkip = fds.length === 0 ? SKIP_AFTER_EMPTY_ASK : 0;
       if (fds.length === 0) {
         if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
       }
-      this.#episode = false;
+      this.#trouble.recovered();
       this.counters.accepted += fds.length;
       for (let i = 0; i < fds.length;) {
         const waiter = this.#waiters.shift()!;
-        waiter.resolve(fds.slice(i, i + waiter.max));
+        waiter.resolve(i === 0 && fds.length <= waiter.max ? fds : fds.slice(i, i + waiter.max));
         i += waiter.max;
       }
     }
+    this.#watchFor();
+  }
+
+  /** Watches while anyone waits; idles (no native call) when nobody does. */
+  #watchFor(): void {
     if (this.#closed) return;
     if (this.#waiters.length === 0 && this.#peekers.size === 0) return this.#watch.idle();
     try {
@@ -231,47 +257,9 @@ export class Acceptor {
     this.#watch.stop();
     this.#backOff = setTimeout(() => {
       this.#backOff = undefined;
-      this.#drain();
+      this.#drain(false, false);
     }, this.#pauseMs);
     this.#backOff.unref(); // the server's keep-alive decides about the process
-  }
-
-  /** 'pause' and 'shed' keep waiters waiting: say so once per episode (until an accept succeeds). */
-  #warnOnce(error: SocketError): void {
-    if (this.#episode) return;
-    this.#episode = true;
-    const doing = this.#policy === 'shed' ? 'shedding queued connections while it can' : `retrying every ${this.#pauseMs} ms`;
-    process.emitWarning(`${error.message}; ${doing} (acceptErrors: '${this.#policy}'); stats().errors counts each failure`, {
-      type: 'AcceptWarning',
-      code: error.code,
-    });
-  }
-
-  /** 'shed': free the reserve fd, accept one connection and close it. True if one was shed. */
-  #shedOne(): boolean {
-    try {
-      this.#reserve ??= reserveSocket(); // lost earlier (another thread took the slot): try again
-    } catch {
-      return false;
-    }
-    native.close(this.#reserve);
-    this.#reserve = undefined;
-    let shed = false;
-    try {
-      for (const fd of native.acceptBatch(this.#handle, 1)) {
-        closeSync(fd);
-        this.counters.shed++;
-        shed = true;
-      }
-    } catch {
-      // still out of resources: nothing to shed this time
-    }
-    try {
-      this.#reserve = reserveSocket();
-    } catch {
-      // the freed slot was taken meanwhile: the next attempt, after a back-off, tries again
-    }
-    return shed;
   }
 
   #failAll(error: SocketError): void {

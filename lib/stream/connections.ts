@@ -45,6 +45,8 @@ export function proxyOf(socket: net.Socket): ProxyHeader | undefined {
   return (socket as Partial<ProxiedSocket>).proxy;
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 export class Connections {
   readonly #acceptor: Acceptor;
   readonly #gate: AcceptGate | undefined;
@@ -108,18 +110,25 @@ export class Connections {
         return: async () => ({ done: true, value: undefined }),
       };
     }
-    // The plain path, kept as lean as it was before gates existed.
+    // The plain path: one promise per connection, resolved with the
+    // iterator's result where the fd is accepted (no async step between).
     const acceptor = this.#acceptor;
     const kind = this.#kind;
     const wrapOptions = { allowHalfOpen: this.#allowHalfOpen };
     return {
-      async next(): Promise<IteratorResult<net.Socket>> {
-        const fds = await acceptor.take(1);
-        return fds === null ? { done: true, value: undefined } : { done: false, value: wrapAccepted(fds[0]!, kind, wrapOptions) };
-      },
-      async return(): Promise<IteratorResult<net.Socket>> {
-        return { done: true, value: undefined };
-      },
+      next: () =>
+        new Promise<IteratorResult<net.Socket>>((resolve, reject) => {
+          const hand = (fds: number[] | null): void => {
+            if (fds === null) return resolve(DONE);
+            try {
+              resolve({ done: false, value: wrapAccepted(fds[0]!, kind, wrapOptions) });
+            } catch (error) {
+              reject(error);
+            }
+          };
+          acceptor.wait(1, hand, reject);
+        }),
+      return: () => Promise.resolve(DONE),
     };
   }
 

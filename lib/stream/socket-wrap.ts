@@ -70,8 +70,10 @@ export interface WrapOptions {
 
 function openSocket(fd: number, kind: SocketKind, options: WrapOptions): net.Socket {
   const wrap = wraps[kind];
-  const common = { readable: true, writable: true, pauseOnCreate: options.paused === true, allowHalfOpen: options.allowHalfOpen === true };
-  if (wrap === undefined) return new net.Socket({ fd, ...common } as net.SocketConstructorOpts);
+  const pauseOnCreate = options.paused === true;
+  const allowHalfOpen = options.allowHalfOpen === true;
+  if (wrap === undefined)
+    return new net.Socket({ fd, readable: true, writable: true, pauseOnCreate, allowHalfOpen } as net.SocketConstructorOpts);
   const handle = new wrap.Wrap(wrap.SOCKET);
   const err = handle.open(fd);
   if (err !== 0) {
@@ -79,7 +81,8 @@ function openSocket(fd: number, kind: SocketKind, options: WrapOptions): net.Soc
     // libuv's negative errno; the fd is still ours to close (below).
     throw Object.assign(new Error(`open: libuv error ${err}`), { errno: -err, syscall: kind === 'tcp' ? 'uv_tcp_open' : 'uv_pipe_open' });
   }
-  return new net.Socket({ handle, ...common } as net.SocketConstructorOpts);
+  // One literal, the shape node:net's own onconnection passes.
+  return new net.Socket({ handle, readable: true, writable: true, pauseOnCreate, allowHalfOpen } as net.SocketConstructorOpts);
 }
 
 /** Ownership of `fd` moves to the returned socket; if that fails, the fd is closed. */
