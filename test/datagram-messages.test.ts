@@ -30,7 +30,7 @@ function pair(): { server: DatagramServer; sender: DatagramServer; path: string 
 
 /** Sends datagrams first..last-1, a few at a time, letting the reader catch up (EAGAIN means: wait). */
 async function send(sender: DatagramServer, path: string, first: number, last: number): Promise<void> {
-  for (let i = first; i < last; ) {
+  for (let i = first; i < last;) {
     try {
       sender.sendto(payload(i), { path });
       i++;
