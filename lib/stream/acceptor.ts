@@ -74,7 +74,7 @@ export class Acceptor {
     if (this.#waiters.length === 0) return this.#watch.stop();
     // libuv stopped the poll: the head waiter learns why; the others restart it (#drain).
     if (error !== null) this.#waiters.shift()!.reject(error);
-    this.#drain(error === null, hangup);
+    this.#drain(true, hangup); // woken: the poll says something is there
   };
 
   constructor(handle: NativeHandle, where: () => Where, policy: AcceptErrorPolicy = 'propagate', pauseMs = 100) {
@@ -110,7 +110,8 @@ export class Acceptor {
           reject(error);
         };
       }
-      this.#enqueue(waiter);
+      // With a signal (a deadline: accept({ timeout: 0 }) means "if one is queued") always ask at once.
+      this.#enqueue(waiter, signal !== undefined);
     });
   }
 
@@ -121,13 +122,13 @@ export class Acceptor {
    */
   wait(max: number, resolve: (fds: number[] | null) => void, reject: (error: unknown) => void): void {
     if (this.#closed) return resolve(null);
-    this.#enqueue({ max, resolve, reject });
+    this.#enqueue({ max, resolve, reject }, false);
   }
 
-  #enqueue(waiter: Waiter): void {
+  #enqueue(waiter: Waiter, askNow: boolean): void {
     this.#waiters.push(waiter);
     // Only the first waiter starts the machinery; later ones queue behind it.
-    if (this.#waiters.length === 1) this.#drain(false, false);
+    if (this.#waiters.length === 1) this.#drain(askNow, false);
   }
 
   /** Resolves true once a connection is queued (nothing is taken), false once closed. */
@@ -192,7 +193,7 @@ export class Acceptor {
    * kernels' non-blocking one only EAGAIN), so waiters get EINVAL instead
    * of a level-triggered spin.
    */
-  #drain(woken: boolean, hangup: boolean): void {
+  #drain(askNow: boolean, hangup: boolean): void {
     if (this.#backOff !== undefined || this.#suspended) return;
     // Asked outside a wake-up, after asks that found the queue empty: leave it
     // to the poll (level-triggered: a queued connection wakes it at the next
@@ -200,7 +201,7 @@ export class Acceptor {
     // more then than when it finds a connection (it allocates a socket first).
     // One connection at a time meets an empty queue at every ask; a busy
     // server's asks find connections and go on asking.
-    if (!woken && this.#asksToSkip > 0) {
+    if (!askNow && this.#asksToSkip > 0) {
       this.#asksToSkip--;
       return this.#watchFor();
     }
@@ -223,7 +224,7 @@ export class Acceptor {
         if (this.#policy === 'shed' && this.#trouble.shedOne(this.#handle, this.counters)) continue;
         return this.#pause(); // also when shedding was impossible (no reserve, nothing queued)
       }
-      if (!woken) this.#asksToSkip = fds.length === 0 ? SKIP_AFTER_EMPTY_ASK : 0;
+      if (!askNow) this.#asksToSkip = fds.length === 0 ? SKIP_AFTER_EMPTY_ASK : 0;
       if (fds.length === 0) {
         if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
