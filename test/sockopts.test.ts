@@ -109,12 +109,16 @@ describe('socket options', () => {
     b.close();
   });
 
-  it('SO_ATTACH_REUSEPORT_CBPF steers by CPU: attached without error on a reusePort group', () => {
+  it('SO_ATTACH_REUSEPORT_CBPF steers by CPU: every listener of the group may ask for it, and the group serves every client', async () => {
     const a = track(openServer('tcp://127.0.0.1:0', { reusePort: true, reusePortCpuSteering: true }));
-    const b = track(openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true }));
-    expect(b.port).toBe(a.port);
-    a.close();
-    b.close();
+    const b = track(openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true, reusePortCpuSteering: true }));
+    const c = track(openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true }));
+    expect([b.port, c.port]).toEqual([a.port, a.port]);
+    const clients = await Promise.all(Array.from({ length: 12 }, () => connectOnly(a.port)));
+    const queued = () => a.queue().length + b.queue().length + c.queue().length;
+    expect(await waitFor(() => queued() === 12)).toBe(true);
+    for (const client of clients) client.destroy();
+    for (const server of [a, b, c]) server.close();
   });
 
   it('IP_FREEBIND: binding an address this host lacks works with it, EADDRNOTAVAIL without', () => {

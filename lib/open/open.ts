@@ -100,7 +100,6 @@ function openBound<T>(
     } else {
       native.bind(handle, endpoint);
     }
-    if (plan.cpuSteering) native.attachReuseportCpu(handle);
     const local = pathname && plan.file ? endpoint : native.getsockname(handle);
     bound = { handle, local, file };
   } catch (error) {
@@ -121,6 +120,10 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
     try {
       applyPhase(handle, plan, 'beforeListen');
       if (plan.listen) native.listen(handle, plan.backlog);
+      // A TCP socket joins its SO_REUSEPORT group at listen(): a program
+      // attached before would give it a group of its own, and every listener
+      // after the first would fail with EADDRINUSE.
+      if (plan.cpuSteering) native.attachReuseportCpu(handle);
       // Linux keeps these for a socket that listens later, too.
       applyPhase(handle, plan, 'afterListen');
     } catch (error) {
