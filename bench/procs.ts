@@ -10,7 +10,8 @@ import { onCpu, TOOLS } from './measure.js';
 
 const children = new Set<ChildProcess>();
 
-function track(child: ChildProcess): ChildProcess {
+/** Tracks a child of our own making: killed with the others. */
+export function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
