@@ -52,7 +52,8 @@ export function cpuNs(pid: number): number {
 /** The summed CPU time of several processes, ns. */
 export const cpuNsOf = (pids: number[]): number => sum(pids.map(cpuNs));
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+/** Clock ticks per second of /proc's times. */
+export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** Busy time of CPU `cpu` (every process, interrupts), ns, from /proc/stat: with a process's own time, the noise gauge. */
 export function cpuBusyNs(cpu: number): number {
