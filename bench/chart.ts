@@ -66,7 +66,8 @@ const BASE = '#9d9d9d';
 const GOAL = '#59a14f';
 
 export function ratioChart(c: RatioChart): string {
-  const labelW = 300;
+  // Room for the longest label (about 6.6 px a character at 12 px).
+  const labelW = Math.max(200, Math.ceil(Math.max(...c.labels.map((l) => l.length)) * 6.6) + 20);
   const panelW = c.panels.length > 1 ? 300 : 460;
   const gap = 40;
   const rowH = 34;
@@ -127,7 +128,7 @@ function drawPanel(panel: Panel, base: number, left: number, top: number, width:
     const labelX = Math.max(X(v.median), X(v.max)) + 6;
     const inside = labelX > left + width - 40;
     out.push(
-      `<text x="${px(inside ? X(v.median) - 4 : labelX)}" y="${px(y + rowH / 2 + 4)}" text-anchor="${inside ? 'end' : 'start'}" font-size="11" fill="${inside ? '#fff' : '#222'}">${v.median.toFixed(2)}×</text>`,
+      `<text x="${px(inside ? X(v.median) - 4 : labelX)}" y="${px(y + rowH / 2 + 4)}" text-anchor="${inside ? 'end' : 'start'}" font-size="11" ${inside ? 'fill="#fff"' : 'fill="#222" stroke="#fff" stroke-width="3" paint-order="stroke"'}>${v.median.toFixed(2)}×</text>`,
     );
   });
   // The baseline at 1, and the goal.

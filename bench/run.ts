@@ -6,7 +6,7 @@
 //   datagram  UDP at a fixed offered rate: our messages() and batches() vs node:dgram
 //   tls       full TLS handshakes: TlsServer and the PHP facade vs node:tls
 // Each writes bench/results/<round>.{md,json,svg}; the tables also go to stdout, progress to stderr.
-//   node dist/bench/run.js [--round tcp,http] [--seconds 3] [--rounds 3] [--concurrency 64] [--udp-rate 100000] [--out DIR]
+//   node dist/bench/run.js [--round tcp,http] [--seconds 3] [--rounds 5] [--concurrency 64] [--udp-rate 100000] [--out DIR]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { progress, ROOT } from './measure.js';
@@ -30,7 +30,7 @@ const { values } = parseArgs({
   options: {
     round: { type: 'string', multiple: true },
     seconds: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '64' },
     'udp-rate': { type: 'string', default: '100000' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
@@ -52,7 +52,7 @@ if (
   !(options.udpRate > 0)
 ) {
   console.error(
-    `usage: run.js [--round ${Object.keys(ROUNDS).join(',')}] [--seconds 3] [--rounds 3] [--concurrency 64] [--udp-rate 100000] [--out DIR]`,
+    `usage: run.js [--round ${Object.keys(ROUNDS).join(',')}] [--seconds 3] [--rounds 5] [--concurrency 64] [--udp-rate 100000] [--out DIR]`,
   );
   if (unknown.length > 0) console.error(`unknown round: ${unknown.join(', ')}`);
   process.exit(2);

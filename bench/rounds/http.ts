@@ -82,7 +82,7 @@ export async function httpRound(o: RoundOptions): Promise<RoundResult> {
   }
   const program = join(SERVERS, 'servers', 'http.js');
   const contenders: HttpContender[] = [
-    { key: 'iterator', label: "(a) StreamServer iterator → http.Server emit('connection')", mode: 'iterator' },
+    { key: 'iterator', label: "(a) StreamServer iterator → emit('connection')", mode: 'iterator' },
     { key: 'handoff', label: '(b) StreamServer handOff(httpServer)', mode: 'handoff' },
     { key: 'node', label: '(c) node:http server', mode: 'node' },
   ].map((c) => ({ ...c, samples: [] }));
