@@ -6,7 +6,7 @@
 //   datagram  UDP at a fixed offered rate: our messages() and batches() vs node:dgram
 //   tls       full TLS handshakes: TlsServer and the PHP facade vs node:tls
 // Each writes bench/results/<round>.{md,json,svg}; the tables also go to stdout, progress to stderr.
-//   node dist/bench/run.js [--round tcp,http] [--seconds 3] [--rounds 5] [--concurrency 64] [--udp-rate 100000] [--out DIR]
+//   node dist/bench/run.js [--round tcp,http] [--seconds 3] [--rounds 5] [--warmup 2] [--concurrency 64] [--udp-rate 100000] [--out DIR]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { progress, ROOT } from './measure.js';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     round: { type: 'string', multiple: true },
     seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '64' },
     'udp-rate': { type: 'string', default: '100000' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
@@ -40,6 +41,7 @@ const chosen = (values.round ?? Object.keys(ROUNDS)).flatMap((r) => r.split(',')
 const options: RoundOptions = {
   seconds: Number(values.seconds),
   rounds: Number(values.rounds),
+  warmup: Number(values.warmup),
   concurrency: Number(values.concurrency),
   udpRate: Number(values['udp-rate']),
 };
@@ -48,11 +50,12 @@ if (
   unknown.length > 0 ||
   !(options.seconds > 0) ||
   !(Number.isInteger(options.rounds) && options.rounds >= 1) ||
+  !(options.warmup >= 0) ||
   !(Number.isInteger(options.concurrency) && options.concurrency >= 2) ||
   !(options.udpRate > 0)
 ) {
   console.error(
-    `usage: run.js [--round ${Object.keys(ROUNDS).join(',')}] [--seconds 3] [--rounds 5] [--concurrency 64] [--udp-rate 100000] [--out DIR]`,
+    `usage: run.js [--round ${Object.keys(ROUNDS).join(',')}] [--seconds 3] [--rounds 5] [--warmup 2] [--concurrency 64] [--udp-rate 100000] [--out DIR]`,
   );
   if (unknown.length > 0) console.error(`unknown round: ${unknown.join(', ')}`);
   process.exit(2);

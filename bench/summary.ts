@@ -171,6 +171,8 @@ export interface RoundOptions {
   seconds: number;
   /** Interleaved passes after the warm-up. */
   rounds: number;
+  /** The warm-up of each contender, s (JIT, and V8's young generation growing to its load). */
+  warmup: number;
   /** Connections or requests in flight. */
   concurrency: number;
   /** The datagram round's offered rate, messages/s. */

@@ -51,7 +51,7 @@ export async function datagramRound(o: RoundOptions): Promise<RoundResult> {
   try {
     for (const c of contenders) c.server = await startServer(c.label, [process.execPath, program, c.mode], { cpu: SERVER_CPU });
     progress('datagram: warm-up');
-    for (const c of contenders) await blast(c.server!.port, 0.5, o.udpRate);
+    for (const c of contenders) if (o.warmup > 0) await blast(c.server!.port, o.warmup, o.udpRate);
     await interleave('datagram', contenders, o.rounds, async (c, round) => {
       const before = await countOf(c.server!);
       const m = await measured([c.server!.pid], SERVER_CPU, async () => {
@@ -83,7 +83,7 @@ function report(contenders: DatagramContender[], o: RoundOptions): RoundResult {
   const pinning = 'receivers on CPU 1, sender on CPU 0';
   const md = [
     `Datagrams: ${SIZE}-byte UDP datagrams offered at ${o.udpRate} msgs/s (udp_blast -r: a burst every ms), ${o.rounds} × ${o.seconds} s per receiver,`,
-    `interleaved after a warm-up; receive buffers 4 MiB requested, 64 per recvmmsg for ours; ${measuredOn(pinning)}`,
+    `interleaved after a ${o.warmup} s warm-up; receive buffers 4 MiB requested, 64 per recvmmsg for ours; ${measuredOn(pinning)}`,
     '',
     ...table(rows, {
       unit: 'msgs',
@@ -118,6 +118,7 @@ function report(contenders: DatagramContender[], o: RoundOptions): RoundResult {
     size: SIZE,
     seconds: o.seconds,
     rounds: o.rounds,
+    warmup: o.warmup,
     rows,
     samples: Object.fromEntries(contenders.map((c) => [c.key, c.samples])),
   };

@@ -89,11 +89,16 @@ export async function httpRound(o: RoundOptions): Promise<RoundResult> {
   let requests = 0;
   try {
     for (const c of contenders) c.server = await startServer(c.label, [process.execPath, program, c.mode], { cpu: SERVER_CPU });
-    progress('http: warm-up');
-    const rates: number[] = [];
-    for (const c of contenders) {
-      const r = await h2load(c.server!.port, 2000, o.concurrency);
-      rates.push(r.requests / r.seconds);
+    // Warm-up: 2,000 requests each, then about --warmup s each; that second pass sizes the runs.
+    let rates: number[] = [];
+    for (const pass of [1, 2]) {
+      progress(`http: warm-up ${pass}/2`);
+      const n = pass === 1 ? 2000 : Math.max(1000, Math.round(median(rates) * o.warmup));
+      rates = [];
+      for (const c of contenders) {
+        const r = await h2load(c.server!.port, n, o.concurrency);
+        rates.push(r.requests / r.seconds);
+      }
     }
     requests = Math.max(1000, Math.round((median(rates) * o.seconds) / 100) * 100);
     await interleave('http', contenders, o.rounds, async (c, round) => {
@@ -123,7 +128,7 @@ function report(contenders: HttpContender[], o: RoundOptions, requests: number):
   const pinning = 'servers on CPU 1, h2load on CPU 0';
   const md = [
     `HTTP/1.1 requests, each on a new connection (h2load --h1 -H 'Connection: close' -c ${o.concurrency} -n ${requests}: ${o.concurrency} in flight), a 6-byte body;`,
-    `${o.rounds} runs per server, interleaved after a warm-up; ${measuredOn(pinning)}`,
+    `${o.rounds} runs per server, interleaved after a warm-up (2,000 requests, then about ${o.warmup} s, each); ${measuredOn(pinning)}`,
     '',
     ...table(rows, {
       unit: 'req',
@@ -155,6 +160,7 @@ function report(contenders: HttpContender[], o: RoundOptions, requests: number):
     concurrency: o.concurrency,
     requestsPerRun: requests,
     rounds: o.rounds,
+    warmup: o.warmup,
     rows,
     samples: Object.fromEntries(contenders.map((c) => [c.key, c.samples])),
   };

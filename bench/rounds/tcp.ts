@@ -36,7 +36,7 @@ export async function tcpRound(o: RoundOptions): Promise<RoundResult> {
   try {
     for (const c of contenders) c.server = await startServer(c.label, c.command, { cpu: SERVER_CPU });
     progress('tcp: warm-up');
-    for (const c of contenders) await loadgen(c.server!.port, o.concurrency, 0.5, CLIENT_CPU);
+    for (const c of contenders) if (o.warmup > 0) await loadgen(c.server!.port, o.concurrency, o.warmup, CLIENT_CPU);
     await interleave('tcp', contenders, o.rounds, async (c, round) => {
       const m = await measured([c.server!.pid], SERVER_CPU, () => loadgen(c.server!.port, o.concurrency, o.seconds, CLIENT_CPU));
       const r = m.result;
@@ -70,7 +70,7 @@ function report(contenders: TcpContender[], o: RoundOptions): RoundResult {
   const pick = (key: string, f: (s: TcpSample) => number) => median(byKey.get(key)!.samples.map(f));
   const errors = (key: string) => byKey.get(key)!.samples.reduce((n, s) => n + s.errors, 0);
   const md = [
-    `New TCP connections (connect, read one line, close), ${o.concurrency} in flight, ${o.rounds} × ${o.seconds} s per server, interleaved after a warm-up;`,
+    `New TCP connections (connect, read one line, close), ${o.concurrency} in flight, ${o.rounds} × ${o.seconds} s per server, interleaved after a ${o.warmup} s warm-up;`,
     measuredOn('servers on CPU 1, load generator on CPU 0'),
     '',
     ...table(rows, {
@@ -107,6 +107,7 @@ function report(contenders: TcpContender[], o: RoundOptions): RoundResult {
     concurrency: o.concurrency,
     seconds: o.seconds,
     rounds: o.rounds,
+    warmup: o.warmup,
     rows,
     samples: Object.fromEntries(contenders.map((c) => [c.key, { samples: c.samples, serial: c.serial, peakRssMiB: c.peakRssMiB }])),
   };

@@ -40,7 +40,7 @@ export async function tlsRound(o: RoundOptions): Promise<RoundResult> {
   try {
     for (const c of contenders) c.server = await startServer(c.label, [process.execPath, ...c.args], { cpu: SERVER_CPU });
     progress('tls: warm-up');
-    for (const c of contenders) await handshakes(c.server!.port, 1);
+    for (const c of contenders) if (o.warmup > 0) await handshakes(c.server!.port, o.warmup);
     await interleave('tls', contenders, o.rounds, async (c, round) => {
       const m = await measured([c.server!.pid], SERVER_CPU, () => handshakes(c.server!.port, o.seconds));
       c.samples.push({
@@ -58,7 +58,7 @@ export async function tlsRound(o: RoundOptions): Promise<RoundResult> {
   const pinning = 'servers on CPU 1, openssl s_time on CPU 0';
   const md = [
     `TLS: \`openssl s_time -new\` (one full handshake after another: TLS 1.3, P-256 certificate), ${o.rounds} × ${Math.max(1, Math.round(o.seconds))} s per server,`,
-    `interleaved after a warm-up; ${measuredOn(pinning)}`,
+    `interleaved after a ${o.warmup} s warm-up; ${measuredOn(pinning)}`,
     '',
     ...table(rows, { unit: 'handshakes', base: 'node:tls' }),
     '',
@@ -75,6 +75,7 @@ export async function tlsRound(o: RoundOptions): Promise<RoundResult> {
     measured: measuredOn(pinning),
     seconds: o.seconds,
     rounds: o.rounds,
+    warmup: o.warmup,
     rows,
     samples: Object.fromEntries(contenders.map((c) => [c.key, c.samples])),
   };

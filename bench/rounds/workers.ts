@@ -95,7 +95,7 @@ export async function workersRound(o: RoundOptions): Promise<RoundResult> {
   try {
     for (const c of contenders) c.group = await c.start();
     progress('workers: warm-up');
-    for (const c of contenders) await load(c.group!.port, 0.5);
+    for (const c of contenders) if (o.warmup > 0) await load(c.group!.port, o.warmup);
     await interleave('workers', contenders, o.rounds, async (c, round) => {
       const pids = c.group!.pids;
       const before = pids.map(cpuNs);
@@ -124,7 +124,7 @@ function report(contenders: WorkersContender[], o: RoundOptions): RoundResult {
     : [`(f) two node:net processes with reusePort: not run, Node ${process.version} has no net reusePort (22.12+, 23.1+).`];
   const md = [
     `Several processes on one port: new TCP connections (connect, read one line, close), ${o.concurrency} in flight from two load generators (one per CPU),`,
-    `${o.rounds} × ${o.seconds} s per contender, interleaved after a warm-up; CPU summed over all the contender's processes; ${measuredOn(PINNING)}`,
+    `${o.rounds} × ${o.seconds} s per contender, interleaved after a ${o.warmup} s warm-up; CPU summed over all the contender's processes; ${measuredOn(PINNING)}`,
     '',
     ...table(rows, {
       unit: 'conn',
@@ -155,6 +155,7 @@ function report(contenders: WorkersContender[], o: RoundOptions): RoundResult {
     concurrency: o.concurrency,
     seconds: o.seconds,
     rounds: o.rounds,
+    warmup: o.warmup,
     netReusePort: netHasReusePort(),
     rows,
     samples: Object.fromEntries(contenders.map((c) => [c.key, c.samples])),
