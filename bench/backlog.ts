@@ -9,16 +9,16 @@
 // TcpExt ListenOverflows / ListenDrops deltas over the burst (system-wide:
 // anything else on this machine adds to them).
 // Results: a table on stdout and bench/results/backlog.{md,json,svg}.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, release } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { backlogChart } from './backlog-chart.js';
+import { delta, readNumber, synRecv, tcpExt, type Counters } from './backlog-kernel.js';
+import { onCpu, pinned as pin, ROOT, SERVERS, TOOLS } from './measure.js';
+import { ask, killAll, startServer, stopServer, track, type Server as Started } from './procs.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// The C programs, built by `npm run build:bench` (bench/Makefile).
-const TOOLS = join(ROOT, 'bench', 'build');
 const { values } = parseArgs({
   options: {
     backlogs: { type: 'string' },
@@ -28,15 +28,6 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
 });
-
-function readNumber(file: string): number | undefined {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const SOMAXCONN = readNumber('/proc/sys/net/core/somaxconn');
 const SYNCOOKIES = readNumber('/proc/sys/net/ipv4/tcp_syncookies');
@@ -57,70 +48,11 @@ if (
   process.exit(2);
 }
 
-const pin = availableParallelism() >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
-const onCpu = (cpu: number, command: string[]): string[] => (pin ? ['taskset', '-c', String(cpu), ...command] : command);
-
-// ---- /proc/net/netstat: TcpExt counters of this network namespace ----
-
-const COUNTERS = ['ListenOverflows', 'ListenDrops', 'SyncookiesSent', 'TCPReqQFullDoCookies', 'TCPReqQFullDrop'] as const;
-type Counters = Partial<Record<(typeof COUNTERS)[number], number>>;
-
-function tcpExt(): Counters {
-  let text: string;
-  try {
-    text = readFileSync('/proc/net/netstat', 'utf8');
-  } catch {
-    return {};
-  }
-  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt: '));
-  if (lines.length < 2) return {};
-  const names = lines[0]!.split(/\s+/).slice(1);
-  const numbers = lines[1]!.split(/\s+/).slice(1);
-  const out: Counters = {};
-  for (const name of COUNTERS) {
-    const i = names.indexOf(name);
-    if (i >= 0) out[name] = Number(numbers[i]);
-  }
-  return out;
-}
-
-function delta(before: Counters, after: Counters): Counters {
-  const out: Counters = {};
-  for (const name of COUNTERS) {
-    const a = after[name];
-    const b = before[name];
-    if (a !== undefined && b !== undefined) out[name] = a - b;
-  }
-  return out;
-}
-
 // ---- processes ----
 
-const children = new Set<ChildProcess>();
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-/** SIGKILLs every child still running and waits (at most 2 s) until they are reaped. */
-function killAll(): Promise<void> {
-  const exits = [...children].map(
-    (child) =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  );
-  return Promise.race([Promise.all(exits).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
-}
-
-interface Server {
-  child: ChildProcess;
-  port: number;
+interface Server extends Started {
+  /** The backlog the kernel applied (queue().limit). */
   limit: number;
-  out: () => string;
 }
 
 interface ServerSide {
@@ -130,66 +62,22 @@ interface ServerSide {
 }
 
 /** Asks the server what it accepted so far and what waits in its accept queue. */
-function askServer(server: Server): Promise<ServerSide> {
-  const from = server.out().length;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('backlog-server did not answer')), 5000);
-    const onData = () => {
-      const m = /accepted (\d+) queued (\d+) peak-queue (\d+)/.exec(server.out().slice(from));
-      if (!m) return;
-      clearTimeout(timer);
-      server.child.stdout!.off('data', onData);
-      resolve({ accepted: Number(m[1]), queued: Number(m[2]), peakQueue: Number(m[3]) });
-    };
-    server.child.stdout!.on('data', onData);
-    server.child.stdin!.write('\n');
-  });
+async function askServer(server: Server): Promise<ServerSide> {
+  const m = await ask(server, /accepted (\d+) queued (\d+) peak-queue (\d+)/);
+  return { accepted: Number(m[1]), queued: Number(m[2]), peakQueue: Number(m[3]) };
 }
 
-/** Request sockets (SYN-RECV) of the listener on 127.0.0.1:port, from /proc/net/tcp. */
-function synRecv(port: number): number {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  let count = 0;
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[1]?.endsWith(hex) && f[3] === '03') count++;
-  }
-  return count;
-}
-
-function startServer(backlog: number): Promise<Server> {
-  const [cmd, ...args] = onCpu(1, [
+async function startBacklogServer(backlog: number): Promise<Server> {
+  const command = [
     process.execPath,
-    join(ROOT, 'dist', 'bench', 'backlog-server.js'),
+    join(SERVERS, 'backlog-server.js'),
     '--backlog',
     String(backlog),
     '--accept-interval',
     String(INTERVAL),
-  ]);
-  const child = track(spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const port = /port (\d+)/.exec(out);
-      const limit = /limit (\d+)/.exec(out);
-      if (port && limit) resolve({ child, port: Number(port[1]), limit: Number(limit[1]), out: () => out });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`backlog-server (backlog ${backlog}) exited early (${signal ?? code})`)));
-  });
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within 3 s. */
-function stopServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => server.child.kill('SIGKILL'), 3000);
-    server.child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.child.kill('SIGTERM');
-  });
+  ];
+  const server = await startServer(`backlog-server (backlog ${backlog})`, command, { cpu: 1 });
+  return { ...server, limit: Number(/limit (\d+)/.exec(server.out())![1]) };
 }
 
 interface BurstResult {
@@ -265,7 +153,7 @@ interface Row {
 }
 
 async function measure(backlog: number, step: number): Promise<Row> {
-  const server = await startServer(backlog);
+  const server = await startBacklogServer(backlog);
   const started = Date.now();
   const tick = process.stderr.isTTY
     ? setInterval(
@@ -366,160 +254,21 @@ function report(rows: Row[]): void {
     })),
   };
   writeFileSync(join(values.out!, 'backlog.json'), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(values.out!, 'backlog.svg'), svg(rows));
-}
-
-// ---- the chart: hand-written SVG, no dependencies ----
-
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
-
-/** A round axis maximum ≥ x: 1, 2, 2.5, 5 × 10^k. */
-function niceMax(x: number): number {
-  if (!(x > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(x));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= x) return m * p;
-  return 10 * p;
-}
-
-function svg(rows: Row[]): string {
-  const W = 860;
-  const H = 500;
-  const left = 80;
-  const right = 90;
-  const top = 70;
-  const bottom = 110;
-  const pw = W - left - right;
-  const ph = H - top - bottom;
-  // x: log10 of the backlog; a backlog of 0 is drawn at 0.5.
-  const lx = (b: number): number => Math.log10(Math.max(b, 0.5));
-  const xs = rows.map((r) => lx(r.backlog));
-  const lo = Math.min(...xs) - 0.15;
-  const hi = Math.max(...xs) + 0.15;
-  const X = (b: number): number => left + ((lx(b) - lo) / (hi - lo)) * pw;
-  const p99s = rows.map((r) => (r.burst.p99us === null ? null : r.burst.p99us / 1000));
-  const yMax = niceMax(Math.max(1, ...p99s.filter((v): v is number => v !== null)));
-  const Y = (v: number): number => top + ph - (v / yMax) * ph;
-  const counts = rows.map((r) => r.burst.retried + r.burst.timedOut);
-  const cMax = niceMax(Math.max(1, ...counts));
-  const C = (v: number): number => top + ph - (v / cMax) * ph;
-
-  const out: string[] = [];
-  out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  writeFileSync(
+    join(values.out!, 'backlog.svg'),
+    backlogChart(
+      rows.map((r) => ({
+        backlog: r.backlog,
+        applied: r.applied,
+        p99us: r.burst.p99us,
+        retried: r.burst.retried,
+        timedOut: r.burst.timedOut,
+      })),
+      {
+        subtitle: `${CLIENTS} connects at once, one accept every ${INTERVAL} ms, deadline ${DEADLINE} s · somaxconn ${num(SOMAXCONN)} · Node ${process.version}, Linux ${release()}`,
+      },
+    ),
   );
-  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">Connect burst vs listen() backlog</text>`);
-  out.push(
-    `<text x="${W / 2}" y="46" text-anchor="middle" fill="#555">${esc(`${CLIENTS} connects at once, one accept every ${INTERVAL} ms, deadline ${DEADLINE} s · somaxconn ${num(SOMAXCONN)} · Node ${process.version}, Linux ${release()}`)}</text>`,
-  );
-
-  // Grid and left axis (p99 ms).
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax * i) / 5;
-    const y = Y(v);
-    out.push(`<line x1="${left}" y1="${y.toFixed(1)}" x2="${left + pw}" y2="${y.toFixed(1)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" fill="#1f77b4">${fmt(v)}</text>`);
-    const c = (cMax * i) / 5;
-    out.push(`<text x="${left + pw + 8}" y="${(C(c) + 4).toFixed(1)}" text-anchor="start" fill="#c0504d">${fmt(c)}</text>`);
-  }
-  // Decades, faint, so the log scale reads as one.
-  for (let d = Math.ceil(lo); d <= Math.floor(hi); d++) {
-    const x = left + ((d - lo) / (hi - lo)) * pw;
-    out.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${top + ph}" stroke="#eeeeee" stroke-dasharray="3,3"/>`);
-  }
-  out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + ph}" stroke="#333"/>`);
-  out.push(`<line x1="${left + pw}" y1="${top}" x2="${left + pw}" y2="${top + ph}" stroke="#333"/>`);
-  out.push(`<line x1="${left}" y1="${top + ph}" x2="${left + pw}" y2="${top + ph}" stroke="#333"/>`);
-  out.push(`<text transform="translate(22 ${top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">p99 connect time (ms)</text>`);
-  out.push(
-    `<text transform="translate(${W - 20} ${top + ph / 2}) rotate(90)" text-anchor="middle" fill="#c0504d">connections retried (≥0.9 s) / timed out</text>`,
-  );
-
-  // Bars: retried, timed out stacked on top; dodged apart where backlogs nearly coincide (e.g. 4096 and 4097).
-  const barW = 16;
-  const barX: number[] = [];
-  for (const [i, r] of rows.entries()) {
-    let x = X(r.backlog) - barW / 2;
-    if (i > 0 && x < barX[i - 1]! + barW + 2) x = barX[i - 1]! + barW + 2;
-    barX.push(x);
-  }
-  for (const [i, r] of rows.entries()) {
-    const retried = r.burst.retried;
-    const timedOut = r.burst.timedOut;
-    const x = barX[i]!.toFixed(1);
-    if (retried > 0)
-      out.push(
-        `<rect x="${x}" y="${C(retried).toFixed(1)}" width="${barW}" height="${(C(0) - C(retried)).toFixed(1)}" fill="#f28e2b" fill-opacity="0.75"><title>backlog ${r.backlog}: ${retried} retried</title></rect>`,
-      );
-    if (timedOut > 0)
-      out.push(
-        `<rect x="${x}" y="${C(retried + timedOut).toFixed(1)}" width="${barW}" height="${(C(retried) - C(retried + timedOut)).toFixed(1)}" fill="#c0504d" fill-opacity="0.75"><title>backlog ${r.backlog}: ${timedOut} timed out</title></rect>`,
-      );
-  }
-
-  // The p99 line with its points and values.
-  const pts = rows.map((r, i) => ({ x: X(r.backlog), v: p99s[i] })).filter((p): p is { x: number; v: number } => p.v !== null);
-  if (pts.length > 1)
-    out.push(
-      `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map((p) => `${p.x.toFixed(1)},${Y(p.v).toFixed(1)}`).join(' ')}"/>`,
-    );
-  let lastLabelX = -Infinity;
-  for (const [i, r] of rows.entries()) {
-    const v = p99s[i];
-    const x = X(r.backlog);
-    if (v === null) {
-      out.push(`<text x="${x.toFixed(1)}" y="${(top + ph - 6).toFixed(1)}" text-anchor="middle" fill="#1f77b4">n/a</text>`);
-      continue;
-    }
-    out.push(
-      `<circle cx="${x.toFixed(1)}" cy="${Y(v).toFixed(1)}" r="4" fill="#1f77b4"><title>backlog ${r.backlog}: p99 ${v.toFixed(2)} ms</title></circle>`,
-    );
-    if (x - lastLabelX > 40) {
-      out.push(
-        `<text x="${x.toFixed(1)}" y="${(Y(v) - 9).toFixed(1)}" text-anchor="middle" font-size="11" fill="#1f77b4" stroke="#ffffff" stroke-width="3" paint-order="stroke">${v >= 100 ? v.toFixed(0) : v.toFixed(1)}</text>`,
-      );
-      lastLabelX = x;
-    }
-  }
-
-  // x tick labels at each measured backlog (a second row where two nearly coincide).
-  let lastTickX = -Infinity;
-  let row = 0;
-  for (const r of rows) {
-    const x = X(r.backlog);
-    row = x - lastTickX < 34 ? 1 - row : 0;
-    lastTickX = x;
-    const y = top + ph + 18 + row * 15;
-    out.push(`<line x1="${x.toFixed(1)}" y1="${top + ph}" x2="${x.toFixed(1)}" y2="${top + ph + 5}" stroke="#333"/>`);
-    const label = r.applied !== r.backlog ? `${r.backlog} (→${r.applied})` : String(r.backlog);
-    out.push(`<text x="${x.toFixed(1)}" y="${y}" text-anchor="middle">${esc(label)}</text>`);
-  }
-  out.push(
-    `<text x="${left + pw / 2}" y="${top + ph + 52}" text-anchor="middle">listen() backlog requested (log scale; → the kernel's clamp)</text>`,
-  );
-
-  // Legend.
-  const ly = H - 28;
-  out.push(
-    `<line x1="${left}" y1="${ly}" x2="${left + 24}" y2="${ly}" stroke="#1f77b4" stroke-width="2"/><circle cx="${left + 12}" cy="${ly}" r="4" fill="#1f77b4"/>`,
-  );
-  out.push(`<text x="${left + 30}" y="${ly + 4}">p99 connect time, completed connects (left axis)</text>`);
-  out.push(
-    `<rect x="${left + 330}" y="${ly - 6}" width="12" height="12" fill="#f28e2b" fill-opacity="0.75"/><text x="${left + 348}" y="${ly + 4}">retried ≥0.9 s (right axis)</text>`,
-  );
-  out.push(
-    `<rect x="${left + 520}" y="${ly - 6}" width="12" height="12" fill="#c0504d" fill-opacity="0.75"/><text x="${left + 538}" y="${ly + 4}">timed out (stacked)</text>`,
-  );
-  out.push(`</svg>`);
-  return `${out.join('\n')}\n`;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void killAll().then(() => process.exit(130));
-  });
 }
 
 main().catch(async (error: unknown) => {

@@ -15,18 +15,15 @@
 //   node dist/bench/proxy-cost.js [--rounds 3] [--seconds 3] [--serial-seconds 2] [--concurrency 64]
 //     [--before-rev a2c36a2] [--before-dir /tmp/sss-before] [--git REPO] [--variants abcde] [--out bench/results]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareBefore } from './build-before.js';
+import { CLK_TCK, commitOf, cpuBusyNs, cpuNs, onCpu, pinned as pin, progress, ROOT, SERVERS as DIST_BENCH, TOOLS } from './measure.js';
 import { rowsOf, sum, table, type Sample, type Variant } from './proxy-summary.js';
 import type { LoadResult } from './loadgen-result.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TOOLS = join(ROOT, 'bench', 'build');
-const SERVERS = join(ROOT, 'dist', 'bench', 'proxy-servers.js');
+const SERVERS = join(DIST_BENCH, 'proxy-servers.js');
 
 const { values } = parseArgs({
   options: {
@@ -50,15 +47,6 @@ const CONCURRENCY = Number(values.concurrency);
 const BEFORE_REV = values['before-rev']!;
 const BEFORE_DIR = values['before-dir']!;
 const GIT = values.git!;
-
-const pin = availableParallelism() >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
-const onCpu = (cpu: number, command: string[]): string[] => (pin ? ['taskset', '-c', String(cpu), ...command] : command);
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function progress(text: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
-  else process.stderr.write(`${text}\n`);
-}
 
 // ---- servers ----
 
@@ -103,28 +91,11 @@ function times(pid: number): { user: number; sys: number } {
   return { user: (Number(fields[11]) * 1000) / CLK_TCK, sys: (Number(fields[12]) * 1000) / CLK_TCK };
 }
 
-/** CPU time of every thread of `pid`, ms (schedstat's first field). */
-function schedMs(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that just ended
-    }
-  }
-  return total / 1e6;
-}
+/** CPU time of every thread of `pid` (schedstat), ms. */
+const schedMs = (pid: number): number => cpuNs(pid) / 1e6;
 
-/** Busy time of CPU `cpu` (all processes, interrupts), ms, from /proc/stat. */
-function cpuBusyMs(cpu: number): number {
-  const line = readFileSync('/proc/stat', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`cpu${cpu} `));
-  if (line === undefined) return NaN;
-  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number) as number[];
-  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / CLK_TCK;
-}
+/** Busy time of CPU `cpu` (all processes, interrupts), ms. */
+const cpuBusyMs = (cpu: number): number => cpuBusyNs(cpu) / 1e6;
 
 function load(v: Variant, concurrency: number, seconds: number, round: number): Sample {
   const pid = v.child!.pid!;
@@ -212,12 +183,7 @@ async function main(): Promise<void> {
 }
 
 /** The commit measured as (a)–(d), and whether lib/ or native/ had uncommitted changes. */
-function measured(): string {
-  const head = spawnSync('git', ['-C', GIT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
-  if (head.status !== 0) return 'an unknown commit';
-  const dirty = spawnSync('git', ['-C', GIT, 'status', '--porcelain', '--', 'lib', 'native'], { encoding: 'utf8' }).stdout.trim();
-  return `${head.stdout.trim()}${dirty === '' ? '' : ' + uncommitted changes in lib/ or native/'}`;
-}
+const measured = (): string => commitOf(GIT);
 
 function report(running: Variant[], wall: number): void {
   const many = rowsOf(running, (v) => v.many);

@@ -2,6 +2,9 @@
 // variant, as ratios to the first (the plain server), over all rounds and
 // per round (median, min–max), and the markdown table they print as.
 import type { ChildProcess } from 'node:child_process';
+import { median, sum } from './measure.js';
+
+export { sum };
 
 export interface Sample {
   round: number;
@@ -39,7 +42,6 @@ export interface Variant {
 
 export const usPerConn = (s: Pick<Sample, 'cpuMs' | 'connections'>) => (s.cpuMs * 1000) / s.connections;
 export const schedUsPerConn = (s: Pick<Sample, 'schedMs' | 'connections'>) => (s.schedMs * 1000) / s.connections;
-export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 export const total = (samples: Sample[]) => ({
   connections: sum(samples.map((s) => s.connections)),
   seconds: sum(samples.map((s) => s.seconds)),
@@ -48,7 +50,6 @@ export const total = (samples: Sample[]) => ({
   sysMs: sum(samples.map((s) => s.sysMs)),
   schedMs: sum(samples.map((s) => s.schedMs)),
 });
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 export interface Ratio {
   /** Over all rounds: totals of X over totals of (a). */

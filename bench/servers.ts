@@ -2,7 +2,10 @@
 //   iterator  our StreamServer: for await (const conn of server) conn.end(line)
 //   raw       our accept loop without net.Socket: acceptFds (batches), send, close
 //   net       a plain node:net server doing the same work
-// Each prints "port N" once listening and exits on SIGTERM.
+//   dgram-*   datagram receivers counting what they get (a line on stdin asks for the count)
+//   tls-*     TLS servers answering each completed handshake with the line
+// Each prints "port N" once listening and exits on SIGTERM. The HTTP and
+// multi-process servers are in bench/servers/.
 import net from 'node:net';
 import { closeSync, mkdtempSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,25 +20,11 @@ import {
   stream_socket_server,
   type PhpServerStream,
 } from '../lib/php/index.js';
+import { answerEach, exitWithParent, LINE, ready } from './servers/common.js';
 
-const LINE = 'hello\n';
 const LINE_BUFFER = Buffer.from(LINE);
 const mode = process.argv[2];
 const backlog = Number(process.argv[3] ?? 511);
-
-function ready(port: number): void {
-  console.log(`port ${port}`);
-}
-
-/** Answers every connection the server's iterator yields with the line, and closes it. */
-async function answerEach(server: AsyncIterable<net.Socket> & { port: number; close(): void }): Promise<void> {
-  process.once('SIGTERM', () => server.close());
-  ready(server.port);
-  for await (const conn of server) {
-    conn.on('error', () => conn.destroy());
-    conn.end(LINE);
-  }
-}
 
 function iterator(): Promise<void> {
   return answerEach(openServer('tcp://127.0.0.1:0', { backlog }));
@@ -160,4 +149,5 @@ if (run === undefined) {
   console.error(`usage: servers.js ${Object.keys(modes).join('|')} [backlog]`);
   process.exit(2);
 }
+exitWithParent();
 await run();
