@@ -68,6 +68,8 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
   readonly #pending = new PendingHandshakes();
   /** The running accept loop's stop: aborted (the accept in flight with it) once nobody waits. */
   #accepting: AbortController | undefined;
+  /** The look at whether anyone still waits, when one is due (#stopIfNobodyWaits). */
+  #stopCheck: NodeJS.Immediate | undefined;
   #stats = { handshakes: 0, failures: 0, timeouts: 0, evicted: 0 };
 
   /** @internal Use openServer('tls://…', { tls }). */
@@ -185,11 +187,25 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
     this.#stopIfNobodyWaits();
   }
 
-  /** Nobody waits: the accept in flight ends, and new connections stay in the kernel's queue. */
-  #stopIfNobodyWaits(): void {
+  /**
+   * Nobody waits: the accept in flight ends, and new connections stay in the
+   * kernel's queue. After a waiter was served (`later`), looked at once this
+   * turn's callbacks have run: a `for await` loop asks again within them,
+   * and stopping and restarting the accept loop for every connection costs
+   * an abort and a new loop each time.
+   */
+  #stopIfNobodyWaits(later = false): void {
     if (this.#waiters.length > 0) return;
-    this.#accepting?.abort();
-    this.#accepting = undefined;
+    if (!later) {
+      this.#accepting?.abort();
+      this.#accepting = undefined;
+      return;
+    }
+    if (this.#stopCheck !== undefined) return;
+    this.#stopCheck = setImmediate(() => {
+      this.#stopCheck = undefined;
+      this.#stopIfNobodyWaits();
+    });
   }
 
   /**
@@ -255,7 +271,7 @@ export class TlsServer extends EventEmitter implements AsyncIterable<tls.TLSSock
         const waiter = this.#waiters.shift();
         if (waiter === undefined) return this.#ready.push(secure);
         waiter.resolve(secure);
-        this.#stopIfNobodyWaits();
+        this.#stopIfNobodyWaits(true);
         this.#endIfDone();
       },
       (error: Error) => {
