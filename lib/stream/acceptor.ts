@@ -43,8 +43,8 @@ interface Waiter {
 }
 
 /**
- * After an ask outside a wake-up found the queue empty, this many asks wait
- * for the poll before one tries accept4 again.
+ * After an accept4 met the empty queue, this many asks outside a wake-up
+ * wait for the poll before one tries accept4 again.
  */
 const SKIP_AFTER_EMPTY_ASK = 15;
 
@@ -65,7 +65,7 @@ export class Acceptor {
   #suspended = false;
   #backOff: NodeJS.Timeout | undefined;
   readonly #trouble: ResourceTrouble;
-  /** Asks outside a wake-up that will not try accept4 (the last one that did found nothing). */
+  /** Asks outside a wake-up that will not try accept4 (the last accept4 met the empty queue). */
   #asksToSkip = 0;
   readonly #onReady = (error: SocketError | null, hangup: boolean): void => {
     // A poll error also answers "something is there": the accept that follows reports it.
@@ -207,8 +207,9 @@ export class Acceptor {
     }
     while (this.#waiters.length > 0 && !this.#closed) {
       let fds: number[];
+      const wanted = this.#wanted();
       try {
-        fds = native.acceptBatch(this.#handle, this.#wanted());
+        fds = native.acceptBatch(this.#handle, wanted);
       } catch (caught) {
         const error = withAddress(caught, this.#where()) as SocketError;
         const code = error.code ?? 'UNKNOWN';
@@ -224,7 +225,10 @@ export class Acceptor {
         if (this.#policy === 'shed' && this.#trouble.shedOne(this.#handle, this.counters)) continue;
         return this.#pause(); // also when shedding was impossible (no reserve, nothing queued)
       }
-      if (!askNow) this.#asksToSkip = fds.length === 0 ? SKIP_AFTER_EMPTY_ASK : 0;
+      // Fewer than wanted: accept4 met the empty queue. All of them on a plain
+      // ask: a busy queue, go on asking.
+      if (fds.length < wanted) this.#asksToSkip = SKIP_AFTER_EMPTY_ASK;
+      else if (!askNow) this.#asksToSkip = 0;
       if (fds.length === 0) {
         if (hangup) return this.#failAll(socketErrorOf('EINVAL', 'accept4', 'Invalid argument', this.#where()));
         break;
@@ -236,6 +240,7 @@ export class Acceptor {
         waiter.resolve(i === 0 && fds.length <= waiter.max ? fds : fds.slice(i, i + waiter.max));
         i += waiter.max;
       }
+      if (fds.length < wanted) break; // the queue is empty: the others wait for the poll
     }
     this.#watchFor();
   }
