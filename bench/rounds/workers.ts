@@ -46,13 +46,9 @@ const PINNING = 'worker i on CPU i, a single process on CPU 1, a cluster primary
 export async function workersRound(o: RoundOptions): Promise<RoundResult> {
   const program = join(SERVERS, 'servers', 'workers.js');
   const node = (args: string[]) => [process.execPath, program, ...args];
-  /**
-   * Two processes of one SO_REUSEPORT group, the first (index 0) on CPU 0. Only the first attaches the
-   * steering program (it is the group's): a listener that attaches it and then joins a group fails
-   * at listen() with EADDRINUSE here (Linux 6.18).
-   */
-  const pair = async (label: string, mode: string, flags: string[], firstOnly: string[] = []): Promise<Group> => {
-    const first = await startServer(`${label} #0`, node([mode, ...flags, ...firstOnly]), { cpu: 0 });
+  /** Two processes of one SO_REUSEPORT group, the first (index 0) on CPU 0. */
+  const pair = async (label: string, mode: string, flags: string[]): Promise<Group> => {
+    const first = await startServer(`${label} #0`, node([mode, ...flags]), { cpu: 0 });
     const second = await startServer(`${label} #1`, node([mode, '--port', String(first.port), ...flags]), { cpu: 1 });
     return { servers: [first, second], pids: [first.pid, second.pid], port: first.port };
   };
@@ -75,7 +71,7 @@ export async function workersRound(o: RoundOptions): Promise<RoundResult> {
     {
       key: 'steering',
       label: '(c) 2 of ours, SO_REUSEPORT + CPU steering',
-      start: () => pair('(c)', 'ours', ['--reuse-port'], ['--steering']),
+      start: () => pair('(c)', 'ours', ['--reuse-port', '--steering']),
     },
     { key: 'cluster-rr', label: '(d) node:cluster SCHED_RR, 2 workers', start: () => cluster('(d)', 'cluster-rr') },
     { key: 'cluster-none', label: '(e) node:cluster SCHED_NONE, 2 workers', start: () => cluster('(e)', 'cluster-none') },
