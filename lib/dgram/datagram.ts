@@ -4,23 +4,17 @@ import { isIP } from 'node:net';
 import { BoundSocket } from '../socket/bound-socket.js';
 import { argumentError, closedError } from '../binding/errors.js';
 import { deadlineOf } from '../io/deadline.js';
-import { describeEndpoint, isUnixEndpoint, type AddressInfo, type UnixAddressInfo } from '../net/address.js';
+import { isUnixEndpoint } from '../net/address.js';
 import { C, native, type NativeEndpoint, type NativeHandle } from '../binding/native.js';
 import { udpReceiveBufferErrors } from '../socket/netstat.js';
 import { Readiness } from '../io/readiness.js';
 import { flatten } from './flatten.js';
+import { datagramsOf, senderInfo, toDatagram, type Datagram } from './received.js';
 import { parseHostPort, splitScope } from '../net/address.js';
 import { Custody } from '../lifecycle/custody.js';
 import { offerHandover, type HandoverOptions, type HandoverResult, type Offerable } from '../lifecycle/handover-offer.js';
 
-export interface Datagram {
-  data: Buffer;
-  /** The sender: `{ family, address, port }`, or `{ family: 'unix', path }` ('' for an unbound sender). */
-  from: AddressInfo | UnixAddressInfo | null;
-  /** The datagram was longer than the buffer: `data` holds its start, `size` its real length. */
-  truncated: boolean;
-  size: number;
-}
+export type { Datagram };
 
 export interface RecvOptions {
   /** MSG_PEEK: leave the datagram queued. */
@@ -59,30 +53,6 @@ export interface DatagramStats {
 export type DatagramTarget = string | { address: string; port: number } | { path: string | Buffer };
 
 const CREATE = Symbol('DatagramServer.create');
-
-type Received = { data: Buffer; from: NativeEndpoint | null; length: number };
-
-/**
- * Native endpoint -> sender info, remembering the last one: a batch from one
- * sender shares one endpoint object. `unnamed` stands for a sender the kernel
- * gives no address for (an unbound unix sender: some kernels report only the
- * family, some nothing).
- */
-function senderInfo(unnamed: UnixAddressInfo | null): (from: NativeEndpoint | null) => AddressInfo | UnixAddressInfo | null {
-  let last: NativeEndpoint | null | undefined;
-  let info: AddressInfo | UnixAddressInfo | null = null;
-  return (from) => {
-    if (from !== last) {
-      last = from;
-      info = from === null ? unnamed : describeEndpoint(from).info;
-    }
-    return info;
-  };
-}
-
-function toDatagram(msg: Received, sender: ReturnType<typeof senderInfo>): Datagram {
-  return { data: msg.data, from: sender(msg.from), truncated: msg.length > msg.data.length, size: msg.length };
-}
 
 export class DatagramServer extends BoundSocket implements AsyncIterable<Datagram> {
   readonly #readiness: Readiness;
@@ -174,7 +144,10 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       full = count === batch;
       if (count === 0) continue;
       this.#stats.receiveCalls++;
-      yield this.#datagramsOf(got, maxLength, sender);
+      const datagrams = datagramsOf(got, maxLength, sender);
+      this.#stats.received += count;
+      for (const d of datagrams) if (d.truncated) this.#stats.truncated++;
+      yield datagrams;
     }
   }
 
@@ -244,22 +217,6 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
   #noteDrops(got: object): void {
     const { drops } = got as { drops?: unknown };
     if (typeof drops === 'number' && drops >= 0) this.#stats.drops = drops;
-  }
-
-  /** The datagrams of one recvBatch: views of its one Buffer, counted. */
-  #datagramsOf(got: ReturnType<typeof native.recvBatch>, maxLength: number, sender: ReturnType<typeof senderInfo>): Datagram[] {
-    const { data, sizes, from } = got;
-    const out = new Array<Datagram>(sizes.length);
-    let offset = 0;
-    for (let i = 0; i < sizes.length; i++) {
-      const size = sizes[i]!;
-      const kept = size < maxLength ? size : maxLength;
-      if (size > maxLength) this.#stats.truncated++;
-      out[i] = { data: data.subarray(offset, offset + kept), from: sender(from[i]!), truncated: size > maxLength, size };
-      offset += kept;
-    }
-    this.#stats.received += sizes.length;
-    return out;
   }
 
   #count(d: Datagram): Datagram {
