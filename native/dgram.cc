@@ -140,6 +140,8 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
   out.Set("sizes", lengths);
   out.Set("from", senders);
   out.Set("drops", Napi::Number::New(env, static_cast<double>(drops)));
+  // How many this call could take (the budget may allow fewer than asked): got == room means more may wait.
+  out.Set("room", Napi::Number::New(env, static_cast<double>(n)));
   return out;
 }
 

@@ -261,9 +261,11 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
   }
   // MakeCallback (not Call) so that promises resolved here run their
   // continuations now instead of at the next unrelated I/O event.
-  napi_value result;
-  if (napi_make_callback(env, self->async_context_, env.Global(), callback, 2, argv, &result) == napi_pending_exception) {
-    ReportPendingException(env);
+  napi_value result = nullptr;
+  napi_status called = napi_make_callback(env, self->async_context_, env.Global(), callback, 2, argv, &result);
+  if (called != napi_ok) {
+    // An exception, or an environment that is stopping (no result then).
+    if (called == napi_pending_exception) ReportPendingException(env);
     return;
   }
   // false: the callback's owner is gone (collected); without this a queued

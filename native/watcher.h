@@ -4,7 +4,7 @@
 
 namespace sss {
 
-Napi::Value PollStart(const Napi::CallbackInfo& info);     // (h, cb(error | null, hangup)) until pollStop
+Napi::Value PollStart(const Napi::CallbackInfo& info);     // (h, cb(error | null, hangup)) until pollStop, or cb returns false
 Napi::Value PollStop(const Napi::CallbackInfo& info);      // (h)
 Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);  // (h, bool)
 

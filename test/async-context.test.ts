@@ -54,6 +54,30 @@ describe('async context across native wake-ups', () => {
     expect(stores).toEqual(['accept-1', 'accept-2', 'iterator', 'recvfrom', 'tls']);
   });
 
+  it("a for await loop's sockets carry the loop's store, whoever made the poll start", async () => {
+    const als = new AsyncLocalStorage<string>();
+    const server = track(openServer('tcp://127.0.0.1:0'));
+    // An accept() in another store starts the poll (its callback keeps the context it was made in).
+    await als.run('an earlier request', () => expect(server.accept({ timeout: 20 })).rejects.toMatchObject({ code: 'ETIMEDOUT' }));
+    const stores: Array<string | undefined> = [];
+    const loop = als.run('the accept loop', async () => {
+      for await (const conn of server) {
+        conn.on('data', () => stores.push(als.getStore()));
+        conn.on('end', () => conn.end());
+        if (stores.length + 1 >= 3) break;
+      }
+    });
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30)); // each client comes after the loop waits: the poll wakes it
+      const client = track(net.connect(server.port, '127.0.0.1'));
+      client.end('x');
+      await new Promise((resolve) => client.on('close', resolve));
+    }
+    await loop;
+    expect(stores).toEqual(['the accept loop', 'the accept loop', 'the accept loop']);
+    server.close();
+  });
+
   it('async_hooks see the poll callback as a resource of its own', async () => {
     const types: string[] = [];
     const hook = createHook({ init: (_id, type) => void types.push(type) }).enable();

@@ -107,6 +107,29 @@ describe('messages() and batches()', () => {
     await next.return(undefined);
   });
 
+  it('return() and throw() wait for a next() already under way: it gets its datagram, as with an async generator', async () => {
+    const { server, sender, path } = pair();
+    const it = server.messages();
+    const first = it.next();
+    const ending = it.return(undefined);
+    await send(sender, path, 0, 1);
+    check((await first).value as Datagram, 0, 65535);
+    expect(await ending).toEqual({ done: true, value: undefined });
+    const other = server.messages();
+    const second = other.next();
+    const thrown = other.throw(new Error('stop'));
+    await send(sender, path, 1, 2);
+    check((await second).value as Datagram, 1, 65535);
+    await expect(thrown).rejects.toThrow('stop');
+    // It is an async iterator as async generators are: `for await` takes it, and so does `await using` where Node has it.
+    const third = server.messages();
+    expect(third[Symbol.asyncIterator]()).toBe(third);
+    const dispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+    if (dispose !== undefined && dispose in Object.getPrototypeOf((async function* () {})())) {
+      expect(typeof (third as unknown as Record<symbol, unknown>)[dispose]).toBe('function');
+    }
+  });
+
   it('close() ends a waiting iterator; throw() ends it with the error', async () => {
     const { server } = pair();
     const waiting = server.messages().next();

@@ -119,6 +119,10 @@ describe('socket options', () => {
     expect(await waitFor(() => queued() === 12)).toBe(true);
     for (const client of clients) client.destroy();
     for (const server of [a, b, c]) server.close();
+    // Attached at listen(): a bound-only listener cannot ask for it (it would break the group later).
+    expect(() => openServer(`tcp://127.0.0.1:${a.port}`, { reusePort: true, reusePortCpuSteering: true, listen: false })).toThrow(
+      TypeError,
+    );
   });
 
   it('IP_FREEBIND: binding an address this host lacks works with it, EADDRNOTAVAIL without', () => {

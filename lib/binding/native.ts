@@ -68,13 +68,14 @@ export interface Addon {
   /**
    * recvmmsg(2): up to maxMessages datagrams, as one Buffer of their kept bytes back to back
    * (each kept up to maxLength), their real sizes and their senders (one object per run of one
-   * sender); drops = SO_RXQ_OVFL counter (-1 unknown).
+   * sender); drops = SO_RXQ_OVFL counter (-1 unknown); room = how many this call could take (the
+   * receive memory budget may allow fewer than maxMessages).
    */
   recvBatch(
     h: NativeHandle,
     maxMessages: number,
     maxLength: number,
-  ): { data: Buffer; sizes: number[]; from: Array<NativeEndpoint | null>; drops: number };
+  ): { data: Buffer; sizes: number[]; from: Array<NativeEndpoint | null>; drops: number; room: number };
   /** One sendto(2), never blocking (MSG_DONTWAIT), never SIGPIPE; data: any ArrayBufferView. */
   sendto(h: NativeHandle, data: ArrayBufferView, flags: number, to: NativeEndpoint | null): number;
   /** An owning handle for a socket fd that is ours (not a live handle's, not watched by the event loop); EBADF/ENOTSOCK/EBUSY otherwise. */

@@ -141,7 +141,7 @@ export class DatagramServer extends BoundSocket implements AsyncIterable<Datagra
       const got = this.syscall(() => native.recvBatch(this.handle, batch, maxLength));
       this.#noteDrops(got);
       const count = got.sizes.length;
-      full = count === batch;
+      full = count === got.room;
       if (count === 0) continue;
       this.#stats.receiveCalls++;
       const datagrams = datagramsOf(got, maxLength, sender);

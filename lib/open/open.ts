@@ -123,7 +123,7 @@ export function openStreamSocket(endpoint: NativeEndpoint, plan: StreamPlan): St
       // A TCP socket joins its SO_REUSEPORT group at listen(): a program
       // attached before would give it a group of its own, and every listener
       // after the first would fail with EADDRINUSE.
-      if (plan.cpuSteering) native.attachReuseportCpu(handle);
+      if (plan.cpuSteering && plan.listen) native.attachReuseportCpu(handle);
       // Linux keeps these for a socket that listens later, too.
       applyPhase(handle, plan, 'afterListen');
     } catch (error) {

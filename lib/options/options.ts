@@ -240,12 +240,18 @@ const DATAGRAM_KEYS = SOCKET_KEYS;
 export function planServer(options: unknown, family: Family): ServerPlan {
   const opts = asRecord(options, STREAM_KEYS);
   const backlog = opts.backlog === undefined ? DEFAULT_BACKLOG : validateBacklog(opts.backlog, 'options.backlog');
-  return {
-    ...planSocket(opts, family, 'tcp', true),
-    backlog,
-    listen: readBool(opts, 'listen') ?? true,
-    ...planAccepting(opts),
-  };
+  const listen = readBool(opts, 'listen') ?? true;
+  const socket = planSocket(opts, family, 'tcp', true);
+  // The program is attached at listen(), when a TCP socket joins its group: attached at bind, the
+  // socket would get a group of its own, and it (or the others) would fail to listen (EADDRINUSE).
+  if (socket.cpuSteering && !listen) {
+    throw argumentError(
+      'type',
+      'ERR_INVALID_ARG_VALUE',
+      'options.reusePortCpuSteering needs listen: true (the program is attached at listen())',
+    );
+  }
+  return { ...socket, backlog, listen, ...planAccepting(opts) };
 }
 
 /** How accepted connections are taken and handed out: what applies to any stream listener, also one opened elsewhere. */

@@ -3,6 +3,7 @@
 // acceptor; with one (proxyProtocol, maxConnectionsPerSource, admit:
 // proxy/gate.ts), only those that passed it, each presenting the client the
 // PROXY header names and freeing its admission slot when it closes.
+import { AsyncResource } from 'node:async_hooks';
 import type * as net from 'node:net';
 import { argumentError, type Where } from '../binding/errors.js';
 import { native } from '../binding/native.js';
@@ -115,13 +116,18 @@ export class Connections {
     const acceptor = this.#acceptor;
     const kind = this.#kind;
     const wrapOptions = { allowHalfOpen: this.#allowHalfOpen };
+    // The socket is made where the fd is accepted, which may be the poll's
+    // callback: make it in the consumer's async context (where the loop
+    // began), so its events carry the consumer's AsyncLocalStorage, not the
+    // poll's.
+    const scope = new AsyncResource('stream-socket-server:accept');
     return {
       next: () =>
         new Promise<IteratorResult<net.Socket>>((resolve, reject) => {
           const hand = (fds: number[] | null): void => {
             if (fds === null) return resolve(DONE);
             try {
-              resolve({ done: false, value: wrapAccepted(fds[0]!, kind, wrapOptions) });
+              resolve({ done: false, value: scope.runInAsyncScope(wrapAccepted, null, fds[0]!, kind, wrapOptions) });
             } catch (error) {
               reject(error);
             }
