@@ -116,23 +116,32 @@ export class Connections {
     const acceptor = this.#acceptor;
     const kind = this.#kind;
     const wrapOptions = { allowHalfOpen: this.#allowHalfOpen };
-    // The socket is made where the fd is accepted, which may be the poll's
-    // callback: make it in the consumer's async context (where the loop
+    // The socket is made where the fd is accepted: within next() (the
+    // consumer's own async context) when one is queued, else in the poll's
+    // callback, where it is made in the consumer's context (where the loop
     // began), so its events carry the consumer's AsyncLocalStorage, not the
     // poll's.
     const scope = new AsyncResource('stream-socket-server:accept');
+    let asking = false;
+    const wrap = (fd: number): net.Socket =>
+      asking ? wrapAccepted(fd, kind, wrapOptions) : scope.runInAsyncScope(wrapAccepted, null, fd, kind, wrapOptions);
     return {
       next: () =>
         new Promise<IteratorResult<net.Socket>>((resolve, reject) => {
           const hand = (fds: number[] | null): void => {
             if (fds === null) return resolve(DONE);
             try {
-              resolve({ done: false, value: scope.runInAsyncScope(wrapAccepted, null, fds[0]!, kind, wrapOptions) });
+              resolve({ done: false, value: wrap(fds[0]!) });
             } catch (error) {
               reject(error);
             }
           };
-          acceptor.wait(1, hand, reject);
+          asking = true;
+          try {
+            acceptor.wait(1, hand, reject);
+          } finally {
+            asking = false;
+          }
         }),
       return: () => Promise.resolve(DONE),
     };
