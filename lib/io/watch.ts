@@ -68,10 +68,6 @@ export class Watch {
     return this.#where;
   }
 
-  get on(): boolean {
-    return this.#on;
-  }
-
   /** Someone waits: watch, and hold the callback (and so whoever waits) strongly. */
   start(): void {
     if (!this.#on) {
